@@ -1,0 +1,140 @@
+//! Card errors: typed for code, English+Japanese for logs, plain Japanese for residents.
+
+use thiserror::Error;
+
+use super::apdu::StatusWord;
+use super::attributes::RecordError;
+
+/// Failures of the PC/SC (or simulator) link, independent of the card protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TransportError {
+    #[error("the smart-card service (pcscd) is not running / カードサービス(pcscd)が動いていません")]
+    NoService,
+    #[error("no card reader is connected / カードリーダーが接続されていません")]
+    NoReader,
+    #[error("no card reader matches {pattern:?} / 指定の名前に合うカードリーダーがありません")]
+    NoReaderMatching { pattern: String },
+    #[error("no card on the reader / カードが置かれていません")]
+    NoCard,
+    #[error("the card was removed / カードが取り外されました")]
+    CardRemoved,
+    #[error("the card did not answer (unresponsive or placed badly) / カードが応答しません")]
+    Unresponsive,
+    #[error("timed out waiting for the card / カードを待つ時間が過ぎました")]
+    Timeout,
+    #[error("the reader is used by another program / 他のプログラムがカードリーダーを使用中です")]
+    Busy,
+    #[error("card reader error: {0} / カードリーダーのエラー")]
+    Other(String),
+}
+
+/// Everything that can go wrong reading a My Number Card.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CardError {
+    #[error("PIN must be exactly 4 digits / 暗証番号は数字4桁です")]
+    InvalidPinFormat,
+    #[error("wrong PIN, {tries_left} tries left / 暗証番号が違います(残り{tries_left}回)")]
+    WrongPin { tries_left: u8 },
+    #[error("only one PIN try left: refused without clerk override / 残り1回のため職員の確認が必要です")]
+    LastTryRefused,
+    #[error("PIN is locked (SW {sw}) / 暗証番号がロックされています")]
+    PinLocked { sw: StatusWord },
+    #[error("security status not satisfied (SW 6982) / 暗証番号の確認が済んでいません")]
+    SecurityNotSatisfied,
+    #[error("not a My Number Card: text AP not found (SW 6A82) / マイナンバーカードではありません")]
+    NotMyNumberCard,
+    #[error("file {fid:04X} not found on the card (SW 6A82) / カード内にファイルがありません")]
+    FileNotFound { fid: u16 },
+    #[error("read offset outside the file (SW 6B00) / 読み取り位置の誤り")]
+    WrongOffset,
+    #[error("wrong length (SW 6700) / 長さの誤り")]
+    WrongLength,
+    #[error("PIN already verified before the tries query; card state unknown (SW 9000) / カードの状態が不明です")]
+    AlreadyVerified,
+    #[error("unexpected status {sw} to {command} / 想定外の応答")]
+    UnexpectedStatus { command: &'static str, sw: StatusWord },
+    #[error("card data could not be read: {0} / カードのデータを読み取れません")]
+    Record(#[from] RecordError),
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+}
+
+impl CardError {
+    /// A message a resident or clerk can act on, in plain Japanese. No personal data.
+    pub fn message_ja(&self) -> String {
+        match self {
+            CardError::InvalidPinFormat => "暗証番号は数字4桁で入力してください。".into(),
+            CardError::WrongPin { tries_left } => format!(
+                "暗証番号が違います。あと{tries_left}回まちがえるとロックされます。分からないときは職員にお声がけください。"
+            ),
+            CardError::LastTryRefused => "暗証番号の残り回数が1回です。ロックを防ぐため、職員をお呼びください。".into(),
+            CardError::PinLocked { .. } => "暗証番号がロックされています。このカードの暗証番号の再設定は、お住まいの市区町村の窓口で行えます。職員にお声がけください。".into(),
+            CardError::SecurityNotSatisfied | CardError::AlreadyVerified => {
+                "カードの読み取りをやり直します。カードをいったん取り、もう一度置いてください。".into()
+            }
+            CardError::NotMyNumberCard => "マイナンバーカードを読み取れませんでした。マイナンバーカードを置いてください。".into(),
+            CardError::FileNotFound { .. }
+            | CardError::WrongOffset
+            | CardError::WrongLength
+            | CardError::UnexpectedStatus { .. }
+            | CardError::Record(_) => "カードの情報を読み取れませんでした。職員にお声がけください。".into(),
+            CardError::Transport(t) => t.message_ja(),
+        }
+    }
+
+    /// True when the flow should go back to "place your card".
+    pub fn needs_card_again(&self) -> bool {
+        matches!(
+            self,
+            CardError::Transport(TransportError::CardRemoved | TransportError::NoCard | TransportError::Unresponsive)
+        )
+    }
+}
+
+impl TransportError {
+    pub fn message_ja(&self) -> String {
+        match self {
+            TransportError::NoService | TransportError::Other(_) | TransportError::Busy => {
+                "カードリーダーが使えません。職員にお声がけください。".into()
+            }
+            TransportError::NoReader | TransportError::NoReaderMatching { .. } => {
+                "カードリーダーが見つかりません。職員にお声がけください。".into()
+            }
+            TransportError::NoCard | TransportError::Timeout => "カードを読み取り機に置いてください。".into(),
+            TransportError::CardRemoved => "カードが取り外されました。もう一度カードを置いてください。".into(),
+            TransportError::Unresponsive => "カードを読み取れません。置き直してください。".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_japanese_message() {
+        let all = [
+            CardError::InvalidPinFormat,
+            CardError::WrongPin { tries_left: 2 },
+            CardError::LastTryRefused,
+            CardError::PinLocked { sw: StatusWord(0x6984) },
+            CardError::SecurityNotSatisfied,
+            CardError::NotMyNumberCard,
+            CardError::FileNotFound { fid: 2 },
+            CardError::WrongOffset,
+            CardError::WrongLength,
+            CardError::AlreadyVerified,
+            CardError::UnexpectedStatus { command: "READ BINARY", sw: StatusWord(0x6F00) },
+            CardError::Record(RecordError::BirthDate),
+            CardError::Transport(TransportError::NoService),
+            CardError::Transport(TransportError::NoCard),
+        ];
+        for e in all {
+            let m = e.message_ja();
+            assert!(m.ends_with('。'), "{m}");
+            assert!(!e.to_string().is_empty());
+        }
+        assert!(CardError::WrongPin { tries_left: 2 }.message_ja().contains("2回"));
+        assert!(CardError::PinLocked { sw: StatusWord(0x63C0) }.message_ja().contains("市区町村の窓口"));
+    }
+}

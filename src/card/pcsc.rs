@@ -1,0 +1,171 @@
+//! PC/SC transport (pcscd via the `pcsc` crate): reader choice, insert/remove waits,
+//! shared connection, and recovery after a removed card.
+
+use std::ffi::CString;
+use std::time::{Duration, Instant};
+
+use pcsc::{Card, Context, Disposition, Error as PcscError, Protocols, ReaderState, Scope, ShareMode, State};
+
+use super::apdu::{Command, Response};
+use super::error::TransportError;
+use super::transport::Transport;
+
+fn map_err(e: PcscError) -> TransportError {
+    match e {
+        PcscError::NoService | PcscError::ServiceStopped => TransportError::NoService,
+        PcscError::NoReadersAvailable | PcscError::UnknownReader | PcscError::ReaderUnavailable => {
+            TransportError::NoReader
+        }
+        PcscError::NoSmartcard => TransportError::NoCard,
+        PcscError::RemovedCard | PcscError::ResetCard | PcscError::NotTransacted => TransportError::CardRemoved,
+        PcscError::UnresponsiveCard | PcscError::UnpoweredCard | PcscError::UnsupportedCard => {
+            TransportError::Unresponsive
+        }
+        PcscError::Timeout => TransportError::Timeout,
+        PcscError::SharingViolation => TransportError::Busy,
+        other => TransportError::Other(other.to_string()),
+    }
+}
+
+/// Connect to pcscd. `NoService` when the daemon is not running.
+pub fn establish() -> Result<Context, TransportError> {
+    Context::establish(Scope::User).map_err(map_err)
+}
+
+/// Reader names as pcscd reports them.
+pub fn list_readers(ctx: &Context) -> Result<Vec<String>, TransportError> {
+    match ctx.list_readers_owned() {
+        Ok(v) => Ok(v.into_iter().map(|c| c.to_string_lossy().into_owned()).collect()),
+        Err(PcscError::NoReadersAvailable) => Ok(Vec::new()),
+        Err(e) => Err(map_err(e)),
+    }
+}
+
+/// Pick the first reader whose name contains `pattern` (case-insensitive); any reader when
+/// the pattern is empty.
+pub fn pick_reader(readers: &[String], pattern: &str) -> Result<String, TransportError> {
+    if readers.is_empty() {
+        return Err(TransportError::NoReader);
+    }
+    let p = pattern.to_lowercase();
+    readers
+        .iter()
+        .find(|r| r.to_lowercase().contains(&p))
+        .cloned()
+        .ok_or_else(|| TransportError::NoReaderMatching { pattern: pattern.to_string() })
+}
+
+/// One reader and (when a card is there) a shared connection to its card.
+pub struct PcscReader {
+    ctx: Context,
+    name: String,
+    cname: CString,
+    card: Option<Card>,
+    /// The handle saw the card go away; reconnect (with reset) before the next APDU.
+    stale: bool,
+}
+
+impl PcscReader {
+    /// Open the first reader matching `pattern`.
+    pub fn open(pattern: &str) -> Result<PcscReader, TransportError> {
+        let ctx = establish()?;
+        let name = pick_reader(&list_readers(&ctx)?, pattern)?;
+        let cname = CString::new(name.clone()).map_err(|_| TransportError::Other("reader name contains NUL".into()))?;
+        Ok(PcscReader { ctx, name, cname, card: None, stale: false })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn state(&self, current: State, timeout: Duration) -> Result<State, TransportError> {
+        let mut rs = [ReaderState::new(self.cname.clone(), current)];
+        self.ctx.get_status_change(timeout, &mut rs).map_err(map_err)?;
+        Ok(rs[0].event_state())
+    }
+
+    /// Whether a card is on the reader right now.
+    pub fn card_present(&self) -> Result<bool, TransportError> {
+        Ok(self.state(State::UNAWARE, Duration::ZERO)?.contains(State::PRESENT))
+    }
+
+    fn wait_until(&self, want_present: bool, timeout: Duration) -> Result<(), TransportError> {
+        let deadline = Instant::now() + timeout;
+        let mut current = State::UNAWARE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let ev = match self.state(current, left) {
+                Ok(ev) => ev,
+                Err(TransportError::Timeout) => return Err(TransportError::Timeout),
+                Err(e) => return Err(e),
+            };
+            if ev.contains(State::PRESENT) == want_present && !ev.contains(State::UNKNOWN) {
+                return Ok(());
+            }
+            if left.is_zero() {
+                return Err(TransportError::Timeout);
+            }
+            current = ev - State::CHANGED;
+        }
+    }
+
+    /// Block until a card is placed (SCardGetStatusChange), at most `timeout`.
+    pub fn wait_for_card(&self, timeout: Duration) -> Result<(), TransportError> {
+        self.wait_until(true, timeout)
+    }
+
+    /// Block until the card is taken off, at most `timeout`.
+    pub fn wait_for_removal(&self, timeout: Duration) -> Result<(), TransportError> {
+        self.wait_until(false, timeout)
+    }
+
+    /// Connect (shared, T=0/T=1) if not connected; after a removal, reconnect with a reset.
+    pub fn connect(&mut self) -> Result<(), TransportError> {
+        if let Some(card) = self.card.as_mut() {
+            if !self.stale {
+                return Ok(());
+            }
+            match card.reconnect(ShareMode::Shared, Protocols::ANY, Disposition::ResetCard) {
+                Ok(()) => {
+                    self.stale = false;
+                    return Ok(());
+                }
+                Err(PcscError::NoSmartcard | PcscError::RemovedCard) => {
+                    return Err(TransportError::NoCard);
+                }
+                Err(_) => self.card = None, // fall through to a fresh connection
+            }
+        }
+        let card = self.ctx.connect(&self.cname, ShareMode::Shared, Protocols::ANY).map_err(map_err)?;
+        self.card = Some(card);
+        self.stale = false;
+        Ok(())
+    }
+
+    /// End the connection and reset the card, clearing its security state.
+    pub fn disconnect(&mut self) {
+        if let Some(card) = self.card.take() {
+            let _ = card.disconnect(Disposition::ResetCard);
+        }
+        self.stale = false;
+    }
+}
+
+impl Transport for PcscReader {
+    fn transmit(&mut self, cmd: &Command) -> Result<Response, TransportError> {
+        self.connect()?;
+        let card = self.card.as_ref().ok_or(TransportError::NoCard)?;
+        let mut buf = zeroize::Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
+        let apdu = zeroize::Zeroizing::new(cmd.to_bytes());
+        match card.transmit(&apdu, &mut buf) {
+            Ok(raw) => Response::parse(raw).ok_or(TransportError::Unresponsive),
+            Err(e) => {
+                let err = map_err(e);
+                if err == TransportError::CardRemoved {
+                    self.stale = true;
+                }
+                Err(err)
+            }
+        }
+    }
+}

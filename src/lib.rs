@@ -1,0 +1,6 @@
+//! madoguchi — a 書かない窓口 (no-writing counter) kiosk for Japanese municipalities.
+//!
+//! Layers (see README): `card` reads the My Number Card; `forms` fills and renders
+//! templates; `session` drives the kiosk flow; `output` prints and submits.
+
+pub mod card;
