@@ -1,0 +1,33 @@
+//! Command-line interface. One file per command group; this file only dispatches.
+//! Messages for people are English + Japanese; no personal data is ever printed to logs.
+
+mod card;
+mod simcard;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "madoguchi", version, about = "書かない窓口 kiosk / no-writing counter kiosk")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// My Number Card tools: reader status, read attributes / カード読み取り
+    #[command(subcommand)]
+    Card(card::CardCmd),
+    /// Serve the virtual My Number Card to pcscd through vsmartcard vpcd / 仮想カード
+    SimCard(simcard::SimCardArgs),
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Card(c) => card::run(c),
+        Cmd::SimCard(a) => simcard::run(a),
+    }
+}

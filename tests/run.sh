@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# README command 2: install what is missing, start the real test stack, run every test,
+# stop what was started (also on failure). Run as root on Debian 12.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo (Rust >= 1.92) is required: install the Rust toolchain first / Rust ツールチェーンを先に入れてください" >&2
+  exit 1
+fi
+
+bash tests/stack.sh install
+trap 'bash tests/stack.sh down' EXIT
+bash tests/stack.sh up
+eval "$(bash tests/stack.sh env)"
+
+set +e
+cargo fmt --check && cargo clippy --all-targets --quiet -- -D warnings && cargo test
+status=$?
+set -e
+exit "$status"

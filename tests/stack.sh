@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The real test stack: pcscd + vsmartcard vpcd, D-Bus, ippeveprinter, cupsd with a queue.
+# Usage: tests/stack.sh install|up|down|status
+# Debian 12, root, no systemd. See ../shared/docs/test-stack.md for why each step is here.
+set -euo pipefail
+
+RUN=${MADOGUCHI_STACK_DIR:-/tmp/madoguchi-stack}
+IPP_PORT=${MADOGUCHI_IPP_PORT:-8631}
+SPOOL=$RUN/ipp-spool
+
+# Every Debian package the build and the tests need. Add new ones here (one line each).
+PACKAGES=(
+  build-essential pkg-config ca-certificates
+  pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc
+  dbus cups cups-client cups-daemon cups-ipp-utils
+  poppler-utils qpdf
+  fonts-ipaexfont-gothic fonts-ipaexfont-mincho fonts-noto-cjk
+  libfontconfig1-dev libfreetype-dev
+)
+
+log() { echo "[stack] $*" >&2; }
+wait_for() { local n=$(( $1 * 20 )); shift; for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done; log "timeout waiting for: $*"; return 1; }
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
+install() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then log "all packages present"; return 0; fi
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+up() {
+  mkdir -p "$RUN" "$SPOOL"
+  # PC/SC: pcscd in the foreground with the vpcd driver (slots on TCP 35963/35964).
+  if ! pcsc_scan -r >/dev/null 2>&1; then
+    rm -f /run/pcscd/pcscd.comm /run/pcscd/pcscd.pid   # stale after a crash or kill -9
+    pcscd --foreground >"$RUN/pcscd.log" 2>&1 & echo $! >"$RUN/pcscd.pid"
+  fi
+  wait_for 10 pcsc_scan -r
+  # D-Bus system bus: ippeveprinter refuses to start without one.
+  if ! dbus-send --system --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetId >/dev/null 2>&1; then
+    mkdir -p /run/dbus; rm -f /run/dbus/pid /run/dbus/system_bus_socket
+    dbus-daemon --system --fork --print-pid >"$RUN/dbus.pid"
+  fi
+  # IPP Everywhere printer simulator on loopback; every job kept in $SPOOL.
+  if ! ipptool -q "ipp://localhost:$IPP_PORT/ipp/print" get-printer-attributes.test >/dev/null 2>&1; then
+    ippeveprinter -r off -n localhost -p "$IPP_PORT" -d "$SPOOL" -k -c /bin/true \
+      -f application/pdf,image/pwg-raster,image/urf -v KioskSim >"$RUN/ippeveprinter.log" 2>&1 &
+    echo $! >"$RUN/ippeveprinter.pid"
+  fi
+  wait_for 10 ipptool -q "ipp://localhost:$IPP_PORT/ipp/print" get-printer-attributes.test
+  # CUPS with a queue "kiosk" pointing at the simulator.
+  if ! lpstat -r 2>/dev/null | grep -q "is running"; then
+    cupsd -f >"$RUN/cupsd.log" 2>&1 & echo $! >"$RUN/cupsd.pid"
+  fi
+  wait_for 10 sh -c 'lpstat -r | grep -q "is running"'
+  lpadmin -p kiosk -E -v "ipp://localhost:$IPP_PORT/ipp/print" -m everywhere
+  log "up: pcscd, dbus, ippeveprinter (ipp://localhost:$IPP_PORT/ipp/print), cupsd (queue kiosk)"
+}
+
+down() {
+  lpadmin -x kiosk 2>/dev/null || true   # before cupsd stops, or the queue outlives it
+  for p in cupsd ippeveprinter pcscd dbus; do
+    [ -f "$RUN/$p.pid" ] || continue
+    pid=$(cat "$RUN/$p.pid"); kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do alive "$pid" || break; sleep 0.05; done
+    alive "$pid" && kill -9 "$pid" 2>/dev/null || true
+    rm -f "$RUN/$p.pid"
+  done
+  rm -f /run/dbus/pid
+  log "down"
+}
+
+status() {
+  pcsc_scan -r 2>/dev/null || echo "pcscd: not running"
+  ipptool -q "ipp://localhost:$IPP_PORT/ipp/print" get-printer-attributes.test 2>/dev/null && echo "ippeveprinter: up" || echo "ippeveprinter: down"
+  lpstat -r 2>/dev/null || echo "cupsd: not running"
+}
+
+# Environment the tests read (printed by `env`, sourced by tests/run.sh).
+env_vars() {
+  echo "export MADOGUCHI_TEST_STACK=1"
+  echo "export MADOGUCHI_TEST_IPP_URI=ipp://localhost:$IPP_PORT/ipp/print"
+  echo "export MADOGUCHI_TEST_CUPS_URI=ipp://localhost:631/printers/kiosk"
+  echo "export MADOGUCHI_TEST_IPP_SPOOL=$SPOOL"
+}
+
+case "${1:-}" in
+  install) install ;;
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  env) env_vars ;;
+  *) echo "usage: $0 install|up|down|status|env" >&2; exit 2 ;;
+esac
