@@ -45,10 +45,11 @@ impl InProcess {
 
     /// Simulate taking the card off / placing it back (a reset, as on a real reader).
     pub fn set_present(&mut self, present: bool) {
-        if present && !self.present {
-            if let Ok(mut c) = self.card.lock() {
-                c.reset();
-            }
+        if present
+            && !self.present
+            && let Ok(mut c) = self.card.lock()
+        {
+            c.reset();
         }
         self.present = present;
     }
