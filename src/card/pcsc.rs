@@ -142,12 +142,22 @@ impl PcscReader {
         Ok(())
     }
 
-    /// End the connection and reset the card, clearing its security state.
+    /// End the connection and reset the card, clearing its security state. A card that is
+    /// already gone is left alone: resetting an absent card makes some drivers (vpcd) stop
+    /// noticing the next insertion.
     pub fn disconnect(&mut self) {
         if let Some(card) = self.card.take() {
-            let _ = card.disconnect(Disposition::ResetCard);
+            let present = !self.stale && self.card_present().unwrap_or(false);
+            let how = if present { Disposition::ResetCard } else { Disposition::LeaveCard };
+            let _ = card.disconnect(how);
         }
         self.stale = false;
+    }
+}
+
+impl Drop for PcscReader {
+    fn drop(&mut self) {
+        self.disconnect();
     }
 }
 
@@ -157,15 +167,15 @@ impl Transport for PcscReader {
         let card = self.card.as_ref().ok_or(TransportError::NoCard)?;
         let mut buf = zeroize::Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
         let apdu = zeroize::Zeroizing::new(cmd.to_bytes());
-        match card.transmit(&apdu, &mut buf) {
+        let result = match card.transmit(&apdu, &mut buf) {
+            // vpcd answers an APDU cut off by removal with no bytes at all.
             Ok(raw) => Response::parse(raw).ok_or(TransportError::Unresponsive),
-            Err(e) => {
-                let err = map_err(e);
-                if err == TransportError::CardRemoved {
-                    self.stale = true;
-                }
-                Err(err)
-            }
+            Err(e) => Err(map_err(e)),
+        };
+        if matches!(result, Err(TransportError::CardRemoved | TransportError::Unresponsive)) {
+            // Whatever happened, the card's state is unknown now: reconnect with a reset.
+            self.stale = true;
         }
+        result
     }
 }

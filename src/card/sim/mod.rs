@@ -7,6 +7,9 @@ pub mod jpki;
 pub mod persona;
 pub mod vpcd;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::{Arc, Mutex};
 
 pub use card::VirtualCard;

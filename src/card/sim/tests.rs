@@ -1,0 +1,155 @@
+//! In-process tests of the virtual card and the text-AP procedure (no pcscd involved; the
+//! same flows run through pcscd + vpcd in tests/card_pcsc.rs).
+
+use super::persona::builtin_by_id;
+use super::{InProcess, VirtualCard, shared};
+use crate::card::apdu::StatusWord;
+use crate::card::text_ap::{self, JPKI_AP_AID, LastTry, ReadRequest, TEXT_AP_AID};
+use crate::card::transport::Counting;
+use crate::card::{CardError, Pin, Sex};
+
+fn persona(id: &str) -> super::Persona {
+    builtin_by_id(id).unwrap_or_else(|| panic!("built-in persona {id} missing"))
+}
+
+fn sw(card: &mut VirtualCard, apdu: &[u8]) -> u16 {
+    let r = card.process(apdu);
+    u16::from_be_bytes([r[r.len() - 2], r[r.len() - 1]])
+}
+
+#[test]
+fn reads_typical_persona_in_six_apdus() {
+    let p = persona("typical");
+    let mut t = Counting::new(InProcess::from_persona(p.clone()));
+    let out = text_ap::read_card(&mut t, &Pin::parse("1234").unwrap(), ReadRequest::default()).unwrap();
+    assert_eq!(out.attributes.name.expose(), p.name.expose());
+    assert_eq!(out.attributes.sex, Sex::Male);
+    assert!(out.my_number.is_none(), "個人番号 must not be read unless asked");
+    assert_eq!(out.tries_before, 3);
+    assert_eq!(t.count, 6);
+    let mut t = Counting::new(InProcess::from_persona(p.clone()));
+    let req = ReadRequest { my_number: true, ..Default::default() };
+    let out = text_ap::read_card(&mut t, &Pin::parse("1234").unwrap(), req).unwrap();
+    assert_eq!(out.my_number.unwrap().expose(), p.my_number.expose());
+    assert_eq!(t.count, 8);
+}
+
+#[test]
+fn long_record_is_read_in_chunks() {
+    let p = persona("long-address");
+    let mut t = Counting::new(InProcess::from_persona(p.clone()));
+    let out = text_ap::read_card(&mut t, &Pin::parse("5678").unwrap(), ReadRequest::default()).unwrap();
+    assert_eq!(out.attributes.address.expose(), p.address.expose());
+    assert_eq!(t.count, 7, "one extra READ BINARY for the part past 256 bytes");
+}
+
+#[test]
+fn pin_counter_and_refusal_at_last_try() {
+    let card = shared(persona("typical"));
+    let mut t = InProcess::new(card.clone());
+    let wrong = Pin::parse("0000").unwrap();
+    let right = Pin::parse("1234").unwrap();
+    let e = text_ap::read_card(&mut t, &wrong, ReadRequest::default()).unwrap_err();
+    assert_eq!(e, CardError::WrongPin { tries_left: 2 });
+    let e = text_ap::read_card(&mut t, &wrong, ReadRequest::default()).unwrap_err();
+    assert_eq!(e, CardError::WrongPin { tries_left: 1 });
+    // One try left: even the right PIN is not sent without a clerk.
+    let e = text_ap::read_card(&mut t, &right, ReadRequest::default()).unwrap_err();
+    assert_eq!(e, CardError::LastTryRefused);
+    assert_eq!(card.lock().unwrap().text_pin_tries(), 1, "refusal must not consume a try");
+    let req = ReadRequest { last_try: LastTry::ClerkOverride, ..Default::default() };
+    let out = text_ap::read_card(&mut t, &right, req).unwrap();
+    assert_eq!(out.tries_before, 1);
+    assert_eq!(text_ap::pin_status(&mut t).unwrap(), 3, "a correct PIN resets the counter");
+}
+
+#[test]
+fn override_with_wrong_pin_locks_and_lock_answers_differ() {
+    let mut t = InProcess::from_persona(persona("last-try"));
+    let req = ReadRequest { last_try: LastTry::ClerkOverride, ..Default::default() };
+    let e = text_ap::read_card(&mut t, &Pin::parse("0000").unwrap(), req).unwrap_err();
+    assert_eq!(e, CardError::PinLocked { sw: StatusWord(0x63C0) });
+    // Afterwards the persona's lock answer (6984) is what the card gives.
+    let e = text_ap::pin_status(&mut t).unwrap_err();
+    assert_eq!(e, CardError::PinLocked { sw: StatusWord(0x6984) });
+    let mut t = InProcess::from_persona(persona("locked-63c0"));
+    let e = text_ap::read_card(&mut t, &Pin::parse("0000").unwrap(), ReadRequest::default()).unwrap_err();
+    assert_eq!(e, CardError::PinLocked { sw: StatusWord(0x63C0) });
+}
+
+#[test]
+fn empty_verify_never_consumes_a_try() {
+    let mut card = VirtualCard::new(persona("typical"));
+    let mut select = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
+    select.extend_from_slice(&TEXT_AP_AID);
+    assert_eq!(sw(&mut card, &select), 0x9000);
+    assert_eq!(sw(&mut card, &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x11]), 0x9000);
+    for _ in 0..10 {
+        assert_eq!(sw(&mut card, &[0x00, 0x20, 0x00, 0x80]), 0x63C3);
+    }
+    assert_eq!(card.text_pin_tries(), 3);
+}
+
+#[test]
+fn security_state_is_per_application_and_lost_on_reset() {
+    let mut card = VirtualCard::new(persona("typical"));
+    let mut t_sel = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
+    t_sel.extend_from_slice(&TEXT_AP_AID);
+    let mut j_sel = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
+    j_sel.extend_from_slice(&JPKI_AP_AID);
+    let verify = [0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'];
+    let sel_pin = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x11];
+    let sel_0002 = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x02];
+    let read = [0x00, 0xB0, 0x00, 0x00, 0x00];
+    for apdu in [&t_sel[..], &sel_pin, &verify, &sel_0002] {
+        assert_eq!(sw(&mut card, apdu), 0x9000);
+    }
+    assert_eq!(sw(&mut card, &read), 0x9000);
+    // Another AP, then back: the PIN must be verified again.
+    assert_eq!(sw(&mut card, &j_sel), 0x9000);
+    assert_eq!(sw(&mut card, &t_sel), 0x9000);
+    assert_eq!(sw(&mut card, &sel_0002), 0x9000);
+    assert_eq!(sw(&mut card, &read), 0x6982);
+    for apdu in [&sel_pin[..], &verify, &sel_0002] {
+        assert_eq!(sw(&mut card, apdu), 0x9000);
+    }
+    card.reset();
+    assert_eq!(sw(&mut card, &read), 0x6986, "no current EF after reset");
+}
+
+#[test]
+fn everything_unknown_gets_an_error_status() {
+    let mut card = VirtualCard::new(persona("typical"));
+    for apdu in [
+        &[0x00, 0xCA, 0x01, 0x00, 0x00][..], // GET DATA
+        &[0x00, 0xC0, 0x00, 0x00, 0x10],     // GET RESPONSE
+        &[0x00, 0xA4, 0x04, 0x00, 0x05, 0xA0, 0x00, 0x00, 0x00, 0x03, 0x00],
+        &[0x00, 0xA4, 0x00, 0x00, 0x02, 0x3F, 0x00],
+        &[0x84, 0x20, 0x00, 0x80],
+        &[0x00, 0xB0, 0x00, 0x00, 0x10], // nothing selected
+        &[0x00],
+        &[0x00, 0xA4, 0x04, 0x0C, 0x09, 1],
+    ] {
+        let s = sw(&mut card, apdu);
+        assert_ne!(s, 0x9000, "{apdu:02X?}");
+    }
+    // offset beyond the EF
+    let mut sel = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
+    sel.extend_from_slice(&JPKI_AP_AID);
+    assert_eq!(sw(&mut card, &sel), 0x9000);
+    assert_eq!(sw(&mut card, &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x06]), 0x9000);
+    assert_eq!(sw(&mut card, &[0x00, 0xB0, 0x00, 0x20, 0x01]), 0x6B00);
+    let r = card.process(&[0x00, 0xB0, 0x00, 0x00, 0x00]);
+    assert_eq!(&r[..15], b"JPKIAPICCTOKEN2");
+    assert_eq!(r.len(), 32 + 2, "token EF is 32 bytes, space padded");
+}
+
+#[test]
+fn removed_card_is_a_typed_error() {
+    let mut t = InProcess::from_persona(persona("typical"));
+    t.set_present(false);
+    let e = text_ap::pin_status(&mut t).unwrap_err();
+    assert!(e.needs_card_again());
+    t.set_present(true);
+    assert_eq!(text_ap::pin_status(&mut t).unwrap(), 3);
+}
