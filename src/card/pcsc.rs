@@ -179,3 +179,31 @@ impl Transport for PcscReader {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_choice_by_pattern() {
+        let readers = vec!["Virtual PCD 00 00".to_string(), "SONY FeliCa RC-S300/P 01 00".to_string()];
+        assert_eq!(pick_reader(&readers, "").unwrap(), "Virtual PCD 00 00");
+        assert_eq!(pick_reader(&readers, "rc-s300").unwrap(), "SONY FeliCa RC-S300/P 01 00");
+        assert_eq!(
+            pick_reader(&readers, "ACR1252"),
+            Err(TransportError::NoReaderMatching { pattern: "ACR1252".into() })
+        );
+        assert_eq!(pick_reader(&[], ""), Err(TransportError::NoReader));
+        assert!(TransportError::NoReader.message_ja().contains("カードリーダー"));
+    }
+
+    #[test]
+    fn pcsc_errors_map_to_actionable_kinds() {
+        assert_eq!(map_err(PcscError::NoService), TransportError::NoService);
+        assert_eq!(map_err(PcscError::NoSmartcard), TransportError::NoCard);
+        assert_eq!(map_err(PcscError::RemovedCard), TransportError::CardRemoved);
+        assert_eq!(map_err(PcscError::NotTransacted), TransportError::CardRemoved);
+        assert_eq!(map_err(PcscError::SharingViolation), TransportError::Busy);
+        assert_eq!(map_err(PcscError::UnknownReader), TransportError::NoReader);
+    }
+}

@@ -60,7 +60,12 @@ fn main() {
         reader.wait_for_card(Duration::from_secs(3)).expect("card seen");
         let pin = Pin::parse(pin).expect("pin");
         bench(&mut reader, &format!("{id}: 4 attributes"), &pin, ReadRequest::default());
-        bench(&mut reader, &format!("{id}: 4 attributes + 個人番号"), &pin, ReadRequest { my_number: true, ..Default::default() });
+        bench(
+            &mut reader,
+            &format!("{id}: 4 attributes + 個人番号"),
+            &pin,
+            ReadRequest { my_number: true, ..Default::default() },
+        );
         drop(reader);
         vicc.remove();
     }
