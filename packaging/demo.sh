@@ -3,11 +3,6 @@
 # embedded defaults (built-in virtual card, no hardware). Run as root on Debian 12.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-if ! command -v cargo >/dev/null 2>&1; then
-  echo "cargo (Rust >= 1.92) is required: install the Rust toolchain first / Rust ツールチェーンを先に入れてください" >&2
-  exit 1
-fi
 bash tests/stack.sh install
 cargo build --release --bin madoguchi
 BIN=target/release/madoguchi

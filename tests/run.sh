@@ -4,11 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v cargo >/dev/null 2>&1; then
-  echo "cargo (Rust >= 1.92) is required: install the Rust toolchain first / Rust ツールチェーンを先に入れてください" >&2
-  exit 1
-fi
-
 bash tests/stack.sh install
 trap 'bash tests/stack.sh down' EXIT
 bash tests/stack.sh up

@@ -23,6 +23,10 @@ wait_for() { local n=$(( $1 * 20 )); shift; for _ in $(seq "$n"); do "$@" >/dev/
 alive() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
 
 install() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo (Rust >= 1.92) is required: install the Rust toolchain first / Rust ツールチェーンを先に入れてください" >&2
+    exit 1
+  fi
   local missing=()
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
