@@ -137,7 +137,9 @@ pub fn submission_with(n: usize, name: &str, address: &str) -> Submission {
 pub fn test_pdf_path() -> PathBuf {
     let p = std::env::temp_dir().join("madoguchi-output-test.pdf");
     if !p.exists() {
-        let tmp = std::env::temp_dir().join(format!("madoguchi-output-test.{}.pdf", std::process::id()));
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = std::env::temp_dir().join(format!("madoguchi-output-test.{}.{n}.pdf", std::process::id()));
         write_pdf(&tmp, "madoguchi output test page");
         let _ = std::fs::rename(&tmp, &p);
     }
