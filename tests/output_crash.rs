@@ -43,10 +43,9 @@ fn spawn_sender(config: &std::path::Path, until_empty: bool) -> Child {
 
 #[test]
 fn sigkilled_sender_loses_and_doubles_nothing() {
-    let seed = std::env::var("MADOGUCHI_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64));
+    let seed = std::env::var("MADOGUCHI_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
+    });
     eprintln!("crash test seed: {seed} (set MADOGUCHI_CRASH_SEED to replay)");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
 
@@ -54,7 +53,11 @@ fn sigkilled_sender_loses_and_doubles_nothing() {
     let server = Server::start(&pki, false);
     // Some commits whose answers are lost, and some failures, on top of the kills.
     for i in 0..60 {
-        server.script([if i % 3 == 0 { Action::CommitThenDrop } else { Action::Status(503) }, Action::Accept, Action::Accept]);
+        server.script([
+            if i % 3 == 0 { Action::CommitThenDrop } else { Action::Status(503) },
+            Action::Accept,
+            Action::Accept,
+        ]);
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_config(&pki, &server, dir.path());

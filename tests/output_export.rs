@@ -65,7 +65,8 @@ fn shift_jis_round_trips_and_unencodable_text_is_refused() {
     // 𠮷 (U+20BB7) has no Shift_JIS code: refuse rather than write a wrong name.
     let dir2 = tempfile::tempdir().expect("tempdir");
     let sub = submission_with(3, "𠮷野 太郎", ADDRESS);
-    let e = export_submission(&cfg(dir2.path(), CsvEncoding::ShiftJis), &sub, chrono::Utc::now()).expect_err("must fail");
+    let e =
+        export_submission(&cfg(dir2.path(), CsvEncoding::ShiftJis), &sub, chrono::Utc::now()).expect_err("must fail");
     match &e {
         ExportError::Unencodable { form_id, field } => {
             assert_eq!(form_id, "jumin-ido");
@@ -111,8 +112,11 @@ fn a_reader_polling_the_spool_never_sees_a_partial_file() {
     stop.store(true, Ordering::Relaxed);
     let checked = reader.join().expect("reader");
     assert!(checked > 0);
-    let names: Vec<String> =
-        std::fs::read_dir(dir.path()).expect("dir").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(names.len(), 150 * 3);
     assert!(names.iter().all(|n| !n.starts_with('.')), "no temp files left behind");
 }

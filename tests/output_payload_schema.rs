@@ -6,8 +6,8 @@ mod output_support;
 use madoguchi::output::payload::{DeclaredCard, Submission};
 
 fn validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/api/openapi.yaml"))
-        .expect("openapi.yaml");
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/api/openapi.yaml")).expect("openapi.yaml");
     let mut doc: serde_json::Value = serde_yaml_ng::from_str(&text).expect("openapi.yaml is valid YAML");
     assert_eq!(doc["openapi"], "3.1.0");
     // Validate with the whole document as the root so internal $refs resolve.

@@ -15,7 +15,9 @@ use zeroize::Zeroizing;
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: start the stack with `bash tests/stack.sh up` and `eval \"$(bash tests/stack.sh env)\"`")
+        panic!(
+            "{name} is not set: start the stack with `bash tests/stack.sh up` and `eval \"$(bash tests/stack.sh env)\"`"
+        )
     })
 }
 
@@ -42,7 +44,8 @@ fn spooled(spool: &Path, job_name: &str, within: Duration) -> PathBuf {
         if let Some(p) = std::fs::read_dir(spool).expect("spool dir").flatten().map(|e| e.path()).find(|p| {
             p.file_name().is_some_and(|n| {
                 let n = n.to_string_lossy();
-                n.ends_with(&format!("-{job_name}.pdf")) && n.split('-').next().is_some_and(|id| id.parse::<u32>().is_ok())
+                n.ends_with(&format!("-{job_name}.pdf"))
+                    && n.split('-').next().is_some_and(|id| id.parse::<u32>().is_ok())
             })
         }) {
             return p;

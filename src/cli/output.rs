@@ -71,9 +71,7 @@ fn load_config(path: Option<&Path>) -> Result<OutputConfig, String> {
         Some(toml::Value::Table(t)) => t.clone(),
         _ => value,
     };
-    section
-        .try_into()
-        .map_err(|e: toml::de::Error| format!("{}: {e} / 設定の項目が正しくありません", path.display()))
+    section.try_into().map_err(|e: toml::de::Error| format!("{}: {e} / 設定の項目が正しくありません", path.display()))
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {

@@ -63,10 +63,8 @@ pub fn export_submission(cfg: &ExportConfig, sub: &Submission, now: DateTime<Utc
     let mut csvs = Vec::new();
     for form in &sub.forms {
         let text = form_csv(sub, form);
-        let bytes = encode(cfg, &text).map_err(|field| ExportError::Unencodable {
-            form_id: form.form_id.clone(),
-            field,
-        })?;
+        let bytes =
+            encode(cfg, &text).map_err(|field| ExportError::Unencodable { form_id: form.form_id.clone(), field })?;
         csvs.push((cfg.spool_dir.join(format!("{base}-{}.csv", safe_name(&form.form_id))), bytes));
     }
     let json = sub.to_json(now);
@@ -82,11 +80,8 @@ pub fn export_submission(cfg: &ExportConfig, sub: &Submission, now: DateTime<Utc
 /// Receipt and form ids come from our own generators and templates, but never trust them
 /// as path components.
 fn safe_name(s: &str) -> String {
-    let t: String = s
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
-        .take(80)
-        .collect();
+    let t: String =
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).take(80).collect();
     if t.is_empty() { "_".into() } else { t }
 }
 

@@ -61,7 +61,10 @@ fn main() {
     server.assert_consistent();
 
     lat.sort();
-    println!("outbox bench: {total} submissions, payload ~{} KB JSON each", submission(0).to_json(chrono::Utc::now()).len() / 1024 + 40 * 4 / 3);
+    println!(
+        "outbox bench: {total} submissions, payload ~{} KB JSON each",
+        submission(0).to_json(chrono::Utc::now()).len() / 1024 + 40 * 4 / 3
+    );
     println!("  enqueue (WAL, synchronous=FULL, concurrent sender):");
     println!(
         "    p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms  max {:.3} ms  ({:.0} enqueues/s)",
@@ -71,6 +74,9 @@ fn main() {
         lat.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
         total as f64 / enqueue_secs
     );
-    println!("  delivered: {total} in {all_secs:.2} s = {:.0} delivered/s (first enqueue → last delivery)", total as f64 / all_secs);
+    println!(
+        "  delivered: {total} in {all_secs:.2} s = {:.0} delivered/s (first enqueue → last delivery)",
+        total as f64 / all_secs
+    );
     println!("  server requests: {} (retries included)", server.total_requests());
 }

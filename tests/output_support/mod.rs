@@ -44,8 +44,7 @@ impl Pki {
         let client_ca = ca("madoguchi test client CA");
         let other = ca("unrelated CA");
         let skey = KeyPair::generate().expect("key");
-        let sparams =
-            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).expect("params");
+        let sparams = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).expect("params");
         let scert = sparams.signed_by(&skey, &server_ca).expect("server cert");
         let ckey = KeyPair::generate().expect("key");
         let mut cparams = CertificateParams::new(Vec::<String>::new()).expect("params");
@@ -85,11 +84,7 @@ impl Pki {
 }
 
 pub fn outbox_config(dir: &Path) -> OutboxConfig {
-    OutboxConfig {
-        db_path: dir.join("outbox.sqlite3"),
-        key_path: dir.join("outbox.key"),
-        ..OutboxConfig::default()
-    }
+    OutboxConfig { db_path: dir.join("outbox.sqlite3"), key_path: dir.join("outbox.key"), ..OutboxConfig::default() }
 }
 
 /// A realistic submission: two forms, declared card attributes, a signature and a PDF.

@@ -84,7 +84,8 @@ impl Server {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = std_listener.local_addr().expect("addr");
         drop(std_listener);
-        let mut s = Server { addr, rt, state: Arc::new(State::default()), tls: Arc::new(cfg), tasks: None, accept: None };
+        let mut s =
+            Server { addr, rt, state: Arc::new(State::default()), tls: Arc::new(cfg), tasks: None, accept: None };
         s.up();
         s
     }
@@ -120,9 +121,7 @@ impl Server {
                 lock(&t2).spawn(async move {
                     let Ok(tls) = acceptor.accept(tcp).await else { return };
                     let svc = hyper::service::service_fn(move |req| handle(state.clone(), req));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tls), svc)
-                        .await;
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), svc).await;
                 });
             }
         });
@@ -250,8 +249,7 @@ fn accepted(fresh: bool, key: &str) -> Resp {
         .status(status)
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(
-            serde_json::json!({"idempotency_key": key, "status": if fresh {"accepted"} else {"duplicate"}})
-                .to_string(),
+            serde_json::json!({"idempotency_key": key, "status": if fresh {"accepted"} else {"duplicate"}}).to_string(),
         )))
         .expect("response")
 }

@@ -66,12 +66,7 @@ impl Sealer {
                 }
                 OsRng.fill_bytes(key.as_mut());
                 // create_new: never overwrite a key another process just wrote.
-                let mut f = fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(path)
-                    .map_err(err)?;
+                let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(err)?;
                 f.write_all(key.as_ref()).map_err(err)?;
                 f.sync_all().map_err(err)?;
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -87,10 +82,7 @@ impl Sealer {
         let mut nonce = [0u8; NONCE_LEN];
         OsRng.fill_bytes(&mut nonce);
         // Encryption only fails for inputs beyond 256 GiB.
-        let ct = self
-            .cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad })
-            .unwrap_or_default();
+        let ct = self.cipher.encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad }).unwrap_or_default();
         let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);

@@ -7,4 +7,4 @@ pub mod sender;
 pub mod store;
 
 pub use sender::{PassStats, Sender, SenderConfigError, SenderThread, check_backend_url};
-pub use store::{EntryState, EntrySummary, Enqueued, Outbox, OutboxError, OutboxStatus};
+pub use store::{Enqueued, EntryState, EntrySummary, Outbox, OutboxError, OutboxStatus};

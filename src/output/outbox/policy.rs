@@ -21,10 +21,9 @@ const MAX_MESSAGE_CHARS: usize = 300;
 pub fn classify_status(status: u16, body: &[u8], retry_after: Option<&str>) -> Verdict {
     match status {
         200..=299 => Verdict::Delivered,
-        408 | 429 | 500..=599 => Verdict::Retry {
-            reason: format!("HTTP {status}"),
-            retry_after: retry_after.and_then(parse_retry_after),
-        },
+        408 | 429 | 500..=599 => {
+            Verdict::Retry { reason: format!("HTTP {status}"), retry_after: retry_after.and_then(parse_retry_after) }
+        }
         _ => Verdict::NeedsClerk { status, message: server_message(body) },
     }
 }

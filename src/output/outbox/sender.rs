@@ -198,11 +198,8 @@ async fn attempt(client: &reqwest::Client, url: reqwest::Url, token: Option<&str
     match req.send().await {
         Ok(resp) => {
             let status = resp.status().as_u16();
-            let retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
+            let retry_after =
+                resp.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
             match resp.bytes().await {
                 Ok(b) => classify_status(status, &b, retry_after.as_deref()),
                 // A 2xx whose body was cut off still means the server committed it.

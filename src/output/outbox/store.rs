@@ -44,7 +44,9 @@ impl OutboxError {
     /// Japanese text for the clerk screen.
     pub fn message_ja(&self) -> &'static str {
         match self {
-            OutboxError::DiskFull => "ディスクの空きがないため、申請を保存できませんでした。職員・管理者に連絡してください。",
+            OutboxError::DiskFull => {
+                "ディスクの空きがないため、申請を保存できませんでした。職員・管理者に連絡してください。"
+            }
             OutboxError::NoSuchEntry(_) => "指定された送信待ちは見つかりません。",
             _ => "送信待ちの保存でエラーが発生しました。管理者に連絡してください。",
         }
@@ -157,10 +159,8 @@ fn from_ms(v: i64) -> DateTime<Utc> {
 impl Outbox {
     pub fn open(cfg: &OutboxConfig) -> Result<Outbox, OutboxError> {
         if let Some(dir) = cfg.db_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| OutboxError::Dir {
-                path: dir.display().to_string(),
-                source,
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|source| OutboxError::Dir { path: dir.display().to_string(), source })?;
         }
         let sealer = Sealer::load_or_create(&cfg.key_path)?;
         let conn = open_conn(&cfg.db_path, cfg.max_db_size_mb)?;
@@ -262,10 +262,7 @@ impl Outbox {
     pub fn purge(&self, now: DateTime<Utc>) -> Result<usize, OutboxError> {
         let cutoff = now - chrono::Duration::from_std(self.retention).unwrap_or_default();
         let conn = self.conn();
-        let n = conn.execute(
-            "DELETE FROM submissions WHERE state = 'sent' AND sent_ms <= ?1",
-            params![ms(cutoff)],
-        )?;
+        let n = conn.execute("DELETE FROM submissions WHERE state = 'sent' AND sent_ms <= ?1", params![ms(cutoff)])?;
         // Fold the WAL back so deleted ciphertext does not linger in it either.
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(n)
@@ -273,11 +270,9 @@ impl Outbox {
 
     /// Earliest time anything pending becomes due.
     pub(crate) fn next_due(&self) -> Result<Option<DateTime<Utc>>, OutboxError> {
-        let v: Option<i64> = self.conn().query_row(
-            "SELECT MIN(next_attempt_ms) FROM submissions WHERE state = 'pending'",
-            [],
-            |r| r.get(0),
-        )?;
+        let v: Option<i64> =
+            self.conn()
+                .query_row("SELECT MIN(next_attempt_ms) FROM submissions WHERE state = 'pending'", [], |r| r.get(0))?;
         Ok(v.map(from_ms))
     }
 
@@ -352,9 +347,7 @@ fn open_conn(path: &Path, max_db_size_mb: u64) -> Result<Connection, OutboxError
     // WAL + FULL: each commit fsyncs the WAL, so a committed enqueue survives power loss.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(OutboxError::Db(rusqlite::Error::InvalidParameterName(format!(
-            "journal_mode stayed {mode}"
-        ))));
+        return Err(OutboxError::Db(rusqlite::Error::InvalidParameterName(format!("journal_mode stayed {mode}"))));
     }
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;")?;
     if max_db_size_mb > 0 {

@@ -69,11 +69,8 @@ fn attr<'a>(resp: &'a IppRequestResponse, tag: DelimiterTag, name: &str) -> Opti
 }
 
 fn safe_job_name(s: &str) -> String {
-    let t: String = s
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
-        .take(60)
-        .collect();
+    let t: String =
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).take(60).collect();
     if t.is_empty() { "madoguchi".into() } else { t }
 }
 
@@ -103,9 +100,8 @@ impl Printer {
         }
         let state = attr(&resp, DelimiterTag::PrinterAttributes, "printer-state");
         let stopped = matches!(state, Some(IppValue::Enum(5)));
-        let reasons = attr(&resp, DelimiterTag::PrinterAttributes, "printer-state-reasons")
-            .map(values)
-            .unwrap_or_default();
+        let reasons =
+            attr(&resp, DelimiterTag::PrinterAttributes, "printer-state-reasons").map(values).unwrap_or_default();
         if let Some(condition) = condition_from(stopped, &reasons) {
             return Err(PrintError::Condition { condition, reasons: reasons.join(",") });
         }
@@ -126,7 +122,8 @@ impl Printer {
         loop {
             // CUPS passes application/vnd.cups-raw through without pdftopdf (like `lp -o raw`).
             let format = if self.cfg.raw { "application/vnd.cups-raw" } else { "application/pdf" };
-            let media = IppValue::new_keyword(self.cfg.media.clone()).map_err(|e| PrintError::Protocol(e.to_string()))?;
+            let media =
+                IppValue::new_keyword(self.cfg.media.clone()).map_err(|e| PrintError::Protocol(e.to_string()))?;
             let user = if self.cfg.user_name.is_empty() { "madoguchi" } else { self.cfg.user_name.as_str() };
             let op = IppOperationBuilder::print_job(
                 self.uri.clone(),
@@ -179,10 +176,7 @@ impl Printer {
             }
             let state = attr(&resp, DelimiterTag::JobAttributes, "job-state").and_then(|v| v.as_enum().copied());
             let reasons = || {
-                attr(&resp, DelimiterTag::JobAttributes, "job-state-reasons")
-                    .map(values)
-                    .unwrap_or_default()
-                    .join(",")
+                attr(&resp, DelimiterTag::JobAttributes, "job-state-reasons").map(values).unwrap_or_default().join(",")
             };
             match state.and_then(JobState::from_i32) {
                 Some(JobState::Completed) => return Ok(JobDone { job_id: job.job_id, elapsed: started.elapsed() }),

@@ -123,10 +123,7 @@ mod tests {
         assert_eq!(condition_from(false, &v(&["media-low-warning"])), None);
         assert_eq!(condition_from(true, &v(&["media-empty-error"])), Some(PrinterCondition::MediaEmpty));
         assert_eq!(condition_from(false, &v(&["media-needed"])), Some(PrinterCondition::MediaEmpty));
-        assert_eq!(
-            condition_from(true, &v(&["paused", "media-jam-error"])),
-            Some(PrinterCondition::MediaJam)
-        );
+        assert_eq!(condition_from(true, &v(&["paused", "media-jam-error"])), Some(PrinterCondition::MediaJam));
         assert_eq!(condition_from(true, &v(&["paused"])), Some(PrinterCondition::Paused));
         assert_eq!(condition_from(false, &v(&["offline-report"])), None);
         assert_eq!(condition_from(false, &v(&["offline"])), Some(PrinterCondition::Offline));
