@@ -154,7 +154,15 @@ impl Sender {
     pub async fn run(&self, mut stop: tokio::sync::watch::Receiver<bool>, on_error: impl Fn(&OutboxError)) {
         let poll = Duration::from_millis(self.cfg.poll_interval_ms.max(10));
         let wake = self.outbox.wake.clone();
+        let mut last_purge: Option<std::time::Instant> = None;
         while !*stop.borrow() {
+            // Retention is enforced by the running kiosk too, not only by `outbox purge`.
+            if last_purge.is_none_or(|t| t.elapsed() > Duration::from_secs(600)) {
+                last_purge = Some(std::time::Instant::now());
+                if let Err(e) = self.outbox.purge(Utc::now()) {
+                    on_error(&e);
+                }
+            }
             let pass = self.run_once().await;
             let busy = match &pass {
                 Ok(s) => s.delivered + s.retried + s.needs_clerk > 0,
