@@ -58,9 +58,13 @@ fn every_submission_arrives_exactly_once_through_failures() {
     assert_eq!(server.committed(), keys, "server has exactly the enqueued submissions");
     server.assert_consistent();
     assert!(server.total_requests() > 40, "the failures forced retries");
-    // Entries record their attempts.
-    let retried = outbox.list(100).expect("list").iter().filter(|e| e.attempts > 1).count();
+    // Entries record their attempts; answers lost after a commit came back as 200 duplicates.
+    let rows = outbox.list(100).expect("list");
+    let retried = rows.iter().filter(|e| e.attempts > 1).count();
     assert!(retried >= 5, "only {retried} entries needed retries");
+    assert!(rows.iter().all(|e| matches!(e.http_status, Some(200 | 201))));
+    let duplicates = rows.iter().filter(|e| e.http_status == Some(200)).count();
+    assert!(duplicates >= 2, "the two commit-then-drop answers were resent and seen as duplicates ({duplicates})");
 }
 
 #[test]

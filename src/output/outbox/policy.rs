@@ -7,7 +7,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// 2xx: the back office has it (201 new, 200 duplicate of an earlier try).
-    Delivered,
+    Delivered { status: u16 },
     /// Temporary: try again later with the same idempotency key.
     Retry { reason: String, retry_after: Option<Duration> },
     /// Permanent 4xx: a clerk has to look at it; carries the server's message.
@@ -20,7 +20,7 @@ const MAX_MESSAGE_CHARS: usize = 300;
 /// Classify an HTTP response.
 pub fn classify_status(status: u16, body: &[u8], retry_after: Option<&str>) -> Verdict {
     match status {
-        200..=299 => Verdict::Delivered,
+        200..=299 => Verdict::Delivered { status },
         408 | 429 | 500..=599 => {
             Verdict::Retry { reason: format!("HTTP {status}"), retry_after: retry_after.and_then(parse_retry_after) }
         }
@@ -68,8 +68,8 @@ mod tests {
 
     #[test]
     fn statuses_map_to_verdicts() {
-        assert_eq!(classify_status(201, b"", None), Verdict::Delivered);
-        assert_eq!(classify_status(200, b"", None), Verdict::Delivered);
+        assert_eq!(classify_status(201, b"", None), Verdict::Delivered { status: 201 });
+        assert_eq!(classify_status(200, b"", None), Verdict::Delivered { status: 200 });
         for s in [408, 429, 500, 502, 503, 504] {
             assert!(matches!(classify_status(s, b"", None), Verdict::Retry { .. }), "{s}");
         }

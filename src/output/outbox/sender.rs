@@ -120,9 +120,9 @@ impl Sender {
         while let Some(joined) = set.join_next().await {
             let Ok((id, attempts, verdict)) = joined else { continue };
             let outcome = match verdict {
-                Verdict::Delivered => {
+                Verdict::Delivered { status } => {
                     stats.delivered += 1;
-                    Outcome::Sent { status: 200 }
+                    Outcome::Sent { status }
                 }
                 Verdict::Retry { reason, retry_after } => {
                     stats.retried += 1;
@@ -211,7 +211,7 @@ async fn attempt(client: &reqwest::Client, url: reqwest::Url, token: Option<&str
             match resp.bytes().await {
                 Ok(b) => classify_status(status, &b, retry_after.as_deref()),
                 // A 2xx whose body was cut off still means the server committed it.
-                Err(_) if (200..300).contains(&status) => Verdict::Delivered,
+                Err(_) if (200..300).contains(&status) => Verdict::Delivered { status },
                 Err(e) => classify_transport(&error_chain(&e)),
             }
         }
