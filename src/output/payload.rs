@@ -206,3 +206,30 @@ struct WireBlob {
 fn ser_zeroizing<S: serde::Serializer>(v: &Zeroizing<String>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotency_keys_are_uuid_v4_and_distinct() {
+        let a = new_idempotency_key();
+        let b = new_idempotency_key();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!("89ab".contains(&a[19..20]));
+    }
+
+    #[test]
+    fn debug_shows_presence_not_values() {
+        let c = DeclaredCard {
+            name: Some(SecretString::new("窓口 花子")),
+            birth_date: NaiveDate::from_ymd_opt(1985, 4, 1),
+            ..DeclaredCard::default()
+        };
+        let d = format!("{c:?}");
+        assert!(!d.contains("花子") && !d.contains("1985"), "{d}");
+        assert!(d.contains("name: true"));
+    }
+}

@@ -124,8 +124,17 @@ pub(crate) enum Outcome {
 }
 
 /// The durable outbox. Cheap to share (`Arc`); all methods are synchronous and short.
+///
+/// Two connections: `writer` (synchronous=FULL) takes new submissions and clerk actions;
+/// `worker` (synchronous=NORMAL) serves the sender and reporting. Delivery marks need no
+/// fsync of their own: if one is lost in a power cut the entry is sent again with the same
+/// idempotency key and the back office answers 200. The next FULL commit syncs them anyway.
+/// `write_lock` orders writes from both so neither sleeps in SQLite's busy handler, and
+/// the worker runs the WAL checkpoints so enqueue rarely pays for one.
 pub struct Outbox {
-    conn: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    worker: Mutex<Connection>,
+    write_lock: Mutex<()>,
     sealer: Sealer,
     retention: Duration,
     pub(crate) wake: Arc<Notify>,
@@ -163,18 +172,32 @@ impl Outbox {
                 .map_err(|source| OutboxError::Dir { path: dir.display().to_string(), source })?;
         }
         let sealer = Sealer::load_or_create(&cfg.key_path)?;
-        let conn = open_conn(&cfg.db_path, cfg.max_db_size_mb)?;
+        let writer = open_conn(&cfg.db_path, cfg.max_db_size_mb, true)?;
+        let worker = open_conn(&cfg.db_path, cfg.max_db_size_mb, false)?;
         Ok(Outbox {
-            conn: Mutex::new(conn),
+            writer: Mutex::new(writer),
+            worker: Mutex::new(worker),
+            write_lock: Mutex::new(()),
             sealer,
             retention: Duration::from_secs(cfg.retention_hours.saturating_mul(3600)),
             wake: Arc::new(Notify::new()),
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll back).
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    // A panic while holding a lock cannot leave SQLite inconsistent (transactions roll back).
+    fn writer(&self) -> (MutexGuard<'_, ()>, MutexGuard<'_, Connection>) {
+        let w = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        (w, self.writer.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn worker(&self) -> MutexGuard<'_, Connection> {
+        self.worker.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn worker_writing(&self) -> (MutexGuard<'_, ()>, MutexGuard<'_, Connection>) {
+        let c = self.worker();
+        let w = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        (w, c)
     }
 
     /// Store a submission durably. Returns only after the commit is on disk.
@@ -183,24 +206,30 @@ impl Outbox {
         let now = Utc::now();
         let json = sub.to_json(now);
         let sealed = self.sealer.seal(&json, sub.idempotency_key.as_bytes());
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO submissions (idempotency_key, receipt_id, procedure_id, created_ms, state, next_attempt_ms, payload)
-             VALUES (?1, ?2, ?3, ?4, 'pending', ?4, ?5) ON CONFLICT(idempotency_key) DO NOTHING",
-            params![sub.idempotency_key, sub.receipt_id, sub.procedure_id, ms(now), sealed],
-        )?;
-        let id: i64 = conn.query_row(
-            "SELECT id FROM submissions WHERE idempotency_key = ?1",
-            params![sub.idempotency_key],
-            |r| r.get(0),
-        )?;
+        let (lock, conn) = self.writer();
+        let inserted: Option<i64> = conn
+            .prepare_cached(
+                "INSERT INTO submissions (idempotency_key, receipt_id, procedure_id, created_ms, state, next_attempt_ms, payload)
+                 VALUES (?1, ?2, ?3, ?4, 'pending', ?4, ?5) ON CONFLICT(idempotency_key) DO NOTHING RETURNING id",
+            )?
+            .query_row(params![sub.idempotency_key, sub.receipt_id, sub.procedure_id, ms(now), sealed], |r| r.get(0))
+            .optional()?;
+        let id = match inserted {
+            Some(id) => id,
+            None => conn.query_row(
+                "SELECT id FROM submissions WHERE idempotency_key = ?1",
+                params![sub.idempotency_key],
+                |r| r.get(0),
+            )?,
+        };
         drop(conn);
+        drop(lock);
         self.wake.notify_one();
         Ok(Enqueued { id, idempotency_key: sub.idempotency_key.clone() })
     }
 
     pub fn status(&self) -> Result<OutboxStatus, OutboxError> {
-        let conn = self.conn();
+        let conn = self.worker();
         let mut st = conn.prepare("SELECT state, COUNT(*) FROM submissions GROUP BY state")?;
         let mut out = OutboxStatus::default();
         let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
@@ -218,7 +247,7 @@ impl Outbox {
 
     /// Newest first.
     pub fn list(&self, limit: usize) -> Result<Vec<EntrySummary>, OutboxError> {
-        let conn = self.conn();
+        let conn = self.worker();
         let mut st = conn.prepare(
             "SELECT id, idempotency_key, receipt_id, procedure_id, state, attempts, created_ms,
                     next_attempt_ms, sent_ms, http_status, last_error
@@ -245,11 +274,14 @@ impl Outbox {
     /// Clerk action: put a "needs clerk" (or waiting) entry back in line right now.
     /// The idempotency key is kept, so a back office that already has it answers 200.
     pub fn retry(&self, id: i64) -> Result<(), OutboxError> {
-        let n = self.conn().execute(
+        let (lock, conn) = self.writer();
+        let n = conn.execute(
             "UPDATE submissions SET state = 'pending', next_attempt_ms = ?2
              WHERE id = ?1 AND state != 'sent'",
             params![id, ms(Utc::now())],
         )?;
+        drop(conn);
+        drop(lock);
         if n == 0 {
             return Err(OutboxError::NoSuchEntry(id));
         }
@@ -261,7 +293,7 @@ impl Outbox {
     /// `secure_delete` is on, so the freed pages are overwritten with zeros.
     pub fn purge(&self, now: DateTime<Utc>) -> Result<usize, OutboxError> {
         let cutoff = now - chrono::Duration::from_std(self.retention).unwrap_or_default();
-        let conn = self.conn();
+        let (_lock, conn) = self.worker_writing();
         let n = conn.execute("DELETE FROM submissions WHERE state = 'sent' AND sent_ms <= ?1", params![ms(cutoff)])?;
         // Fold the WAL back so deleted ciphertext does not linger in it either.
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
@@ -271,13 +303,13 @@ impl Outbox {
     /// Earliest time anything pending becomes due.
     pub(crate) fn next_due(&self) -> Result<Option<DateTime<Utc>>, OutboxError> {
         let v: Option<i64> =
-            self.conn()
+            self.worker()
                 .query_row("SELECT MIN(next_attempt_ms) FROM submissions WHERE state = 'pending'", [], |r| r.get(0))?;
         Ok(v.map(from_ms))
     }
 
     pub(crate) fn due(&self, now: DateTime<Utc>, limit: usize, skip: &[i64]) -> Result<Vec<Due>, OutboxError> {
-        let conn = self.conn();
+        let conn = self.worker();
         let mut st = conn.prepare_cached(
             "SELECT id, idempotency_key, attempts, payload FROM submissions
              WHERE state = 'pending' AND next_attempt_ms <= ?1 ORDER BY next_attempt_ms, id LIMIT ?2",
@@ -306,7 +338,7 @@ impl Outbox {
             return Ok(());
         }
         let now = ms(Utc::now());
-        let mut conn = self.conn();
+        let (_lock, mut conn) = self.worker_writing();
         let tx = conn.transaction()?;
         for (id, outcome) in results {
             match outcome {
@@ -334,14 +366,14 @@ impl Outbox {
     /// Whether an entry exists with this key (for callers that re-enqueue after a crash).
     pub fn contains_key(&self, key: &str) -> Result<bool, OutboxError> {
         Ok(self
-            .conn()
+            .worker()
             .query_row("SELECT 1 FROM submissions WHERE idempotency_key = ?1", params![key], |_| Ok(()))
             .optional()?
             .is_some())
     }
 }
 
-fn open_conn(path: &Path, max_db_size_mb: u64) -> Result<Connection, OutboxError> {
+fn open_conn(path: &Path, max_db_size_mb: u64, durable: bool) -> Result<Connection, OutboxError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     // WAL + FULL: each commit fsyncs the WAL, so a committed enqueue survives power loss.
@@ -349,7 +381,12 @@ fn open_conn(path: &Path, max_db_size_mb: u64) -> Result<Connection, OutboxError
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(OutboxError::Db(rusqlite::Error::InvalidParameterName(format!("journal_mode stayed {mode}"))));
     }
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;")?;
+    conn.execute_batch(if durable {
+        // The worker checkpoints; this one only when the WAL has grown large (no sender running).
+        "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 10000;"
+    } else {
+        "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 1000;"
+    })?;
     if max_db_size_mb > 0 {
         let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
         let pages = (max_db_size_mb as i64).saturating_mul(1024 * 1024) / page.max(512);
