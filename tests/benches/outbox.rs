@@ -66,7 +66,11 @@ fn main() {
     report("enqueue while the sender delivers", &lat, secs);
     wait_sent(&outbox, (total + extra.len()) as u64, start);
     let both = start.elapsed().as_secs_f64();
-    println!("  enqueue+deliver {}: {both:.2} s = {:.0} delivered/s end to end", extra.len(), extra.len() as f64 / both);
+    println!(
+        "  enqueue+deliver {}: {both:.2} s = {:.0} delivered/s end to end",
+        extra.len(),
+        extra.len() as f64 / both
+    );
     sender.stop();
     assert_eq!(server.committed().len(), total + extra.len(), "every submission reached the server");
     server.assert_consistent();

@@ -135,6 +135,7 @@ pub struct Outbox {
     writer: Mutex<Connection>,
     worker: Mutex<Connection>,
     write_lock: Mutex<()>,
+    records: std::sync::atomic::AtomicU64,
     sealer: Sealer,
     retention: Duration,
     pub(crate) wake: Arc<Notify>,
@@ -178,6 +179,7 @@ impl Outbox {
             writer: Mutex::new(writer),
             worker: Mutex::new(worker),
             write_lock: Mutex::new(()),
+            records: std::sync::atomic::AtomicU64::new(0),
             sealer,
             retention: Duration::from_secs(cfg.retention_hours.saturating_mul(3600)),
             wake: Arc::new(Notify::new()),
@@ -302,9 +304,11 @@ impl Outbox {
 
     /// Earliest time anything pending becomes due.
     pub(crate) fn next_due(&self) -> Result<Option<DateTime<Utc>>, OutboxError> {
-        let v: Option<i64> =
-            self.worker()
-                .query_row("SELECT MIN(next_attempt_ms) FROM submissions WHERE state = 'pending'", [], |r| r.get(0))?;
+        let v: Option<i64> = self.worker().query_row(
+            "SELECT MIN(next_attempt_ms) FROM submissions WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(v.map(from_ms))
     }
 
@@ -338,7 +342,7 @@ impl Outbox {
             return Ok(());
         }
         let now = ms(Utc::now());
-        let (_lock, mut conn) = self.worker_writing();
+        let (lock, mut conn) = self.worker_writing();
         let tx = conn.transaction()?;
         for (id, outcome) in results {
             match outcome {
@@ -360,6 +364,12 @@ impl Outbox {
             };
         }
         tx.commit()?;
+        drop(lock);
+        // Checkpoint here, outside the write lock: a PASSIVE checkpoint runs alongside
+        // writers, so enqueue never waits for one.
+        if self.records.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 4 == 3 {
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        }
         Ok(())
     }
 
@@ -385,7 +395,7 @@ fn open_conn(path: &Path, max_db_size_mb: u64, durable: bool) -> Result<Connecti
         // The worker checkpoints; this one only when the WAL has grown large (no sender running).
         "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 10000;"
     } else {
-        "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 1000;"
+        "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 0;"
     })?;
     if max_db_size_mb > 0 {
         let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
