@@ -209,13 +209,15 @@ impl Outbox {
         let json = sub.to_json(now);
         let sealed = self.sealer.seal(&json, sub.idempotency_key.as_bytes());
         let (lock, conn) = self.writer();
-        let inserted: Option<i64> = conn
+        // Not `RETURNING`: with it the autocommit happens when the statement is reset, and
+        // an error there (SQLITE_FULL) would be lost. `execute` runs to completion.
+        let inserted = conn
             .prepare_cached(
                 "INSERT INTO submissions (idempotency_key, receipt_id, procedure_id, created_ms, state, next_attempt_ms, payload)
-                 VALUES (?1, ?2, ?3, ?4, 'pending', ?4, ?5) ON CONFLICT(idempotency_key) DO NOTHING RETURNING id",
+                 VALUES (?1, ?2, ?3, ?4, 'pending', ?4, ?5) ON CONFLICT(idempotency_key) DO NOTHING",
             )?
-            .query_row(params![sub.idempotency_key, sub.receipt_id, sub.procedure_id, ms(now), sealed], |r| r.get(0))
-            .optional()?;
+            .execute(params![sub.idempotency_key, sub.receipt_id, sub.procedure_id, ms(now), sealed])?;
+        let inserted = (inserted == 1).then(|| conn.last_insert_rowid());
         let id = match inserted {
             Some(id) => id,
             None => conn.query_row(
