@@ -2,6 +2,7 @@
 //! Messages for people are English + Japanese; no personal data is ever printed to logs.
 
 mod card;
+mod output;
 mod simcard;
 
 use std::process::ExitCode;
@@ -22,6 +23,11 @@ enum Cmd {
     Card(card::CardCmd),
     /// Serve the virtual My Number Card to pcscd through vsmartcard vpcd / 仮想カード
     SimCard(simcard::SimCardArgs),
+    /// Outbox to the back office: status, list, retry, purge / 送信待ち
+    #[command(subcommand)]
+    Outbox(output::OutboxCmd),
+    /// Print a PDF over IPP / PDFを印刷
+    Print(output::PrintArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -29,5 +35,7 @@ pub fn run() -> ExitCode {
     match cli.cmd {
         Cmd::Card(c) => card::run(c),
         Cmd::SimCard(a) => simcard::run(a),
+        Cmd::Outbox(c) => output::run_outbox(c),
+        Cmd::Print(a) => output::run_print(a),
     }
 }

@@ -1,0 +1,94 @@
+//! The kiosk-facing facade (`OutputService`) and the `madoguchi outbox` CLI, on real files
+//! and the loopback HTTPS back office.
+
+mod output_support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use madoguchi::output::outbox::Outbox;
+use madoguchi::output::{ExportConfig, OutputConfig, OutputService};
+use output_support::server::Server;
+use output_support::{NAME, Pki, outbox_config, submission};
+
+#[test]
+fn service_accepts_exports_and_delivers() {
+    let pki = Pki::generate();
+    let server = Server::start(&pki, true);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = OutputConfig {
+        outbox: outbox_config(dir.path()),
+        backend: Some(pki.backend(&server.url(), true)),
+        export: ExportConfig { enabled: true, spool_dir: dir.path().join("spool"), ..ExportConfig::default() },
+        ..OutputConfig::default()
+    };
+    let svc = OutputService::start(&cfg).expect("start");
+    assert!(svc.printer().is_none(), "no printer configured");
+    let mut keys = std::collections::HashSet::new();
+    for i in 0..3 {
+        let a = svc.accept(&submission(i)).expect("accept");
+        let ex = a.export.expect("export enabled");
+        assert!(ex.json.exists() && ex.csv.iter().all(|p| p.exists()));
+        keys.insert(a.outbox.idempotency_key);
+    }
+    let t = Instant::now();
+    while svc.outbox().status().expect("status").sent < 3 {
+        assert!(t.elapsed() < Duration::from_secs(20), "not delivered: {:?}", svc.outbox().status());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(server.committed(), keys);
+}
+
+fn cli(config: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .arg("outbox")
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .output()
+        .expect("run madoguchi");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn outbox_cli_status_list_retry_purge() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ocfg = outbox_config(dir.path());
+    let config = dir.path().join("madoguchi.toml");
+    std::fs::write(&config, format!("[output.outbox]\ndb_path = {:?}\nkey_path = {:?}\n", ocfg.db_path, ocfg.key_path))
+        .expect("config");
+    let outbox = Outbox::open(&ocfg).expect("open");
+    outbox.enqueue(&submission(41)).expect("enqueue");
+    outbox.enqueue(&submission(42)).expect("enqueue");
+
+    let (ok, out, _) = cli(&config, &["status"]);
+    assert!(ok);
+    assert!(out.lines().any(|l| l.starts_with("pending") && l.trim_end().ends_with(" 2")), "{out}");
+    assert!(out.contains("送信先未設定"));
+
+    let (ok, out, _) = cli(&config, &["list"]);
+    assert!(ok);
+    assert!(out.contains("R-000041") && out.contains("R-000042"), "{out}");
+    assert!(!out.contains(NAME), "no personal data in the list");
+
+    let (ok, out, _) = cli(&config, &["retry", "1"]);
+    assert!(ok, "{out}");
+    let (ok, _, err) = cli(&config, &["retry", "999"]);
+    assert!(!ok);
+    assert!(err.contains("該当する送信待ちはありません"), "{err}");
+
+    let (ok, out, _) = cli(&config, &["purge"]);
+    assert!(ok);
+    assert!(out.contains("purged 0"), "nothing delivered yet, nothing purged: {out}");
+
+    // A config file with a typo is reported, not ignored.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[output.outbox]\nretention = 3\n").expect("write");
+    let (ok, _, err) = cli(&bad, &["status"]);
+    assert!(!ok);
+    assert!(err.contains("設定の項目が正しくありません"), "{err}");
+}
