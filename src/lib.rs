@@ -4,3 +4,4 @@
 //! templates; `session` drives the kiosk flow; `output` prints and submits.
 
 pub mod card;
+pub mod forms;

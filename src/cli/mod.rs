@@ -2,6 +2,7 @@
 //! Messages for people are English + Japanese; no personal data is ever printed to logs.
 
 mod card;
+mod forms;
 mod simcard;
 
 use std::process::ExitCode;
@@ -22,6 +23,9 @@ enum Cmd {
     Card(card::CardCmd),
     /// Serve the virtual My Number Card to pcscd through vsmartcard vpcd / 仮想カード
     SimCard(simcard::SimCardArgs),
+    /// Form templates: list, check, preview / 様式テンプレート
+    #[command(subcommand)]
+    Forms(forms::FormsCmd),
 }
 
 pub fn run() -> ExitCode {
@@ -29,5 +33,6 @@ pub fn run() -> ExitCode {
     match cli.cmd {
         Cmd::Card(c) => card::run(c),
         Cmd::SimCard(a) => simcard::run(a),
+        Cmd::Forms(c) => forms::run(c),
     }
 }
