@@ -29,7 +29,10 @@ fn forms_match_golden_images() {
         let filled = fill_for(t, "typical", Answers::new()).unwrap();
         let pdf = write_tmp(dir.path(), &format!("{}.pdf", t.id), &forms::render_pdf(&[filled], &fonts).unwrap());
         let stem = dir.path().join(&t.id);
-        let out = tool("pdftoppm", &["-png", "-gray", "-r", "30", "-f", "1", "-l", "1", "-singlefile", &pdf, &stem.to_string_lossy()]);
+        let out = tool(
+            "pdftoppm",
+            &["-png", "-gray", "-r", "30", "-f", "1", "-l", "1", "-singlefile", &pdf, &stem.to_string_lossy()],
+        );
         assert!(out.status.success(), "pdftoppm: {}", String::from_utf8_lossy(&out.stderr));
         let got = std::fs::read(stem.with_extension("png")).unwrap();
         let golden = root().join(format!("tests/golden/forms/{}.png", t.id));
@@ -37,7 +40,8 @@ fn forms_match_golden_images() {
             std::fs::write(&golden, &got).unwrap();
             continue;
         }
-        let want = std::fs::read(&golden).unwrap_or_else(|_| panic!("{} missing: run with MADOGUCHI_UPDATE_GOLDEN=1", golden.display()));
+        let want = std::fs::read(&golden)
+            .unwrap_or_else(|_| panic!("{} missing: run with MADOGUCHI_UPDATE_GOLDEN=1", golden.display()));
         let (w1, h1, a) = decode(&got);
         let (w2, h2, b) = decode(&want);
         assert_eq!((w1, h1), (w2, h2), "{}: size changed", t.id);

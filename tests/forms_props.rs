@@ -18,7 +18,8 @@ fn answer() -> impl Strategy<Value = Answer> {
         "[ぁ-んァ-ン一-龯0-9０-９ -]{0,200}".prop_map(|s| Answer::Text(SecretString::new(s))),
         any::<bool>().prop_map(Answer::Flag),
         any::<u32>().prop_map(Answer::Count),
-        (-3000i32..3000, 1u32..13, 1u32..29).prop_map(|(y, m, d)| Answer::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default())),
+        (-3000i32..3000, 1u32..13, 1u32..29)
+            .prop_map(|(y, m, d)| Answer::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default())),
         prop::collection::vec("[a-z_]{0,12}", 0..4).prop_map(Answer::Choices),
         prop::collection::vec(any::<u8>(), 0..64).prop_map(|b| Answer::Signature(b.into())),
     ]

@@ -47,7 +47,11 @@ fn every_template_renders_with_values_on_their_page() {
             for r in rows {
                 let cols: Vec<&str> = r.split_whitespace().collect();
                 let n = cols.len();
-                assert!(n >= 5 && cols[n - 5] == "yes" && cols[n - 4] == "yes", "{}: font not subset-embedded: {r}", t.id);
+                assert!(
+                    n >= 5 && cols[n - 5] == "yes" && cols[n - 4] == "yes",
+                    "{}: font not subset-embedded: {r}",
+                    t.id
+                );
                 assert!(cols[0].contains('+'), "{}: subset tag missing: {r}", t.id);
             }
         }
@@ -87,8 +91,9 @@ fn my_number_printed_only_on_the_child_allowance_form() {
     let answers = forms::sample::sample_answers(&[t]);
     let attrs = forms::sample::attributes_of(&p);
     let session = forms::sample::sample_session();
-    let err = forms::fill(t, &forms::FillInput { attributes: &attrs, my_number: None, answers: &answers, session: &session })
-        .unwrap_err();
+    let err =
+        forms::fill(t, &forms::FillInput { attributes: &attrs, my_number: None, answers: &answers, session: &session })
+            .unwrap_err();
     assert_eq!(err[0].field, "my_number");
     // With it, the 12 digits are printed one per cell.
     let filled = fill_for(t, "typical", Answers::new()).unwrap();
@@ -106,7 +111,10 @@ fn signature_and_qr_are_drawn() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_tmp(dir.path(), "sig.pdf", &pdf);
     let out = String::from_utf8_lossy(&tool("pdfimages", &["-list", &path]).stdout).into_owned();
-    assert!(out.lines().any(|l| l.contains("image") && l.contains("240") && l.contains("60")), "signature image missing: {out}");
+    assert!(
+        out.lines().any(|l| l.contains("image") && l.contains("240") && l.contains("60")),
+        "signature image missing: {out}"
+    );
     assert!(out.lines().any(|l| l.contains("smask")), "signature alpha (SMask) missing: {out}");
     // Without a signature answer the required field is reported.
     let mut no_sig = forms::sample::sample_answers(&[t]);
@@ -114,7 +122,8 @@ fn signature_and_qr_are_drawn() {
     let p = madoguchi::card::sim::persona::builtin_by_id("typical").unwrap();
     let attrs = forms::sample::attributes_of(&p);
     let s = forms::sample::sample_session();
-    let e = forms::fill(t, &forms::FillInput { attributes: &attrs, my_number: None, answers: &no_sig, session: &s }).unwrap_err();
+    let e = forms::fill(t, &forms::FillInput { attributes: &attrs, my_number: None, answers: &no_sig, session: &s })
+        .unwrap_err();
     assert!(e.iter().any(|e| e.field == "signature" && e.message_ja.contains("入力")));
     let _ = Answer::Flag(true);
 }

@@ -102,7 +102,10 @@ fn proxy_needs_letter_of_attorney_and_mail_consent_for_my_number() {
         let t = cat.template(id).unwrap();
         let no_letter = ans(&[("requester", choice("proxy")), ("power_of_attorney", Answer::Flag(false))]);
         let errs = fill_for(t, "typical", no_letter).unwrap_err();
-        assert!(errs.iter().any(|e| e.field == "power_of_attorney" && e.message_ja.contains("委任状")), "{id}: {errs:?}");
+        assert!(
+            errs.iter().any(|e| e.field == "power_of_attorney" && e.message_ja.contains("委任状")),
+            "{id}: {errs:?}"
+        );
         let letter = ans(&[("requester", choice("proxy")), ("power_of_attorney", Answer::Flag(true))]);
         assert!(fill_for(t, "typical", letter).is_ok(), "{id}");
     }
@@ -131,7 +134,8 @@ fn honseki_and_hittousha_are_answers_and_move_uses_card_address_as_old() {
     assert_eq!(old.source, madoguchi::forms::model::Source::CardAddress);
     assert_eq!(new.source, madoguchi::forms::model::Source::Answer);
     assert!(new.required);
-    let new_addr = ans(&[("new_address", Answer::Text(SecretString::new("神奈川県横浜市中区本町6-50-10 見本ビル3階")))]);
+    let new_addr =
+        ans(&[("new_address", Answer::Text(SecretString::new("神奈川県横浜市中区本町6-50-10 見本ビル3階")))]);
     let f = fill_for(t, "typical", new_addr).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = write_tmp(dir.path(), "idou.pdf", &madoguchi::forms::render_pdf(&[f], &fonts()).unwrap());
@@ -175,7 +179,8 @@ fn life_events_select_procedures_and_print_a_guide() {
     assert_eq!(no_kids.procedures, ["tennyu"]);
     let out = cat.plan("moving-out", &Answers::new()).unwrap();
     assert_eq!(out.procedures, ["tenshutsu"]);
-    assert!(out.notes.iter().any(|n| n.contains("転入")));
+    assert!(out.notes.iter().any(|n| n.contains("国民健康保険")));
+    assert!(cat.procedure("tenshutsu").unwrap().notes.iter().any(|n| n.contains("転入の届出")));
     // Shared questions are asked once: both forms have `phone`.
     let qs = cat.questions(&["tennyu", "jidou-teate"]);
     assert_eq!(qs.iter().filter(|q| q.id == "phone").count(), 1);
@@ -185,7 +190,8 @@ fn life_events_select_procedures_and_print_a_guide() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_tmp(dir.path(), "guide.pdf", &madoguchi::forms::render_pdf(&[guide], &fonts()).unwrap());
     let text = page_text(&path, 1);
-    for s in ["手続き案内", "転入の届出", "児童手当を申請したい", "住民異動届", "児童手当認定請求書", "R-20250501-0001"] {
+    for s in ["手続き案内", "転入の届出", "児童手当を申請したい", "住民異動届", "児童手当認定請求書", "R-20250501-0001"]
+    {
         assert!(text.contains(s), "{s} missing from the guide");
     }
 }

@@ -14,9 +14,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_madoguchi");
 #[test]
 fn shipped_templates_pass_check_from_disk_and_embedded() {
     let r = root();
-    let c = Catalog::load(&r.join("assets/templates"), &r.join("assets/procedures.toml")).unwrap_or_else(|e| {
-        panic!("{}", e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
-    });
+    let c = Catalog::load(&r.join("assets/templates"), &r.join("assets/procedures.toml"))
+        .unwrap_or_else(|e| panic!("{}", e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")));
     assert_eq!(c.templates.len(), 7);
     assert_eq!(catalog().templates.len(), 7);
     let out = Command::new(BIN).args(["forms", "check"]).arg(r.join("assets/templates")).output().unwrap();
@@ -61,15 +60,21 @@ fn broken_templates_give_located_errors_with_fixes() {
     assert!(e[0].starts_with("broken.toml:9:") || e[0].starts_with("broken.toml:10:"), "{e:?}");
     // Box outside the page.
     let e = errors_of(&MINIMAL.replace("box = [10, 10, 80, 10]", "box = [180, 10, 80, 10]"));
-    assert!(e[0].starts_with("broken.toml:6:") && e[0].contains("outside the A4 page") && e[0].contains("用紙"), "{e:?}");
+    assert!(
+        e[0].starts_with("broken.toml:6:") && e[0].contains("outside the A4 page") && e[0].contains("用紙"),
+        "{e:?}"
+    );
     // `when` referring to an unknown field.
-    let e = errors_of(&MINIMAL.replace("source = \"card_name\"", "source = \"card_name\"\nwhen = { field = \"nope\", in = [\"x\"] }"));
+    let e = errors_of(
+        &MINIMAL.replace("source = \"card_name\"", "source = \"card_name\"\nwhen = { field = \"nope\", in = [\"x\"] }"),
+    );
     assert!(e[0].starts_with("broken.toml:10:") && e[0].contains("\"nope\" does not name a field"), "{e:?}");
     // 本籍 taken from the card is refused.
     let e = errors_of(&MINIMAL.replace("id = \"name\"", "id = \"honseki\""));
     assert!(e[0].contains("本籍/筆頭者") && e[0].contains("must be an answer"), "{e:?}");
     // Date part on a text field; duplicate ids; every error is reported, not just the first.
-    let two = format!("{MINIMAL}part = \"era\"\n[[fields]]\nid = \"name\"\nlabel = {{ ja = \"x\" }}\nkind = \"text\"\n");
+    let two =
+        format!("{MINIMAL}part = \"era\"\n[[fields]]\nid = \"name\"\nlabel = {{ ja = \"x\" }}\nkind = \"text\"\n");
     let e = errors_of(&two);
     assert_eq!(e.len(), 2, "{e:?}");
     assert!(e.iter().any(|m| m.contains("used twice")) && e.iter().any(|m| m.contains("part \"era\"")));
@@ -82,7 +87,11 @@ fn forms_check_cli_lists_every_error_and_exits_non_zero() {
     std::fs::create_dir(&tdir).unwrap();
     std::fs::write(tdir.join("a.toml"), MINIMAL.replace("box = [10, 10, 80, 10]", "box = [180, 10, 80, 10]")).unwrap();
     std::fs::write(tdir.join("b.toml"), "id = \"b\"\nversion = \"one\"\n").unwrap();
-    std::fs::write(dir.path().join("procedures.toml"), "[[procedures]]\nid = \"p\"\ntitle = { ja = \"p\" }\nforms = [\"zzz\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("procedures.toml"),
+        "[[procedures]]\nid = \"p\"\ntitle = { ja = \"p\" }\nforms = [\"zzz\"]\n",
+    )
+    .unwrap();
     let out = Command::new(BIN).args(["forms", "check"]).arg(&tdir).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -101,12 +110,21 @@ fn schema_file_is_current() {
         std::fs::write(&path, &want).unwrap();
     }
     let have = std::fs::read_to_string(&path).expect("schema file missing: run with MADOGUCHI_UPDATE_GOLDEN=1");
-    assert_eq!(have, want, "schema is stale: regenerate with MADOGUCHI_UPDATE_GOLDEN=1 cargo test --test forms_templates");
+    assert_eq!(
+        have, want,
+        "schema is stale: regenerate with MADOGUCHI_UPDATE_GOLDEN=1 cargo test --test forms_templates"
+    );
 }
 
 /// A small JSON Schema validator for the subset schemars emits (type, properties, required,
 /// additionalProperties, enum/const, items, $ref, oneOf/anyOf).
-fn validate(schema: &serde_json::Value, root: &serde_json::Value, v: &serde_json::Value, path: &str, errs: &mut Vec<String>) {
+fn validate(
+    schema: &serde_json::Value,
+    root: &serde_json::Value,
+    v: &serde_json::Value,
+    path: &str,
+    errs: &mut Vec<String>,
+) {
     use serde_json::Value as J;
     let Some(s) = schema.as_object() else { return };
     if let Some(J::String(r)) = s.get("$ref") {
@@ -115,16 +133,27 @@ fn validate(schema: &serde_json::Value, root: &serde_json::Value, v: &serde_json
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(J::Array(alts)) = s.get(key) {
-            let ok = alts.iter().filter(|a| { let mut e = Vec::new(); validate(a, root, v, path, &mut e); e.is_empty() }).count();
+            let ok = alts
+                .iter()
+                .filter(|a| {
+                    let mut e = Vec::new();
+                    validate(a, root, v, path, &mut e);
+                    e.is_empty()
+                })
+                .count();
             if (key == "oneOf" && ok != 1) || ok == 0 {
                 errs.push(format!("{path}: matches {ok} alternatives of {key}"));
             }
         }
     }
-    if let Some(c) = s.get("const") && c != v {
+    if let Some(c) = s.get("const")
+        && c != v
+    {
         errs.push(format!("{path}: not {c}"));
     }
-    if let Some(J::Array(e)) = s.get("enum") && !e.contains(v) {
+    if let Some(J::Array(e)) = s.get("enum")
+        && !e.contains(v)
+    {
         errs.push(format!("{path}: {v} not in enum"));
     }
     let types: Vec<&str> = match s.get("type") {
@@ -159,7 +188,9 @@ fn validate(schema: &serde_json::Value, root: &serde_json::Value, v: &serde_json
         for (k, x) in o {
             match props.get(k) {
                 Some(ps) => validate(ps, root, x, &format!("{path}.{k}"), errs),
-                None if s.get("additionalProperties") == Some(&J::Bool(false)) => errs.push(format!("{path}: unknown key {k}")),
+                None if s.get("additionalProperties") == Some(&J::Bool(false)) => {
+                    errs.push(format!("{path}: unknown key {k}"))
+                }
                 None => {}
             }
         }
@@ -184,7 +215,8 @@ fn every_shipped_template_validates_against_the_schema() {
         assert!(errs.is_empty(), "{}: {errs:?}", p.display());
     }
     // And the validator is not vacuous: a typo'd key is rejected.
-    let bad: toml::Value = toml::from_str(&MINIMAL.replace("kind = \"text\"", "kind = \"text\"\nrequird = true")).unwrap();
+    let bad: toml::Value =
+        toml::from_str(&MINIMAL.replace("kind = \"text\"", "kind = \"text\"\nrequird = true")).unwrap();
     let mut errs = Vec::new();
     validate(&schema, &schema, &serde_json::to_value(&bad).unwrap(), "$", &mut errs);
     assert!(errs.iter().any(|e| e.contains("requird")), "{errs:?}");

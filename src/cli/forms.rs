@@ -132,12 +132,15 @@ fn preview(a: &PreviewArgs) -> Result<(), String> {
             .map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
         if let Some(rel) = &t.base_pdf {
             let p = Path::new(&a.template).parent().unwrap_or(Path::new(".")).join(rel);
-            t.base_pdf_data = Some(std::sync::Arc::new(std::fs::read(&p).map_err(|e| format!("base_pdf {}: {e}", p.display()))?));
+            t.base_pdf_data =
+                Some(std::sync::Arc::new(std::fs::read(&p).map_err(|e| format!("base_pdf {}: {e}", p.display()))?));
         }
         t
     } else {
         let c = Catalog::embedded().map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
-        c.template(&a.template).cloned().ok_or_else(|| format!("no template {:?} / その様式はありません", a.template))?
+        c.template(&a.template)
+            .cloned()
+            .ok_or_else(|| format!("no template {:?} / その様式はありません", a.template))?
     };
     let p: Persona = match persona::builtin_by_id(&a.persona) {
         Some(p) => p,
@@ -146,16 +149,21 @@ fn preview(a: &PreviewArgs) -> Result<(), String> {
     let mut answers = forms::sample::sample_answers(&[&template]);
     if let Some(path) = &a.answers {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        answers.extend(forms::sample::answers_from_toml(&text, &[&template]).map_err(|e| format!("{}: {e}", path.display()))?);
+        answers.extend(
+            forms::sample::answers_from_toml(&text, &[&template]).map_err(|e| format!("{}: {e}", path.display()))?,
+        );
     }
     let attrs = forms::sample::attributes_of(&p);
     let session = forms::sample::sample_session();
     let input = FillInput { attributes: &attrs, my_number: Some(&p.my_number), answers: &answers, session: &session };
-    let filled = forms::fill(&template, &input).map_err(|es| {
-        es.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
-    })?;
-    let fonts = Fonts::load(&FontsConfig { gothic: a.font_gothic.clone(), mincho: a.font_mincho.clone(), ..Default::default() })
-        .map_err(|e| e.to_string())?;
+    let filled = forms::fill(&template, &input)
+        .map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
+    let fonts = Fonts::load(&FontsConfig {
+        gothic: a.font_gothic.clone(),
+        mincho: a.font_mincho.clone(),
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())?;
     let pdf = forms::render_pdf_with(&[filled], &fonts, RenderOptions { grid: a.grid }).map_err(|e| e.to_string())?;
     std::fs::write(&a.output, &pdf).map_err(|e| format!("{}: {e}", a.output.display()))?;
     println!("wrote / 出力しました: {}", a.output.display());

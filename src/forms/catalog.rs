@@ -38,9 +38,17 @@ impl Catalog {
         let mut errors = Vec::new();
         let mut templates = Vec::new();
         let mut files: Vec<PathBuf> = match std::fs::read_dir(templates_dir) {
-            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect(),
+            Ok(rd) => rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect(),
             Err(e) => {
-                return Err(vec![TemplateError { file: templates_dir.into(), line: 1, column: 1, problem: Problem::Io(e.kind().to_string()) }]);
+                return Err(vec![TemplateError {
+                    file: templates_dir.into(),
+                    line: 1,
+                    column: 1,
+                    problem: Problem::Io(e.kind().to_string()),
+                }]);
             }
         };
         files.sort();
@@ -51,7 +59,12 @@ impl Catalog {
                         let p = f.parent().unwrap_or(Path::new(".")).join(rel);
                         match std::fs::read(&p) {
                             Ok(b) => t.base_pdf_data = Some(std::sync::Arc::new(b)),
-                            Err(e) => errors.push(TemplateError { file: f.clone(), line: 1, column: 1, problem: Problem::Io(format!("base_pdf {}: {}", p.display(), e.kind())) }),
+                            Err(e) => errors.push(TemplateError {
+                                file: f.clone(),
+                                line: 1,
+                                column: 1,
+                                problem: Problem::Io(format!("base_pdf {}: {}", p.display(), e.kind())),
+                            }),
                         }
                     }
                     templates.push(t)
@@ -60,7 +73,12 @@ impl Catalog {
             }
         }
         let text = std::fs::read_to_string(procedures_path).map_err(|e| {
-            vec![TemplateError { file: procedures_path.into(), line: 1, column: 1, problem: Problem::Io(e.kind().to_string()) }]
+            vec![TemplateError {
+                file: procedures_path.into(),
+                line: 1,
+                column: 1,
+                problem: Problem::Io(e.kind().to_string()),
+            }]
         });
         let built = match text {
             Ok(text) => Self::assemble(templates, &text, procedures_path),
@@ -106,14 +124,17 @@ impl Catalog {
             vec![TemplateError { file: file.into(), line, column, problem: Problem::Syntax(e.message().to_string()) }]
         })?;
         let mut errors = Vec::new();
-        let at = |needle: &str| {
-            text.find(&format!("\"{needle}\"")).map(|o| line_col(text, o)).unwrap_or((1, 1))
-        };
+        let at = |needle: &str| text.find(&format!("\"{needle}\"")).map(|o| line_col(text, o)).unwrap_or((1, 1));
         for p in &pf.procedures {
             for f in &p.forms {
                 if !templates.iter().any(|t| &t.id == f) {
                     let (line, column) = at(f);
-                    errors.push(TemplateError { file: file.into(), line, column, problem: Problem::UnknownField(f.clone()) });
+                    errors.push(TemplateError {
+                        file: file.into(),
+                        line,
+                        column,
+                        problem: Problem::UnknownField(f.clone()),
+                    });
                 }
             }
         }
@@ -122,7 +143,12 @@ impl Catalog {
                 for p in &r.procedures {
                     if !pf.procedures.iter().any(|q| &q.id == p) {
                         let (line, column) = at(p);
-                        errors.push(TemplateError { file: file.into(), line, column, problem: Problem::UnknownField(p.clone()) });
+                        errors.push(TemplateError {
+                            file: file.into(),
+                            line,
+                            column,
+                            problem: Problem::UnknownField(p.clone()),
+                        });
                     }
                 }
             }

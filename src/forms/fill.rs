@@ -185,16 +185,27 @@ pub fn fill(t: &Template, input: &FillInput<'_>) -> Result<FilledForm, Vec<Field
     for r in &t.rules {
         apply_rule(t, r, input.answers, &values, &mut errors);
     }
-    if errors.is_empty() { Ok(FilledForm { template: t.clone(), values, session: input.session.clone() }) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(FilledForm { template: t.clone(), values, session: input.session.clone() })
+    } else {
+        Err(errors)
+    }
 }
 
-fn apply_rule(t: &Template, r: &Rule, answers: &Answers, values: &BTreeMap<String, Value>, errors: &mut Vec<FieldError>) {
+fn apply_rule(
+    t: &Template,
+    r: &Rule,
+    answers: &Answers,
+    values: &BTreeMap<String, Value>,
+    errors: &mut Vec<FieldError>,
+) {
     if !holds(&r.when, answers) {
         return;
     }
     for id in &r.fields {
         // A field that is not asked (its `when` does not hold) is neither required nor printed.
-        let asked = t.fields.iter().find(|f| &f.id == id).and_then(|f| f.when.as_ref()).is_none_or(|w| holds(w, answers));
+        let asked =
+            t.fields.iter().find(|f| &f.id == id).and_then(|f| f.when.as_ref()).is_none_or(|w| holds(w, answers));
         if !asked {
             continue;
         }
@@ -232,7 +243,11 @@ fn check_answer(t: &Template, id: &str, a: &Answer) -> Result<Option<Value>, Pro
                 return Err(("文字数が多すぎます。", format!("longer than {max} characters")));
             }
             let classes: &[_] = match f.kind {
-                FieldKind::Kana => &[super::model::CharClass::Hiragana, super::model::CharClass::Katakana, super::model::CharClass::Space],
+                FieldKind::Kana => &[
+                    super::model::CharClass::Hiragana,
+                    super::model::CharClass::Katakana,
+                    super::model::CharClass::Space,
+                ],
                 FieldKind::Phone => &[super::model::CharClass::Digit, super::model::CharClass::Symbol],
                 _ => &f.chars,
             };
@@ -244,8 +259,13 @@ fn check_answer(t: &Template, id: &str, a: &Answer) -> Result<Option<Value>, Pro
             }
             if f.kind == FieldKind::Phone {
                 let digits = jp::half_width_digits(s).chars().filter(char::is_ascii_digit).count();
-                if !(10..=11).contains(&digits) || s.chars().any(|c| !(c.is_ascii_digit() || ('０'..='９').contains(&c) || c == '-' || c == '－')) {
-                    return Err(("電話番号は10桁または11桁の数字で入力してください。", "phone number must have 10 or 11 digits".into()));
+                if !(10..=11).contains(&digits)
+                    || s.chars().any(|c| !(c.is_ascii_digit() || ('０'..='９').contains(&c) || c == '-' || c == '－'))
+                {
+                    return Err((
+                        "電話番号は10桁または11桁の数字で入力してください。",
+                        "phone number must have 10 or 11 digits".into(),
+                    ));
                 }
             }
             Ok(Some(Value::Text(SecretString::new(s))))
@@ -276,7 +296,10 @@ fn check_answer(t: &Template, id: &str, a: &Answer) -> Result<Option<Value>, Pro
         }
         (FieldKind::Signature, Answer::Signature(png)) => {
             if !png.starts_with(b"\x89PNG\r\n\x1a\n") {
-                return Err(("署名を読み取れませんでした。もう一度署名してください。", "signature is not a PNG image".into()));
+                return Err((
+                    "署名を読み取れませんでした。もう一度署名してください。",
+                    "signature is not a PNG image".into(),
+                ));
             }
             Ok(Some(Value::Image(png.clone())))
         }

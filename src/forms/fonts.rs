@@ -75,7 +75,8 @@ impl Measure for Fonts {
 }
 
 fn load_one(path: &Path, index: u32) -> Result<FontData, RenderError> {
-    let bytes = std::fs::read(path).map_err(|e| RenderError::FontIo { path: path.into(), kind: e.kind().to_string() })?;
+    let bytes =
+        std::fs::read(path).map_err(|e| RenderError::FontIo { path: path.into(), kind: e.kind().to_string() })?;
     let face = ttf_parser::Face::parse(&bytes, index).map_err(|_| RenderError::FontParse { path: path.into() })?;
     let upem = f32::from(face.units_per_em().max(1));
     let mut advances = HashMap::new();

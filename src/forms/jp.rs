@@ -120,12 +120,16 @@ pub fn split_address(addr: &str) -> AddressParts {
 
 /// ASCII digits → 全角.
 pub fn full_width_digits(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 - 0x30 + 0xFF10).unwrap_or(c) } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 - 0x30 + 0xFF10).unwrap_or(c) } else { c })
+        .collect()
 }
 
 /// 全角 digits → ASCII.
 pub fn half_width_digits(s: &str) -> String {
-    s.chars().map(|c| if ('０'..='９').contains(&c) { char::from_u32(c as u32 - 0xFF10 + 0x30).unwrap_or(c) } else { c }).collect()
+    s.chars()
+        .map(|c| if ('０'..='９').contains(&c) { char::from_u32(c as u32 - 0xFF10 + 0x30).unwrap_or(c) } else { c })
+        .collect()
 }
 
 /// Character class of `c`, if any.
@@ -145,7 +149,9 @@ pub fn class_of(c: char) -> Option<CharClass> {
         {
             CharClass::Kanji
         }
-        _ if c.is_ascii_punctuation() || "・、。「」（）－‐―〒＃＆／．，：；".contains(c) => CharClass::Symbol,
+        _ if c.is_ascii_punctuation() || "・、。「」（）－‐―〒＃＆／．，：；".contains(c) => {
+            CharClass::Symbol
+        }
         _ => return None,
     })
 }

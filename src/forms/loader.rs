@@ -51,7 +51,9 @@ impl Problem {
             Problem::BadPage { page, pages } => format!("page {page} but the form has {pages} page(s)"),
             Problem::BadSize(id) => format!("font size of {id:?} must be > 0 and min_size <= size"),
             Problem::SignatureNotAnswer(id) => format!("signature field {id:?} must have source = \"answer\""),
-            Problem::HonsekiFromCard(id) => format!("field {id:?} (本籍/筆頭者) is not on the card; it must be an answer"),
+            Problem::HonsekiFromCard(id) => {
+                format!("field {id:?} (本籍/筆頭者) is not on the card; it must be an answer")
+            }
         }
     }
     fn ja(&self) -> &'static str {
@@ -235,9 +237,10 @@ fn check(t: &Template, text: &str, file: &Path) -> Vec<TemplateError> {
     }
     for s in &t.layout {
         let page = match s {
-            Static::Text { page, .. } | Static::Line { page, .. } | Static::Box { page, .. } | Static::Table { page, .. } => {
-                *page
-            }
+            Static::Text { page, .. }
+            | Static::Line { page, .. }
+            | Static::Box { page, .. }
+            | Static::Table { page, .. } => *page,
         };
         if page == 0 || page > pages {
             err("kind", Problem::BadPage { page, pages });

@@ -106,7 +106,10 @@ pub enum Source {
 
 impl Source {
     pub fn is_card(self) -> bool {
-        matches!(self, Source::CardName | Source::CardAddress | Source::CardBirthDate | Source::CardSex | Source::CardMyNumber)
+        matches!(
+            self,
+            Source::CardName | Source::CardAddress | Source::CardBirthDate | Source::CardSex | Source::CardMyNumber
+        )
     }
 }
 

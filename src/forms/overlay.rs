@@ -7,7 +7,11 @@ use super::fill::FilledForm;
 use super::fonts::Fonts;
 use super::render::{FontIds, RenderError, RenderOptions, form_pages, new_doc, save};
 
-pub(crate) fn render_with_bases(forms: &[FilledForm], fonts: &Fonts, opts: RenderOptions) -> Result<Vec<u8>, RenderError> {
+pub(crate) fn render_with_bases(
+    forms: &[FilledForm],
+    fonts: &Fonts,
+    opts: RenderOptions,
+) -> Result<Vec<u8>, RenderError> {
     let mut parts = Vec::new();
     for form in forms {
         let mut doc = new_doc(form);
@@ -81,6 +85,9 @@ pub fn merge(parts: &[Vec<u8>]) -> Result<Vec<u8>, lopdf::Error> {
 
 fn finish(mut d: Document) -> Result<Vec<u8>, lopdf::Error> {
     d.prune_objects();
+    // Dense object numbers and a matching trailer /Size (qpdf warns otherwise).
+    d.renumber_objects();
+    d.trailer.set("Size", i64::from(d.max_id) + 1);
     d.compress();
     let mut out = Vec::new();
     d.save_to(&mut out)?;

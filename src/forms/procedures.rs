@@ -89,7 +89,13 @@ pub fn guide_form(title: &str, procs: &[&Procedure], forms: &[&Template], notes:
         // Long lines are cut into pieces of 40 characters: the sheet is for reading, not a form.
         let chars: Vec<char> = text.chars().collect();
         for chunk in chars.chunks(40) {
-            layout.push(Static::Text { page: 1, at: [15.0 + indent, *y], text: chunk.iter().collect(), size, font: Some(FontFamily::Gothic) });
+            layout.push(Static::Text {
+                page: 1,
+                at: [15.0 + indent, *y],
+                text: chunk.iter().collect(),
+                size,
+                font: Some(FontFamily::Gothic),
+            });
             *y += size * 0.5;
         }
     };

@@ -196,7 +196,14 @@ fn line(ops: &mut Vec<Op>, g: Geo, pts: &[(f32, f32)], closed: bool) {
 fn rect(ops: &mut Vec<Op>, g: Geo, [x, y, w, h]: [f32; 4], mode: PaintMode) {
     let ll = g.pt(x, y + h);
     ops.push(Op::DrawRectangle {
-        rectangle: Rect { x: ll.x, y: ll.y, width: Mm(w).into(), height: Mm(h).into(), mode: Some(mode), winding_order: None },
+        rectangle: Rect {
+            x: ll.x,
+            y: ll.y,
+            width: Mm(w).into(),
+            height: Mm(h).into(),
+            mode: Some(mode),
+            winding_order: None,
+        },
     });
 }
 
@@ -265,7 +272,12 @@ fn static_ops(
 fn mark(ops: &mut Vec<Op>, g: Geo, [x, y, w, h]: [f32; 4], m: Mark) {
     ops.push(Op::SetOutlineThickness { pt: Pt(1.0) });
     match m {
-        Mark::Check => line(ops, g, &[(x + w * 0.15, y + h * 0.55), (x + w * 0.4, y + h * 0.85), (x + w * 0.9, y + h * 0.1)], false),
+        Mark::Check => line(
+            ops,
+            g,
+            &[(x + w * 0.15, y + h * 0.55), (x + w * 0.4, y + h * 0.85), (x + w * 0.9, y + h * 0.1)],
+            false,
+        ),
         Mark::Circle => {
             let (cx, cy, rx, ry) = (x + w / 2.0, y + h / 2.0, w / 2.0, h / 2.0);
             let pts: Vec<(f32, f32)> = (0..32)

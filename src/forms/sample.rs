@@ -98,13 +98,15 @@ pub fn answers_from_toml(text: &str, templates: &[&Template]) -> Result<Answers,
             (FieldKind::Count, toml::Value::Integer(n)) => Answer::Count(u32::try_from(n).map_err(|_| bad())?),
             (FieldKind::Date, toml::Value::Datetime(d)) => {
                 let d = d.date.ok_or_else(bad)?;
-                Answer::Date(NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)).ok_or_else(bad)?)
+                Answer::Date(
+                    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)).ok_or_else(bad)?,
+                )
             }
             (FieldKind::Date, toml::Value::String(s)) => Answer::Date(s.parse().map_err(|_| bad())?),
             (FieldKind::Choice | FieldKind::MultiChoice, toml::Value::String(s)) => Answer::Choices(vec![s]),
-            (FieldKind::MultiChoice, toml::Value::Array(xs)) => {
-                Answer::Choices(xs.into_iter().map(|x| x.as_str().map(str::to_string).ok_or_else(bad)).collect::<Result<_, _>>()?)
-            }
+            (FieldKind::MultiChoice, toml::Value::Array(xs)) => Answer::Choices(
+                xs.into_iter().map(|x| x.as_str().map(str::to_string).ok_or_else(bad)).collect::<Result<_, _>>()?,
+            ),
             (FieldKind::Signature, toml::Value::String(path)) => {
                 Answer::Signature(Zeroizing::new(std::fs::read(&path).map_err(|e| format!("signature {path}: {e}"))?))
             }

@@ -27,15 +27,17 @@ pub fn fill_for(t: &Template, persona_id: &str, extra: Answers) -> Result<Filled
     answers.extend(extra);
     let attrs = forms::sample::attributes_of(&p);
     let session = forms::sample::sample_session();
-    forms::fill(t, &FillInput { attributes: &attrs, my_number: Some(&p.my_number), answers: &answers, session: &session })
+    forms::fill(
+        t,
+        &FillInput { attributes: &attrs, my_number: Some(&p.my_number), answers: &answers, session: &session },
+    )
 }
 
 /// Run a tool; panic with a clear message when it is not installed.
 pub fn tool(cmd: &str, args: &[&str]) -> std::process::Output {
-    Command::new(cmd)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd} not runnable ({e}); install poppler-utils/qpdf via `bash tests/stack.sh install`"))
+    Command::new(cmd).args(args).output().unwrap_or_else(|e| {
+        panic!("{cmd} not runnable ({e}); install poppler-utils/qpdf via `bash tests/stack.sh install`")
+    })
 }
 
 pub fn write_tmp(dir: &Path, name: &str, bytes: &[u8]) -> String {
