@@ -20,8 +20,13 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("forms_render");
     for t in &cat.templates {
         let answers = forms::sample::sample_answers(&[t]);
-        let input = FillInput { attributes: &attrs, my_number: Some(&p.my_number), answers: &answers, session: &session };
-        let size = forms::fill(t, &input).ok().and_then(|f| forms::render_pdf(&[f], &fonts).ok()).map(|b| b.len()).unwrap_or(0);
+        let input =
+            FillInput { attributes: &attrs, my_number: Some(&p.my_number), answers: &answers, session: &session };
+        let size = forms::fill(t, &input)
+            .ok()
+            .and_then(|f| forms::render_pdf(&[f], &fonts).ok())
+            .map(|b| b.len())
+            .unwrap_or(0);
         println!("pdf size {:<14} {:>7} bytes ({:.1} KB)", t.id, size, size as f64 / 1024.0);
         g.bench_function(&t.id, |b| {
             b.iter(|| forms::fill(t, &input).ok().and_then(|f| forms::render_pdf(&[f], &fonts).ok()).map(|v| v.len()))
