@@ -195,3 +195,49 @@ fn life_events_select_procedures_and_print_a_guide() {
         assert!(text.contains(s), "{s} missing from the guide");
     }
 }
+
+#[test]
+fn computed_fields_and_landscape_pages() {
+    let text = r#"id = "computed"
+version = 1
+title = { ja = "計算項目", en = "Computed" }
+page = { orientation = "landscape" }
+
+[[fields]]
+id = "age"
+label = { ja = "年齢" }
+kind = "count"
+source = "age"
+[[fields.print]]
+box = [10, 10, 40, 10]
+suffix = "歳"
+
+[[fields]]
+id = "today"
+label = { ja = "日付" }
+kind = "date"
+source = "today"
+[[fields.print]]
+box = [10, 30, 60, 10]
+date = "seireki"
+digits = "full"
+
+[[fields]]
+id = "birth_year"
+label = { ja = "生年" }
+kind = "date"
+source = "card_birth_date"
+[[fields.print]]
+box = [250, 180, 40, 10]
+part = "year"
+"#;
+    let t = madoguchi::forms::parse_template(text, std::path::Path::new("computed.toml")).unwrap();
+    // typical persona: born 1985-04-12; session date 2025-05-01 → 40.
+    let f = fill_for(&t, "typical", Answers::new()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_tmp(dir.path(), "c.pdf", &madoguchi::forms::render_pdf(&[f], &fonts()).unwrap());
+    let text = page_text(&path, 1);
+    assert!(text.contains("40歳") && text.contains("２０２５年５月１日") && text.contains("1985"), "{text}");
+    let info = String::from_utf8_lossy(&tool("pdfinfo", &[&path]).stdout).into_owned();
+    assert!(info.contains("841.89 x 595.276"), "not A4 landscape: {info}");
+}
