@@ -148,3 +148,25 @@ fn rare_kanji_outside_the_font_is_an_error_naming_field_and_code_point() {
         other => panic!("expected MissingGlyph, got {:?}", other.map(|b| b.len())),
     }
 }
+
+#[test]
+fn rare_kanji_prints_with_a_font_that_has_it() {
+    // fonts-noto-cjk covers U+20BB7; configuring it (font paths are settings) prints the name,
+    // and the text extracts as the real code point (not a PUA substitute).
+    let noto = "/usr/share/fonts/opentype/noto";
+    let cfg = forms::FontsConfig {
+        gothic: format!("{noto}/NotoSansCJK-Regular.ttc").into(),
+        gothic_index: 0,
+        mincho: format!("{noto}/NotoSerifCJK-Regular.ttc").into(),
+        mincho_index: 0,
+    };
+    let fonts = forms::Fonts::load(&cfg).expect("fonts-noto-cjk missing: run `bash tests/stack.sh install`");
+    assert!(fonts.covers(forms::model::FontFamily::Mincho, '\u{20BB7}'));
+    let cat = catalog();
+    let filled = fill_for(cat.template("juminhyo").unwrap(), "rare-kanji", Answers::new()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_tmp(dir.path(), "rk.pdf", &forms::render_pdf(&[filled], &fonts).unwrap());
+    assert!(page_text(&path, 1).contains("髙﨑\u{20BB7}男"));
+    let listing = String::from_utf8_lossy(&tool("pdffonts", &[&path]).stdout).into_owned();
+    assert!(listing.contains("NotoSerifCJKjp"), "{listing}");
+}
