@@ -152,14 +152,14 @@ fn field_validation_messages_are_plain_japanese_without_the_value() {
     let bad = ans(&[
         ("phone", Answer::Text(SecretString::new("12345"))),
         ("applicant_kana", Answer::Text(SecretString::new("山田"))),
-        ("copies", Answer::Count(99)),
+        ("juminhyo_copies", Answer::Count(99)),
         ("purpose", choice("nonsense")),
     ]);
     let errs = fill_for(t, "typical", bad).unwrap_err();
     let by = |id: &str| errs.iter().find(|e| e.field == id).unwrap_or_else(|| panic!("{id}: {errs:?}"));
     assert!(by("phone").message_ja.contains("電話番号"));
     assert!(by("applicant_kana").message_ja.contains("使えない文字"));
-    assert!(by("copies").message_ja.contains("範囲"));
+    assert!(by("juminhyo_copies").message_ja.contains("範囲"));
     assert!(by("purpose").message_ja.contains("選択肢"));
     for e in &errs {
         assert!(!e.to_string().contains("12345") && !e.to_string().contains("山田"));

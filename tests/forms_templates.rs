@@ -221,3 +221,18 @@ fn every_shipped_template_validates_against_the_schema() {
     validate(&schema, &schema, &serde_json::to_value(&bad).unwrap(), "$", &mut errs);
     assert!(errs.iter().any(|e| e.contains("requird")), "{errs:?}");
 }
+
+#[test]
+fn shared_field_ids_must_mean_the_same_in_every_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let tdir = dir.path().join("templates");
+    std::fs::create_dir(&tdir).unwrap();
+    std::fs::write(tdir.join("a.toml"), MINIMAL.replace("\"mini\"", "\"a\"")).unwrap();
+    let b = MINIMAL.replace("\"mini\"", "\"b\"").replace("source = \"card_name\"", "source = \"answer\"");
+    std::fs::write(tdir.join("b.toml"), b).unwrap();
+    std::fs::write(dir.path().join("procedures.toml"), "").unwrap();
+    let errs = Catalog::load(&tdir, &dir.path().join("procedures.toml")).unwrap_err();
+    assert_eq!(errs.len(), 1);
+    let msg = errs[0].to_string();
+    assert!(msg.contains("\"name\"") && msg.contains("shared by id") && msg.contains("IDを変えて"), "{msg}");
+}

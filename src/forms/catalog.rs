@@ -124,6 +124,23 @@ impl Catalog {
             vec![TemplateError { file: file.into(), line, column, problem: Problem::Syntax(e.message().to_string()) }]
         })?;
         let mut errors = Vec::new();
+        // One answer feeds every form of a visit, so a field id must mean the same everywhere.
+        for (i, a) in templates.iter().enumerate() {
+            for b in &templates[i + 1..] {
+                for fa in &a.fields {
+                    if let Some(fb) = b.fields.iter().find(|f| f.id == fa.id)
+                        && (fa.kind != fb.kind || fa.source != fb.source)
+                    {
+                        errors.push(TemplateError {
+                            file: PathBuf::from(format!("{}.toml", b.id)),
+                            line: 1,
+                            column: 1,
+                            problem: Problem::ConflictingField(fa.id.clone()),
+                        });
+                    }
+                }
+            }
+        }
         let at = |needle: &str| text.find(&format!("\"{needle}\"")).map(|o| line_col(text, o)).unwrap_or((1, 1));
         for p in &pf.procedures {
             for f in &p.forms {

@@ -33,6 +33,7 @@ pub enum Problem {
     BadSize(String),
     SignatureNotAnswer(String),
     HonsekiFromCard(String),
+    ConflictingField(String),
 }
 
 impl Problem {
@@ -54,6 +55,9 @@ impl Problem {
             Problem::HonsekiFromCard(id) => {
                 format!("field {id:?} (本籍/筆頭者) is not on the card; it must be an answer")
             }
+            Problem::ConflictingField(id) => {
+                format!("field {id:?} has a different kind or source in another template; answers are shared by id")
+            }
         }
     }
     fn ja(&self) -> &'static str {
@@ -72,6 +76,7 @@ impl Problem {
             Problem::BadSize(_) => "文字サイズが正しくありません",
             Problem::SignatureNotAnswer(_) => "署名欄は source = \"answer\" にしてください",
             Problem::HonsekiFromCard(_) => "本籍・筆頭者はカードに記録されていません",
+            Problem::ConflictingField(_) => "同じ項目IDが別の様式で違う種類になっています（回答はIDで共有されます）",
         }
     }
     fn fix(&self) -> &'static str {
@@ -96,6 +101,9 @@ impl Problem {
             }
             Problem::BadPage { .. } => "raise page.pages or use a smaller page / page.pages を増やしてください",
             Problem::BadSize(_) => "use e.g. size = 10.5, min_size = 7 / 例: size = 10.5, min_size = 7",
+            Problem::ConflictingField(_) => {
+                "use the same kind and source, or rename one of them / 種類をそろえるか、IDを変えてください"
+            }
             Problem::SignatureNotAnswer(_) | Problem::HonsekiFromCard(_) => {
                 "set source = \"answer\" / source = \"answer\" にしてください"
             }

@@ -46,7 +46,7 @@ pub struct Template {
     pub layout: Vec<Static>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PageSetup {
     #[serde(default)]
@@ -54,6 +54,12 @@ pub struct PageSetup {
     /// Number of pages (default 1).
     #[serde(default = "one")]
     pub pages: u32,
+}
+
+impl Default for PageSetup {
+    fn default() -> Self {
+        PageSetup { orientation: Orientation::Portrait, pages: 1 }
+    }
 }
 
 fn one() -> u32 {
