@@ -5,3 +5,4 @@
 
 pub mod card;
 pub mod output;
+pub mod forms;

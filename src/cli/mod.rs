@@ -3,6 +3,7 @@
 
 mod card;
 mod output;
+mod forms;
 mod simcard;
 
 use std::process::ExitCode;
@@ -28,6 +29,9 @@ enum Cmd {
     Outbox(output::OutboxCmd),
     /// Print a PDF over IPP / PDFを印刷
     Print(output::PrintArgs),
+    /// Form templates: list, check, preview / 様式テンプレート
+    #[command(subcommand)]
+    Forms(forms::FormsCmd),
 }
 
 pub fn run() -> ExitCode {
@@ -37,5 +41,6 @@ pub fn run() -> ExitCode {
         Cmd::SimCard(a) => simcard::run(a),
         Cmd::Outbox(c) => output::run_outbox(c),
         Cmd::Print(a) => output::run_print(a),
+        Cmd::Forms(c) => forms::run(c),
     }
 }

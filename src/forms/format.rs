@@ -1,0 +1,89 @@
+//! What a placement prints for a value: 和暦/西暦 and date parts, address parts, sex
+//! labels/codes, digits width, checkbox marks, QR codes and images.
+
+use super::fill::Value;
+use super::jp;
+use super::model::{DateStyle, Digits, Field, Part, Placement};
+
+/// The printable result of one placement.
+#[derive(Clone, PartialEq)]
+pub enum Printed<'a> {
+    Text(String),
+    Mark,
+    Qr(String),
+    Image(&'a [u8]),
+    Nothing,
+}
+
+impl std::fmt::Debug for Printed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Printed::Text(_) => "Text(<redacted>)",
+            Printed::Mark => "Mark",
+            Printed::Qr(_) => "Qr(<redacted>)",
+            Printed::Image(_) => "Image",
+            Printed::Nothing => "Nothing",
+        })
+    }
+}
+
+/// Format `value` of `field` for placement `p`.
+pub fn printed<'a>(field: &Field, value: &'a Value, p: &Placement) -> Printed<'a> {
+    if let Some(want) = &p.mark_if {
+        let hit = match value {
+            Value::Flag(b) => (want == "true") == *b,
+            Value::Choices(cs) => cs.contains(want),
+            Value::Text(t) => t.expose() == want,
+            _ => false,
+        };
+        return if hit { Printed::Mark } else { Printed::Nothing };
+    }
+    let raw = match value {
+        Value::Image(png) => return Printed::Image(png),
+        Value::Text(t) if p.qr => return Printed::Qr(t.expose().to_string()),
+        Value::Text(t) => match p.part {
+            Part::Prefecture => jp::split_address(t.expose()).prefecture,
+            Part::City => jp::split_address(t.expose()).city,
+            Part::Town => jp::split_address(t.expose()).town,
+            _ => t.expose().to_string(),
+        },
+        Value::Date(d) => date_part(*d, p),
+        Value::Sex(s) => match p.part {
+            Part::Code => char::from(s.code()).to_string(),
+            _ => s.label_ja().to_string(),
+        },
+        Value::Flag(b) => if *b { "はい" } else { "いいえ" }.to_string(),
+        Value::Count(n) => n.to_string(),
+        Value::Choices(cs) => cs
+            .iter()
+            .map(|c| field.choices.iter().find(|ch| &ch.value == c).map(|ch| ch.label.ja.as_str()).unwrap_or(c))
+            .collect::<Vec<_>>()
+            .join("、"),
+    };
+    if raw.is_empty() {
+        return Printed::Nothing;
+    }
+    let text = match p.digits {
+        Digits::Keep => raw,
+        Digits::Full => jp::full_width_digits(&raw),
+        Digits::Half => jp::half_width_digits(&raw),
+    };
+    let mut out = p.prefix.clone().unwrap_or_default();
+    out.push_str(&text);
+    out.push_str(p.suffix.as_deref().unwrap_or(""));
+    Printed::Text(out)
+}
+
+fn date_part(d: chrono::NaiveDate, p: &Placement) -> String {
+    use chrono::Datelike;
+    let w = jp::to_wareki(d);
+    match (p.part, p.date) {
+        (Part::Era, _) => w.map(|w| w.era.to_string()).unwrap_or_default(),
+        (Part::EraYear, _) => w.map(|w| w.year_text()).unwrap_or_default(),
+        (Part::Year, _) => d.year().to_string(),
+        (Part::Month, _) => d.month().to_string(),
+        (Part::Day, _) => d.day().to_string(),
+        (_, DateStyle::Seireki) => jp::seireki(d),
+        (_, DateStyle::Wareki) => w.map(|w| w.to_string()).unwrap_or_else(|| jp::seireki(d)),
+    }
+}

@@ -1,0 +1,119 @@
+//! Sample data for previews, benchmarks and tests: plausible answers for every question, a
+//! drawn signature, and answers read from a TOML file (`forms preview --answers`).
+
+use chrono::NaiveDate;
+use zeroize::Zeroizing;
+
+use super::fill::{Answer, Answers, Session};
+use super::model::{FieldKind, Source, Template};
+use crate::card::{CardAttributes, SecretString};
+
+/// A fixed session: 2025-05-01 10:30, receipt R-20250501-0001, 見本市.
+pub fn sample_session() -> Session {
+    let created = NaiveDate::from_ymd_opt(2025, 5, 1).and_then(|d| d.and_hms_opt(10, 30, 0)).unwrap_or_default();
+    Session { created, receipt_id: "R-20250501-0001".into(), municipality: "見本市".into() }
+}
+
+/// Card attributes of a persona.
+pub fn attributes_of(p: &crate::card::sim::Persona) -> CardAttributes {
+    CardAttributes { name: p.name.clone(), address: p.address.clone(), birth_date: p.birth_date.clone(), sex: p.sex }
+}
+
+/// Answers for every question of the templates: the first choice, a short sample text, a
+/// count of 1, 2019-05-01 for dates, a drawn signature.
+pub fn sample_answers(templates: &[&Template]) -> Answers {
+    let mut a = Answers::new();
+    for t in templates {
+        for f in t.fields.iter().filter(|f| f.source == Source::Answer) {
+            let v = match f.kind {
+                FieldKind::Text => Answer::Text(SecretString::new(sample_text(&f.id))),
+                FieldKind::Kana => Answer::Text(SecretString::new("ミホン タロウ")),
+                FieldKind::Phone => Answer::Text(SecretString::new("03-1234-5678")),
+                FieldKind::Choice | FieldKind::MultiChoice => {
+                    Answer::Choices(f.choices.first().map(|c| vec![c.value.clone()]).unwrap_or_default())
+                }
+                FieldKind::Checkbox => Answer::Flag(f.id != "child2"),
+                FieldKind::Count => Answer::Count(f.min.unwrap_or(1).max(1)),
+                FieldKind::Date => Answer::Date(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap_or_default()),
+                FieldKind::Signature => Answer::Signature(sample_signature()),
+            };
+            a.entry(f.id.clone()).or_insert(v);
+        }
+    }
+    a
+}
+
+fn sample_text(id: &str) -> String {
+    if id.contains("address") || id.contains("honseki") {
+        "東京都千代田区霞が関一丁目二番三号".into()
+    } else if id.ends_with("_no") {
+        "1234567".into()
+    } else if id.contains("bank") {
+        "見本銀行".into()
+    } else if id.contains("branch") {
+        "本店".into()
+    } else if id.contains("reason") || id.contains("submit") {
+        "見本の提出先".into()
+    } else {
+        "見本 太郎".into()
+    }
+}
+
+/// A finger-signature-like stroke as an RGBA PNG (transparent background).
+pub fn sample_signature() -> Zeroizing<Vec<u8>> {
+    let (w, h) = (240u32, 60u32);
+    let mut px = vec![0u8; (w * h * 4) as usize];
+    for x in 10..230u32 {
+        let t = x as f32 / 18.0;
+        let y = 30.0 + 14.0 * t.sin() * (1.0 - x as f32 / 300.0);
+        for dy in -2i32..=2 {
+            let yy = (y as i32 + dy).clamp(0, h as i32 - 1) as u32;
+            let i = ((yy * w + x) * 4) as usize;
+            px[i..i + 4].copy_from_slice(&[20, 20, 60, 255]);
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        if let Ok(mut wr) = enc.write_header() {
+            let _ = wr.write_image_data(&px);
+        }
+    }
+    Zeroizing::new(out)
+}
+
+/// Answers from TOML (`field = value`), typed by the templates' field kinds.
+pub fn answers_from_toml(text: &str, templates: &[&Template]) -> Result<Answers, String> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let mut out = Answers::new();
+    for (k, v) in table {
+        let Some(f) = templates.iter().flat_map(|t| t.fields.iter()).find(|f| f.id == k) else {
+            return Err(format!("unknown field {k:?} / 不明な項目です"));
+        };
+        let bad = || format!("field {k:?}: wrong value type for {:?} / 値の種類が違います", f.kind);
+        let a = match (f.kind, v) {
+            (FieldKind::Checkbox, toml::Value::Boolean(b)) => Answer::Flag(b),
+            (FieldKind::Count, toml::Value::Integer(n)) => Answer::Count(u32::try_from(n).map_err(|_| bad())?),
+            (FieldKind::Date, toml::Value::Datetime(d)) => {
+                let d = d.date.ok_or_else(bad)?;
+                Answer::Date(
+                    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)).ok_or_else(bad)?,
+                )
+            }
+            (FieldKind::Date, toml::Value::String(s)) => Answer::Date(s.parse().map_err(|_| bad())?),
+            (FieldKind::Choice | FieldKind::MultiChoice, toml::Value::String(s)) => Answer::Choices(vec![s]),
+            (FieldKind::MultiChoice, toml::Value::Array(xs)) => Answer::Choices(
+                xs.into_iter().map(|x| x.as_str().map(str::to_string).ok_or_else(bad)).collect::<Result<_, _>>()?,
+            ),
+            (FieldKind::Signature, toml::Value::String(path)) => {
+                Answer::Signature(Zeroizing::new(std::fs::read(&path).map_err(|e| format!("signature {path}: {e}"))?))
+            }
+            (_, toml::Value::String(s)) => Answer::Text(SecretString::new(s)),
+            _ => return Err(bad()),
+        };
+        out.insert(k, a);
+    }
+    Ok(out)
+}
