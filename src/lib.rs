@@ -4,5 +4,5 @@
 //! templates; `session` drives the kiosk flow; `output` prints and submits.
 
 pub mod card;
-pub mod output;
 pub mod forms;
+pub mod output;

@@ -2,8 +2,8 @@
 //! Messages for people are English + Japanese; no personal data is ever printed to logs.
 
 mod card;
-mod output;
 mod forms;
+mod output;
 mod simcard;
 
 use std::process::ExitCode;
