@@ -4,3 +4,6 @@
 //! templates; `session` drives the kiosk flow; `output` prints and submits.
 
 pub mod card;
+pub mod config;
+pub mod session;
+pub mod ui;

@@ -2,6 +2,7 @@
 //! Messages for people are English + Japanese; no personal data is ever printed to logs.
 
 mod card;
+mod kiosk;
 mod simcard;
 
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ enum Cmd {
     Card(card::CardCmd),
     /// Serve the virtual My Number Card to pcscd through vsmartcard vpcd / 仮想カード
     SimCard(simcard::SimCardArgs),
+    /// The kiosk touch UI (--demo: virtual card; headless screenshots without a display) / キオスク画面
+    Kiosk(kiosk::KioskArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -29,5 +32,6 @@ pub fn run() -> ExitCode {
     match cli.cmd {
         Cmd::Card(c) => card::run(c),
         Cmd::SimCard(a) => simcard::run(a),
+        Cmd::Kiosk(a) => kiosk::run(a),
     }
 }
