@@ -115,9 +115,8 @@ fn every_screen_matches_its_golden() {
     w.invoke_answer_choose("scope".into(), 0);
     w.invoke_answer_choose("purpose".into(), 1);
     w.invoke_review_next();
-    for (i, (x, y)) in [(80.0, 200.0), (200.0, 80.0), (320.0, 220.0), (470.0, 90.0), (640.0, 200.0), (800.0, 120.0)]
-        .iter()
-        .enumerate()
+    for (i, (x, y)) in
+        [(80.0, 200.0), (200.0, 80.0), (320.0, 220.0), (470.0, 90.0), (640.0, 200.0), (800.0, 120.0)].iter().enumerate()
     {
         if i == 0 { w.invoke_stroke_begin(*x, *y) } else { w.invoke_stroke_move(*x, *y) }
     }

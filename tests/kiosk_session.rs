@@ -8,8 +8,8 @@ use madoguchi::card::sim::persona;
 use madoguchi::session::demo_forms::{DemoForms, JIDO_TEATE, JUMINHYO, TENNYU};
 use madoguchi::session::services::{FormService, OutputAction, OutputService};
 use madoguchi::session::{
-    AnswerValue, EndReason, Event, NotWiredOutput, PinState, ProcedureMode, Session, SessionSettings,
-    SimHandle, SimReader, Step,
+    AnswerValue, EndReason, Event, NotWiredOutput, PinState, ProcedureMode, Session, SessionSettings, SimHandle,
+    SimReader, Step,
 };
 
 mod kiosk_support;

@@ -32,10 +32,21 @@ struct Taps<'a> {
 }
 
 impl Taps<'_> {
+    /// The one button (or, failing that, the one element of another role) labelled `label`.
+    /// A button's own text also carries the label, so buttons win.
     fn find(&self, label: &str) -> ElementHandle {
         let hits: Vec<_> = ElementHandle::find_by_accessible_label(&self.r.ui.window, label).collect();
-        assert_eq!(hits.len(), 1, "expected one element labelled {label:?} on screen {}", self.r.ui.window.get_screen());
-        hits.into_iter().next().unwrap()
+        let screen = self.r.ui.window.get_screen();
+        assert!(!hits.is_empty(), "nothing labelled {label:?} on screen {screen}");
+        let buttons: Vec<_> =
+            hits.iter().filter(|h| h.accessible_role() == Some(AccessibleRole::Button)).cloned().collect();
+        if buttons.is_empty() {
+            // A labelled value (e.g. 氏名) next to its caption text: take the one with the value.
+            let valued = hits.iter().find(|h| h.accessible_value().is_some_and(|v| !v.is_empty()));
+            return valued.cloned().unwrap_or_else(|| hits[0].clone());
+        }
+        assert_eq!(buttons.len(), 1, "expected one button labelled {label:?} on screen {screen}");
+        buttons.into_iter().next().unwrap()
     }
     fn tap(&mut self, label: &str) {
         self.find(label).mock_single_click(PointerEventButton::Left);
@@ -222,6 +233,7 @@ fn walk_every_screen(size: (u32, u32)) -> Vec<String> {
         w.invoke_kana_key(k.into());
     }
     w.invoke_kana_done();
+    w.invoke_date_step("moved-on".into(), "d".into(), -1);
     w.invoke_review_next();
     assert_eq!(w.get_screen(), "signature", "{:?}", r.ui.session().problems());
     check(&mut bad);

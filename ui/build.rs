@@ -3,10 +3,8 @@
 // screenshots are deterministic and no font file is committed.
 use std::path::{Path, PathBuf};
 
-const FONT_CANDIDATES: &[&str] = &[
-    "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
-    "/usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf",
-];
+const FONT_CANDIDATES: &[&str] =
+    &["/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf", "/usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf"];
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));

@@ -79,7 +79,9 @@ pub fn run(args: KioskArgs) -> ExitCode {
             Ok(r) => (Box::new(PcscPort(r)), None),
             Err(e) => {
                 eprintln!("madoguchi: {e}");
-                eprintln!("  → check the reader and pcscd, or try --demo / リーダーと pcscd を確認するか --demo で起動してください");
+                eprintln!(
+                    "  → check the reader and pcscd, or try --demo / リーダーと pcscd を確認するか --demo で起動してください"
+                );
                 return ExitCode::FAILURE;
             }
         }
@@ -87,7 +89,9 @@ pub fn run(args: KioskArgs) -> ExitCode {
     let has_display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     let headless = args.headless || !has_display;
     if headless && demo.is_none() {
-        eprintln!("madoguchi: no display; only the demo can run headless (add --demo) / 画面がありません。--demo を付けてください");
+        eprintln!(
+            "madoguchi: no display; only the demo can run headless (add --demo) / 画面がありません。--demo を付けてください"
+        );
         return ExitCode::FAILURE;
     }
     // Forms and output are wired by their layers; until then the demo catalogue and a
@@ -189,7 +193,9 @@ fn walk_headless(
     ui.send(Event::Answer("scope".into(), AnswerValue::Choice("household".into())));
     ui.send(Event::Answer("purpose".into(), AnswerValue::Choice("procedure".into())));
     ui.send(Event::ReviewDone);
-    for (i, (x, y)) in [(120.0, 200.0), (260.0, 90.0), (380.0, 210.0), (520.0, 100.0), (700.0, 190.0)].iter().enumerate() {
+    for (i, (x, y)) in
+        [(120.0, 200.0), (260.0, 90.0), (380.0, 210.0), (520.0, 100.0), (700.0, 190.0)].iter().enumerate()
+    {
         ui.send(if i == 0 { Event::StrokeBegin(*x, *y) } else { Event::StrokeMove(*x, *y) });
     }
     ui.refresh();

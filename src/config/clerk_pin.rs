@@ -1,8 +1,8 @@
 //! The staff PIN is stored only as an Argon2id hash (PHC string, `$argon2id$v=19$m=…`), so a
 //! copied configuration file does not reveal it.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

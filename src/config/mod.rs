@@ -133,7 +133,12 @@ impl Default for Config {
 
 impl Default for ScreenConfig {
     fn default() -> Self {
-        ScreenConfig { dpi: DEFAULT_DPI, orientation: Orientation::Landscape, text_size: TextSize::Standard, high_contrast: false }
+        ScreenConfig {
+            dpi: DEFAULT_DPI,
+            orientation: Orientation::Landscape,
+            text_size: TextSize::Standard,
+            high_contrast: false,
+        }
     }
 }
 
@@ -189,7 +194,8 @@ fn bad(field: &'static str, problem: impl Into<String>, problem_ja: impl Into<St
 impl Config {
     /// Parse TOML text (`origin` names the file in messages).
     pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse { path: origin.to_path_buf(), reason: e.to_string().trim().to_string() })
+        toml::from_str(text)
+            .map_err(|e| ConfigError::Parse { path: origin.to_path_buf(), reason: e.to_string().trim().to_string() })
     }
 
     /// Load and validate a file; every problem is returned, not just the first.
@@ -251,7 +257,11 @@ impl Config {
         if !self.clerk.pin_hash.is_empty()
             && let Err(e) = clerk_pin::parse_hash(&self.clerk.pin_hash)
         {
-            out.push(bad("clerk.pin_hash", e.to_string(), "職員用暗証番号のハッシュが正しくありません(madoguchi kiosk --hash-clerk-pin で作成)"));
+            out.push(bad(
+                "clerk.pin_hash",
+                e.to_string(),
+                "職員用暗証番号のハッシュが正しくありません(madoguchi kiosk --hash-clerk-pin で作成)",
+            ));
         }
         if self.mode == Mode::Clerk && self.clerk.pin_hash.is_empty() {
             out.push(bad(
@@ -261,9 +271,10 @@ impl Config {
             ));
         }
         if !self.demo {
-            for (field, dir) in
-                [("paths.templates_dir", &self.paths.templates_dir), ("paths.procedures_dir", &self.paths.procedures_dir)]
-            {
+            for (field, dir) in [
+                ("paths.templates_dir", &self.paths.templates_dir),
+                ("paths.procedures_dir", &self.paths.procedures_dir),
+            ] {
                 if !dir.is_dir() {
                     out.push(bad(
                         field,
@@ -291,7 +302,9 @@ impl Config {
                 "送信先は https:// で指定してください",
             ));
         }
-        for (field, f) in [("output.tls_ca", &o.tls_ca), ("output.tls_cert", &o.tls_cert), ("output.tls_key", &o.tls_key)] {
+        for (field, f) in
+            [("output.tls_ca", &o.tls_ca), ("output.tls_cert", &o.tls_cert), ("output.tls_key", &o.tls_key)]
+        {
             if let Some(f) = f
                 && !f.is_file()
             {

@@ -109,8 +109,13 @@ pub fn problems(questions: &[Question], answers: &Answers) -> Vec<(String, Strin
 /// 和暦 label of a date (令和/平成/昭和/大正/明治), e.g. `令和8年11月22日`; 元年 for year 1.
 pub fn wareki(d: NaiveDate) -> String {
     use chrono::Datelike;
-    const ERAS: &[(&str, i32, u32, u32)] =
-        &[("令和", 2019, 5, 1), ("平成", 1989, 1, 8), ("昭和", 1926, 12, 25), ("大正", 1912, 7, 30), ("明治", 1868, 1, 25)];
+    const ERAS: &[(&str, i32, u32, u32)] = &[
+        ("令和", 2019, 5, 1),
+        ("平成", 1989, 1, 8),
+        ("昭和", 1926, 12, 25),
+        ("大正", 1912, 7, 30),
+        ("明治", 1868, 1, 25),
+    ];
     for (name, y, m, day) in ERAS {
         if let Some(start) = NaiveDate::from_ymd_opt(*y, *m, *day)
             && d >= start
@@ -151,7 +156,12 @@ mod tests {
         assert!(check(&q, None).unwrap_err().contains("必要な通数"));
         assert!(check(&q, Some(&AnswerValue::Count(11))).is_err());
         assert!(check(&q, Some(&AnswerValue::Count(2))).is_ok());
-        let k = Question { id: "kana".into(), label_ja: "フリガナ".into(), kind: QuestionKind::Kana { max_chars: 5 }, required: true };
+        let k = Question {
+            id: "kana".into(),
+            label_ja: "フリガナ".into(),
+            kind: QuestionKind::Kana { max_chars: 5 },
+            required: true,
+        };
         assert!(check(&k, Some(&AnswerValue::Text(SecretString::new("ヤマダ")))).is_ok());
         assert!(check(&k, Some(&AnswerValue::Text(SecretString::new("yamada")))).unwrap_err().contains("カタカナ"));
         assert!(check(&k, Some(&AnswerValue::Text(SecretString::new("ヤマダタロウ")))).is_err());

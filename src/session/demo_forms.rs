@@ -3,7 +3,9 @@
 //! [`FormError::NotWired`], so the demo stops at the confirm step and says so.
 
 use super::answers::{AnswerValue, Answers};
-use super::services::{Choice, FillRequest, FormError, FormService, ProcedureInfo, Question, QuestionKind, RenderedForm};
+use super::services::{
+    Choice, FillRequest, FormError, FormService, ProcedureInfo, Question, QuestionKind, RenderedForm,
+};
 
 pub const JUMINHYO: &str = "juminhyo";
 pub const INKAN: &str = "inkan-shomei";
@@ -41,7 +43,12 @@ impl FormService for DemoForms {
 
     fn guide_questions(&self) -> Vec<Question> {
         vec![
-            q("g-move", "引っ越しをしましたか?", choice(&[("outside", "市外から来た"), ("inside", "市内で引っ越した"), ("none", "していない")]), true),
+            q(
+                "g-move",
+                "引っ越しをしましたか?",
+                choice(&[("outside", "市外から来た"), ("inside", "市内で引っ越した"), ("none", "していない")]),
+                true,
+            ),
             q("g-children", "中学生までのお子さんはいますか?", QuestionKind::YesNo, true),
             q("g-kokuho", "会社の健康保険に入っていませんか?(国民健康保険に入る)", QuestionKind::YesNo, true),
         ]
@@ -78,16 +85,28 @@ impl FormService for DemoForms {
             match pr.as_str() {
                 JUMINHYO => {
                     out.push(q("copies", "必要な通数", QuestionKind::Count { min: 1, max: 10 }, true));
-                    out.push(q("scope", "記載する人", choice(&[("household", "世帯全員"), ("self", "本人のみ")]), true));
+                    out.push(q(
+                        "scope",
+                        "記載する人",
+                        choice(&[("household", "世帯全員"), ("self", "本人のみ")]),
+                        true,
+                    ));
                     out.push(q("honseki", "本籍・筆頭者を記載する", QuestionKind::YesNo, false));
                     out.push(q(
                         "purpose",
                         "使いみち",
-                        choice(&[("procedure", "役所の手続き"), ("bank", "銀行・保険"), ("job", "就職"), ("other", "その他")]),
+                        choice(&[
+                            ("procedure", "役所の手続き"),
+                            ("bank", "銀行・保険"),
+                            ("job", "就職"),
+                            ("other", "その他"),
+                        ]),
                         true,
                     ));
                 }
-                INKAN => out.push(q("inkan-copies", "印鑑登録証明書の通数", QuestionKind::Count { min: 1, max: 10 }, true)),
+                INKAN => {
+                    out.push(q("inkan-copies", "印鑑登録証明書の通数", QuestionKind::Count { min: 1, max: 10 }, true))
+                }
                 TENNYU | TENKYO => {
                     out.push(q("moved-on", "引っ越した日", QuestionKind::Date, true));
                     out.push(q("furigana", "お名前のフリガナ", QuestionKind::Kana { max_chars: 30 }, true));

@@ -9,7 +9,9 @@ use crate::card::{CardAttributes, LastTry, MyNumber, ReadRequest};
 use super::answers::{self, AnswerValue, Answers};
 use super::card_port::CardPort;
 use super::pin_entry::{PinEntry, PinState};
-use super::services::{FillRequest, FormService, OutputAction, OutputService, Question, QuestionKind, Receipt, RenderedForm};
+use super::services::{
+    FillRequest, FormService, OutputAction, OutputService, Question, QuestionKind, Receipt, RenderedForm,
+};
 use super::signature::Signature;
 
 /// Signature pad size in logical pixels; the PNG has the same size.
@@ -275,7 +277,8 @@ impl Session {
             _ => {
                 if now.saturating_duration_since(self.last_activity) >= self.settings.idle_timeout {
                     self.end(EndReason::TimedOut);
-                    self.message = Some("時間が過ぎたため、入力した内容を消去しました。はじめからやり直してください。".into());
+                    self.message =
+                        Some("時間が過ぎたため、入力した内容を消去しました。はじめからやり直してください。".into());
                     return;
                 }
                 self.poll_card(now);

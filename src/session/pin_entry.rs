@@ -51,7 +51,7 @@ impl PinState {
             PinState::CallClerk => CardError::LastTryRefused.message_ja(),
             PinState::LastTryAllowed => "職員が確認しました。最後の1回です。落ち着いて入力してください。".into(),
             PinState::Locked => {
-                "暗証番号がロックされています。市民課の窓口(1階 3番)で暗証番号の再設定ができます。このカードを持って窓口へお越しください。"
+                "暗証番号がロックされています。暗証番号の再設定は、お住まいの市区町村のマイナンバーカード窓口でできます。このカードを持って窓口へお越しください。職員がご案内します。"
                     .into()
             }
         }

@@ -32,10 +32,15 @@ pub struct Choice {
 pub enum QuestionKind {
     Choice(Vec<Choice>),
     YesNo,
-    Count { min: u32, max: u32 },
+    Count {
+        min: u32,
+        max: u32,
+    },
     Date,
     /// Reading of a name etc.: the kana keyboard.
-    Kana { max_chars: usize },
+    Kana {
+        max_chars: usize,
+    },
 }
 
 /// A question the resident answers on the review screen or in the guide.
@@ -165,6 +170,9 @@ impl OutputService for NotWiredOutput {
         Err(OutputError::NotWired)
     }
     fn status(&self) -> OutputStatus {
-        OutputStatus { printer_ja: "未接続(出力機能の組み込み待ち)".into(), outbox_ja: "未接続(出力機能の組み込み待ち)".into() }
+        OutputStatus {
+            printer_ja: "未接続(出力機能の組み込み待ち)".into(),
+            outbox_ja: "未接続(出力機能の組み込み待ち)".into(),
+        }
     }
 }

@@ -79,7 +79,12 @@ fn step_date(d: NaiveDate, part: &str, delta: i32) -> NaiveDate {
 }
 
 impl KioskUi {
-    pub fn new(cfg: &Config, session: Session, demo: Option<Demo>, clock: Clock) -> Result<KioskUi, slint::PlatformError> {
+    pub fn new(
+        cfg: &Config,
+        session: Session,
+        demo: Option<Demo>,
+        clock: Clock,
+    ) -> Result<KioskUi, slint::PlatformError> {
         let window = AppWindow::new()?;
         let theme = window.global::<Theme>();
         theme.set_dpi(cfg.screen.dpi);
@@ -288,7 +293,8 @@ impl KioskUi {
         on!(on_clerk_submit, |sh, win| {
             let pin = std::mem::replace(&mut *sh.clerk_pin.borrow_mut(), Zeroizing::new(String::new()));
             if sh.clerk_hash.is_empty() {
-                *sh.clerk_message.borrow_mut() = "職員用暗証番号が設定されていません(設定ファイルの clerk.pin_hash)。".into();
+                *sh.clerk_message.borrow_mut() =
+                    "職員用暗証番号が設定されていません(設定ファイルの clerk.pin_hash)。".into();
             } else if crate::config::verify_clerk_pin(&pin, &sh.clerk_hash) {
                 sh.clerk_message.borrow_mut().clear();
                 send(&win, &sh, Event::ClerkUnlocked);

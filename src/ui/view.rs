@@ -91,12 +91,17 @@ pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today:
         }
         QuestionKind::Date => {
             row.kind = "date".into();
-            let d = match a {
-                Some(AnswerValue::Date(d)) => *d,
-                _ => today,
-            };
-            row.date_wareki = answers::wareki(d).into();
-            row.date_seireki = d.format("%Y年%-m月%-d日").to_string().into();
+            match a {
+                Some(AnswerValue::Date(d)) => {
+                    row.date_wareki = answers::wareki(*d).into();
+                    row.date_seireki = d.format("%Y年%-m月%-d日").to_string().into();
+                }
+                // Not chosen yet: say so; the buttons start from today.
+                _ => {
+                    row.date_wareki = "まだ選んでいません".into();
+                    row.date_seireki = format!("今日は{}", answers::wareki(today)).into();
+                }
+            }
         }
         QuestionKind::Kana { .. } => {
             row.kind = "kana".into();
@@ -131,7 +136,9 @@ fn card_fields(s: &Session) -> Vec<FieldRow> {
         },
     ];
     if s.has_my_number() {
-        rows.push(FieldRow { label: "個人番号".into(), value: "読み取り済み(画面には表示しません)".into() });
+        rows.push(FieldRow {
+            label: "個人番号".into(), value: "読み取り済み(画面には表示しません)".into()
+        });
     }
     rows
 }

@@ -50,7 +50,8 @@ fn child() {
     let dir = std::env::temp_dir().join(format!("madoguchi-bench-{}", std::process::id()));
     let settings = SessionSettings { work_root: dir.clone(), ..SessionSettings::default() };
     let (reader, hand) = SimReader::new();
-    let session = Session::new(settings, Box::new(reader), Box::new(DemoForms), Box::new(NotWiredOutput), Instant::now());
+    let session =
+        Session::new(settings, Box::new(reader), Box::new(DemoForms), Box::new(NotWiredOutput), Instant::now());
     let demo = Demo { hand: hand.clone(), personas: persona::builtin() };
     let cfg = Config { demo: true, ..Config::default() };
     let ui = KioskUi::new(&cfg, session, Some(demo), Rc::new(Instant::now)).expect("window");
@@ -118,10 +119,6 @@ fn main() {
     }
     println!("kiosk UI benchmark, {RUNS} fresh processes, software renderer 1920×1080 (median of runs):");
     println!("  cold start to first frame : {:7.1} ms   (target ≤ 500 ms)", median(start));
-    println!(
-        "  review screen full repaint: {:7.2} ms   (p95 {:.2} ms; target ≤ 16 ms)",
-        median(frame),
-        median(p95)
-    );
+    println!("  review screen full repaint: {:7.2} ms   (p95 {:.2} ms; target ≤ 16 ms)", median(frame), median(p95));
     println!("  peak RSS                  : {:7.1} MB   (target ≤ 120 MB)", median(rss));
 }

@@ -58,7 +58,6 @@ impl OutputService for AcceptingOutput {
     }
 }
 
-
 /// A clock the test moves by hand.
 pub mod clock {
     use std::cell::Cell;
