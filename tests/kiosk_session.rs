@@ -50,7 +50,7 @@ impl Rig {
         self.ev(Event::PinSubmit);
     }
     /// Start → 住民票の写し → card of `persona` → PIN → review.
-    fn to_review(&mut self, persona_id: &str) {
+    fn walk_to_review(&mut self, persona_id: &str) {
         self.ev(Event::Begin);
         self.ev(Event::ChooseProcedure(JUMINHYO.into()));
         assert_eq!(self.s.step(), Step::Card);
@@ -70,8 +70,8 @@ impl Rig {
         self.ev(Event::StrokeMove(300.0, 120.0));
         self.ev(Event::StrokeMove(500.0, 180.0));
     }
-    fn to_confirm(&mut self) {
-        self.to_review("typical");
+    fn walk_to_confirm(&mut self) {
+        self.walk_to_review("typical");
         self.answer_juminhyo();
         self.ev(Event::ReviewDone);
         assert_eq!(self.s.step(), Step::Signature);
@@ -88,7 +88,7 @@ fn files_in(p: &Path) -> usize {
 #[test]
 fn juminhyo_flow_reads_only_basic_four_and_validates_answers() {
     let mut r = Rig::demo();
-    r.to_review("typical");
+    r.walk_to_review("typical");
     let a = r.s.attributes().expect("attributes read");
     assert_eq!(a.name.expose(), "山田 太郎");
     assert!(!r.s.has_my_number(), "住民票の写し must not read the 個人番号");
@@ -133,7 +133,7 @@ fn juminhyo_flow_reads_only_basic_four_and_validates_answers() {
 #[test]
 fn idle_timeout_warns_then_wipes_everything() {
     let mut r = Rig::demo();
-    r.to_confirm();
+    r.walk_to_confirm();
     let dir = r.s.work_dir().unwrap().to_path_buf();
     assert_eq!(files_in(&dir), 1);
     assert!(r.s.idle_warning(r.t).is_none());
@@ -181,7 +181,7 @@ fn timeout_is_configurable() {
 #[test]
 fn card_removal_mid_flow_returns_to_card_step_with_message() {
     let mut r = Rig::demo();
-    r.to_review("typical");
+    r.walk_to_review("typical");
     r.answer_juminhyo();
     r.ev(Event::ReviewDone);
     r.sign();
@@ -295,7 +295,7 @@ fn back_navigation() {
     r.ev(Event::Back);
     assert_eq!(r.s.step(), Step::Start);
     assert_eq!(r.s.last_end(), Some(EndReason::Cancelled));
-    r.to_review("typical");
+    r.walk_to_review("typical");
     r.answer_juminhyo();
     r.ev(Event::ReviewDone);
     r.ev(Event::Back);
@@ -321,7 +321,7 @@ fn back_navigation() {
 #[test]
 fn cancel_wipes_and_not_wired_output_says_so() {
     let mut r = Rig::new(Box::new(DemoForms), Box::new(NotWiredOutput));
-    r.to_review("typical");
+    r.walk_to_review("typical");
     r.answer_juminhyo();
     r.ev(Event::ReviewDone);
     r.sign();
@@ -341,7 +341,7 @@ fn cancel_wipes_and_not_wired_output_says_so() {
 #[test]
 fn signature_png_reaches_the_forms_layer() {
     let mut r = Rig::demo();
-    r.to_confirm();
+    r.walk_to_confirm();
     let f = &r.s.rendered()[0];
     let bytes = std::fs::read(&f.pdf).unwrap();
     let dec = png::Decoder::new(std::io::Cursor::new(bytes));

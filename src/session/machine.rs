@@ -344,11 +344,7 @@ impl Session {
     pub fn handle(&mut self, ev: Event, now: Instant) {
         self.last_activity = now;
         match (self.step, ev) {
-            (_, Event::Cancel) => {
-                if self.step != Step::Start {
-                    self.end(EndReason::Cancelled);
-                }
-            }
+            (step, Event::Cancel) if step != Step::Start => self.end(EndReason::Cancelled),
             (_, Event::ClerkUnlocked) => self.clerk = true,
             (_, Event::ClerkLock) => self.clerk = false,
             (_, Event::Back) => self.back(),
@@ -360,11 +356,9 @@ impl Session {
             }
             (Step::Procedure, Event::ShowGuide) => self.procedure_mode = ProcedureMode::Guide,
             (Step::Procedure, Event::ShowCatalogue) => self.procedure_mode = ProcedureMode::Catalogue,
-            (Step::Procedure, Event::ChooseProcedure(id)) => {
-                if self.forms.procedures().iter().any(|p| p.id == id) {
-                    self.selected = vec![id];
-                    self.to_card_step(now);
-                }
+            (Step::Procedure, Event::ChooseProcedure(id)) if self.forms.procedures().iter().any(|p| p.id == id) => {
+                self.selected = vec![id];
+                self.enter_card_step(now);
             }
             (Step::Procedure, Event::GuideAnswer(id, v)) => self.guide.set(id, v),
             (Step::Procedure, Event::GuideDone) => {
@@ -373,7 +367,7 @@ impl Session {
                     self.message = Some(m);
                 } else {
                     self.selected = self.forms.guide_result(&self.guide);
-                    self.to_card_step(now);
+                    self.enter_card_step(now);
                 }
             }
             (Step::Pin, Event::PinDigit(d)) if self.pin_state.can_enter() => self.pin.push(d),
@@ -415,7 +409,7 @@ impl Session {
         }
     }
 
-    fn to_card_step(&mut self, now: Instant) {
+    fn enter_card_step(&mut self, now: Instant) {
         self.message = None;
         self.step = Step::Card;
         // A card already on the reader goes straight to the PIN.
