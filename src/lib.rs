@@ -4,5 +4,8 @@
 //! templates; `session` drives the kiosk flow; `output` prints and submits.
 
 pub mod card;
+pub mod config;
 pub mod forms;
 pub mod output;
+pub mod session;
+pub mod ui;

@@ -3,6 +3,7 @@
 
 mod card;
 mod forms;
+mod kiosk;
 mod output;
 mod simcard;
 
@@ -32,6 +33,8 @@ enum Cmd {
     /// Form templates: list, check, preview / 様式テンプレート
     #[command(subcommand)]
     Forms(forms::FormsCmd),
+    /// The kiosk touch UI (--demo: virtual card; headless screenshots without a display) / キオスク画面
+    Kiosk(kiosk::KioskArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -42,5 +45,6 @@ pub fn run() -> ExitCode {
         Cmd::Outbox(c) => output::run_outbox(c),
         Cmd::Print(a) => output::run_print(a),
         Cmd::Forms(c) => forms::run(c),
+        Cmd::Kiosk(a) => kiosk::run(a),
     }
 }

@@ -1,0 +1,326 @@
+//! Kiosk configuration: one TOML file (see `packaging/docs/kiosk-config.md` and
+//! [`EXAMPLE`]). Every field has a default that works on a demo machine; `validate` reports
+//! one clear message per problem, English + Japanese, before anything starts.
+
+mod clerk_pin;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use thiserror::Error;
+
+pub use clerk_pin::{ClerkPinError, hash_clerk_pin, verify_clerk_pin};
+
+/// The commented example shipped in the docs; it is also what the defaults are.
+pub const EXAMPLE: &str = include_str!("kiosk.example.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Residents use the kiosk alone.
+    #[default]
+    #[serde(rename = "self")]
+    SelfService,
+    /// A clerk drives the kiosk for the resident.
+    Clerk,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Orientation {
+    #[default]
+    Landscape,
+    Portrait,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TextSize {
+    #[default]
+    Standard,
+    Large,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub mode: Mode,
+    /// Simulated card with a persona picker instead of a real reader.
+    pub demo: bool,
+    /// Offered languages, first is the default: `ja`, `ja-easy` (やさしい日本語), `en`.
+    pub languages: Vec<String>,
+    pub reader: ReaderConfig,
+    pub screen: ScreenConfig,
+    pub timeouts: TimeoutConfig,
+    pub paths: PathsConfig,
+    pub clerk: ClerkConfig,
+    /// Printing / sending. Plain fields until the output layer's `OutputConfig` replaces them.
+    pub output: OutputSection,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReaderConfig {
+    /// Substring of the PC/SC reader name; empty = the first reader.
+    pub name_pattern: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScreenConfig {
+    /// Physical pixels per inch of the touch screen (touch targets are sized in mm from it).
+    pub dpi: f32,
+    pub orientation: Orientation,
+    pub text_size: TextSize,
+    pub high_contrast: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimeoutConfig {
+    pub idle_seconds: u64,
+    pub warning_seconds: u64,
+    pub done_return_seconds: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PathsConfig {
+    pub templates_dir: PathBuf,
+    pub procedures_dir: PathBuf,
+    /// Per-session temporary files (PDFs, previews); wiped at the end of every session.
+    pub work_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClerkConfig {
+    /// Argon2id PHC string of the staff PIN (`madoguchi kiosk --hash-clerk-pin`). Empty = clerk
+    /// unlock disabled.
+    pub pin_hash: String,
+}
+
+/// Output fields kept together so the output layer can swap in its own `OutputConfig`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputSection {
+    pub print: bool,
+    pub send: bool,
+    pub printer_uri: String,
+    pub backend_url: String,
+    pub tls_ca: Option<PathBuf>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub outbox_path: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            mode: Mode::SelfService,
+            demo: false,
+            languages: vec!["ja".into(), "ja-easy".into(), "en".into()],
+            reader: ReaderConfig::default(),
+            screen: ScreenConfig::default(),
+            timeouts: TimeoutConfig::default(),
+            paths: PathsConfig::default(),
+            clerk: ClerkConfig::default(),
+            output: OutputSection::default(),
+        }
+    }
+}
+
+impl Default for ScreenConfig {
+    fn default() -> Self {
+        ScreenConfig {
+            dpi: DEFAULT_DPI,
+            orientation: Orientation::Landscape,
+            text_size: TextSize::Standard,
+            high_contrast: false,
+        }
+    }
+}
+
+/// A 24-inch 1920×1080 touch monitor.
+pub const DEFAULT_DPI: f32 = 96.0;
+
+impl Default for TimeoutConfig {
+    fn default() -> Self {
+        TimeoutConfig { idle_seconds: 60, warning_seconds: 45, done_return_seconds: 20 }
+    }
+}
+
+impl Default for PathsConfig {
+    fn default() -> Self {
+        PathsConfig {
+            templates_dir: "/usr/share/madoguchi/templates".into(),
+            procedures_dir: "/usr/share/madoguchi/procedures".into(),
+            work_dir: std::env::temp_dir().join("madoguchi-sessions"),
+        }
+    }
+}
+
+impl Default for OutputSection {
+    fn default() -> Self {
+        OutputSection {
+            print: true,
+            send: false,
+            printer_uri: "ipp://localhost:631/printers/kiosk".into(),
+            backend_url: String::new(),
+            tls_ca: None,
+            tls_cert: None,
+            tls_key: None,
+            outbox_path: "/var/lib/madoguchi/outbox.sqlite".into(),
+        }
+    }
+}
+
+/// One configuration problem.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {reason} / 設定ファイルを読めません")]
+    Read { path: PathBuf, reason: String },
+    #[error("configuration file {path} is not valid TOML: {reason} / 設定ファイルの書き方に誤りがあります")]
+    Parse { path: PathBuf, reason: String },
+    #[error("{field}: {problem} / {problem_ja}")]
+    Invalid { field: &'static str, problem: String, problem_ja: String },
+}
+
+fn bad(field: &'static str, problem: impl Into<String>, problem_ja: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { field, problem: problem.into(), problem_ja: problem_ja.into() }
+}
+
+impl Config {
+    /// Parse TOML text (`origin` names the file in messages).
+    pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text)
+            .map_err(|e| ConfigError::Parse { path: origin.to_path_buf(), reason: e.to_string().trim().to_string() })
+    }
+
+    /// Load and validate a file; every problem is returned, not just the first.
+    pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| vec![ConfigError::Read { path: path.to_path_buf(), reason: e.to_string() }])?;
+        let cfg = Config::parse(&text, path).map_err(|e| vec![e])?;
+        let problems = cfg.validate();
+        if problems.is_empty() { Ok(cfg) } else { Err(problems) }
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.timeouts.idle_seconds)
+    }
+    pub fn idle_warning(&self) -> Duration {
+        Duration::from_secs(self.timeouts.warning_seconds)
+    }
+    pub fn done_return(&self) -> Duration {
+        Duration::from_secs(self.timeouts.done_return_seconds)
+    }
+
+    /// Every problem, one message each.
+    pub fn validate(&self) -> Vec<ConfigError> {
+        let mut out = Vec::new();
+        const LANGS: &[&str] = &["ja", "ja-easy", "en"];
+        if self.languages.is_empty() {
+            out.push(bad("languages", "list at least one language", "言語を1つ以上指定してください"));
+        }
+        for l in &self.languages {
+            if !LANGS.contains(&l.as_str()) {
+                out.push(bad(
+                    "languages",
+                    format!("unknown language {l:?} (use ja, ja-easy, en)"),
+                    format!("不明な言語 {l:?} です(ja, ja-easy, en のいずれか)"),
+                ));
+            }
+        }
+        if !(50.0..=600.0).contains(&self.screen.dpi) {
+            out.push(bad(
+                "screen.dpi",
+                format!("{} is not a plausible screen DPI (50–600)", self.screen.dpi),
+                "画面のDPIは50〜600で指定してください",
+            ));
+        }
+        let t = &self.timeouts;
+        if t.idle_seconds < 15 {
+            out.push(bad("timeouts.idle_seconds", "must be at least 15 seconds", "15秒以上にしてください"));
+        }
+        if t.warning_seconds >= t.idle_seconds {
+            out.push(bad(
+                "timeouts.warning_seconds",
+                "must be less than timeouts.idle_seconds",
+                "警告までの秒数は無操作タイムアウトより短くしてください",
+            ));
+        }
+        if t.done_return_seconds < 5 {
+            out.push(bad("timeouts.done_return_seconds", "must be at least 5 seconds", "5秒以上にしてください"));
+        }
+        if !self.clerk.pin_hash.is_empty()
+            && let Err(e) = clerk_pin::parse_hash(&self.clerk.pin_hash)
+        {
+            out.push(bad(
+                "clerk.pin_hash",
+                e.to_string(),
+                "職員用暗証番号のハッシュが正しくありません(madoguchi kiosk --hash-clerk-pin で作成)",
+            ));
+        }
+        if self.mode == Mode::Clerk && self.clerk.pin_hash.is_empty() {
+            out.push(bad(
+                "clerk.pin_hash",
+                "mode = \"clerk\" needs a staff PIN hash",
+                "職員モードには職員用暗証番号のハッシュが必要です",
+            ));
+        }
+        if !self.demo {
+            for (field, dir) in [
+                ("paths.templates_dir", &self.paths.templates_dir),
+                ("paths.procedures_dir", &self.paths.procedures_dir),
+            ] {
+                if !dir.is_dir() {
+                    out.push(bad(
+                        field,
+                        format!("directory {} does not exist", dir.display()),
+                        "指定のフォルダがありません",
+                    ));
+                }
+            }
+        }
+        let o = &self.output;
+        if !o.print && !o.send {
+            out.push(bad("output", "enable print, send or both", "印刷・送信の少なくとも一方を有効にしてください"));
+        }
+        if o.print && !(o.printer_uri.starts_with("ipp://") || o.printer_uri.starts_with("ipps://")) {
+            out.push(bad(
+                "output.printer_uri",
+                format!("{:?} is not an ipp:// or ipps:// URI", o.printer_uri),
+                "プリンターは ipp:// または ipps:// で指定してください",
+            ));
+        }
+        if o.send && !o.backend_url.starts_with("https://") {
+            out.push(bad(
+                "output.backend_url",
+                "sending needs an https:// backend URL",
+                "送信先は https:// で指定してください",
+            ));
+        }
+        for (field, f) in
+            [("output.tls_ca", &o.tls_ca), ("output.tls_cert", &o.tls_cert), ("output.tls_key", &o.tls_key)]
+        {
+            if let Some(f) = f
+                && !f.is_file()
+            {
+                out.push(bad(field, format!("file {} does not exist", f.display()), "指定のファイルがありません"));
+            }
+        }
+        if o.tls_cert.is_some() != o.tls_key.is_some() {
+            out.push(bad(
+                "output.tls_cert",
+                "tls_cert and tls_key go together",
+                "クライアント証明書と秘密鍵は両方指定してください",
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

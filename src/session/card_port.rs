@@ -1,0 +1,109 @@
+//! Card access as the session needs it. [`SimReader`] wraps the in-process virtual card (tests,
+//! demo); [`PcscPort`] wraps a real PC/SC reader.
+
+use std::sync::{Arc, Mutex};
+
+use crate::card::pcsc::PcscReader;
+use crate::card::sim::{InProcess, Persona};
+use crate::card::{CardError, Pin, ReadOutcome, ReadRequest, TransportError, read_card, text_ap};
+
+/// What the session does with a card reader. Implementations must never spend a PIN try
+/// except inside [`CardPort::read`] (which checks the tries first, see `text_ap::TextAp::verify`).
+pub trait CardPort {
+    /// Whether a card is on the reader now.
+    fn present(&mut self) -> Result<bool, TransportError>;
+    /// Tries left (empty VERIFY; consumes none).
+    fn pin_tries(&mut self) -> Result<u8, CardError>;
+    /// Safe VERIFY + read of what `req` asks for.
+    fn read(&mut self, pin: &Pin, req: ReadRequest) -> Result<ReadOutcome, CardError>;
+    /// End the card connection and reset the card (clears its security state).
+    fn release(&mut self) {}
+}
+
+/// A simulated reader slot holding at most one virtual card. Clone the [`SimHandle`] to place
+/// or take off the card while the session owns the port, like a hand at a real reader.
+pub struct SimReader {
+    slot: Arc<Mutex<Option<InProcess>>>,
+}
+
+/// The "hand" that places and removes cards on a [`SimReader`].
+#[derive(Clone)]
+pub struct SimHandle {
+    slot: Arc<Mutex<Option<InProcess>>>,
+}
+
+impl SimReader {
+    pub fn new() -> (SimReader, SimHandle) {
+        let slot = Arc::new(Mutex::new(None));
+        (SimReader { slot: slot.clone() }, SimHandle { slot })
+    }
+
+    fn with_card<R>(&self, f: impl FnOnce(&mut InProcess) -> Result<R, CardError>) -> Result<R, CardError> {
+        let mut g = self.slot.lock().map_err(|_| TransportError::Other("simulated reader poisoned".into()))?;
+        match g.as_mut() {
+            Some(card) => f(card),
+            None => Err(TransportError::NoCard.into()),
+        }
+    }
+}
+
+impl SimHandle {
+    /// Place a fresh virtual card made from `persona`.
+    pub fn insert(&self, persona: Persona) {
+        if let Ok(mut g) = self.slot.lock() {
+            *g = Some(InProcess::from_persona(persona));
+        }
+    }
+    /// Place an existing card (keeps its PIN counter, e.g. after a wrong PIN).
+    pub fn insert_card(&self, card: InProcess) {
+        if let Ok(mut g) = self.slot.lock() {
+            *g = Some(card);
+        }
+    }
+    /// Take the card off; returns it so a test can put the same card back.
+    pub fn remove(&self) -> Option<InProcess> {
+        self.slot.lock().ok().and_then(|mut g| g.take())
+    }
+    pub fn is_present(&self) -> bool {
+        self.slot.lock().map(|g| g.is_some()).unwrap_or(false)
+    }
+}
+
+impl CardPort for SimReader {
+    fn present(&mut self) -> Result<bool, TransportError> {
+        self.slot.lock().map(|g| g.is_some()).map_err(|_| TransportError::Other("simulated reader poisoned".into()))
+    }
+    fn pin_tries(&mut self) -> Result<u8, CardError> {
+        self.with_card(|c| text_ap::pin_status(c))
+    }
+    fn read(&mut self, pin: &Pin, req: ReadRequest) -> Result<ReadOutcome, CardError> {
+        self.with_card(|c| read_card(c, pin, req))
+    }
+    fn release(&mut self) {
+        // A reset clears the verified state, as a PC/SC disconnect with ResetCard does.
+        if let Ok(mut g) = self.slot.lock()
+            && let Some(c) = g.as_mut()
+        {
+            c.set_present(false);
+            c.set_present(true);
+        }
+    }
+}
+
+/// A real PC/SC reader.
+pub struct PcscPort(pub PcscReader);
+
+impl CardPort for PcscPort {
+    fn present(&mut self) -> Result<bool, TransportError> {
+        self.0.card_present()
+    }
+    fn pin_tries(&mut self) -> Result<u8, CardError> {
+        text_ap::pin_status(&mut self.0)
+    }
+    fn read(&mut self, pin: &Pin, req: ReadRequest) -> Result<ReadOutcome, CardError> {
+        read_card(&mut self.0, pin, req)
+    }
+    fn release(&mut self) {
+        self.0.disconnect();
+    }
+}

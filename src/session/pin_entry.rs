@@ -1,0 +1,96 @@
+//! PIN entry on the keypad and what the PIN screen tells the resident.
+
+use zeroize::Zeroizing;
+
+use crate::card::{CardError, Pin};
+
+/// The PIN screen's situation, from the card's tries counter and the last VERIFY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinState {
+    /// Enter the PIN; `tries_left` is shown.
+    Ready { tries_left: u8 },
+    /// The last attempt was wrong.
+    Wrong { tries_left: u8 },
+    /// One try left: the kiosk refuses to spend it; call a clerk (clerk override with consent).
+    CallClerk,
+    /// The clerk has overridden the refusal with the resident's consent: the last try may be used.
+    LastTryAllowed,
+    /// Locked: where to go.
+    Locked,
+}
+
+impl PinState {
+    pub fn from_tries(tries: u8) -> PinState {
+        match tries {
+            0 => PinState::Locked,
+            1 => PinState::CallClerk,
+            n => PinState::Ready { tries_left: n },
+        }
+    }
+
+    pub fn tries_left(self) -> Option<u8> {
+        match self {
+            PinState::Ready { tries_left } | PinState::Wrong { tries_left } => Some(tries_left),
+            PinState::CallClerk | PinState::LastTryAllowed => Some(1),
+            PinState::Locked => Some(0),
+        }
+    }
+
+    /// Whether the keypad accepts a PIN now.
+    pub fn can_enter(self) -> bool {
+        !matches!(self, PinState::CallClerk | PinState::Locked)
+    }
+
+    /// What the PIN screen says, plain Japanese.
+    pub fn message_ja(self) -> String {
+        match self {
+            PinState::Ready { tries_left } => {
+                format!("数字4桁の暗証番号を押してください。(あと{tries_left}回まちがえるとロックされます)")
+            }
+            PinState::Wrong { tries_left } => CardError::WrongPin { tries_left }.message_ja(),
+            PinState::CallClerk => CardError::LastTryRefused.message_ja(),
+            PinState::LastTryAllowed => "職員が確認しました。最後の1回です。落ち着いて入力してください。".into(),
+            PinState::Locked => {
+                "暗証番号がロックされています。暗証番号の再設定は、お住まいの市区町村のマイナンバーカード窓口でできます。このカードを持って窓口へお越しください。職員がご案内します。"
+                    .into()
+            }
+        }
+    }
+}
+
+/// The digits typed so far (never more than 4), zeroized on drop.
+#[derive(Default)]
+pub struct PinEntry(Zeroizing<String>);
+
+impl PinEntry {
+    pub fn push(&mut self, digit: u8) {
+        if digit <= 9 && self.0.len() < 4 {
+            self.0.push(char::from(b'0' + digit));
+        }
+    }
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+    pub fn clear(&mut self) {
+        // Zeroize the old buffer before dropping it.
+        self.0 = Zeroizing::new(String::new());
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The PIN once 4 digits are in; the entry is cleared either way.
+    pub fn take(&mut self) -> Result<Pin, CardError> {
+        let r = Pin::parse(&self.0);
+        self.clear();
+        r
+    }
+}
+
+impl std::fmt::Debug for PinEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PinEntry({} digits)", self.0.len())
+    }
+}

@@ -1,0 +1,228 @@
+//! Session state → window properties. Read-only: no rules here, only presentation.
+
+use std::rc::Rc;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use slint::{Image, ModelRc, SharedString, VecModel};
+
+use crate::card::Sex;
+use crate::session::answers::{self, AnswerValue};
+use crate::session::services::{Question, QuestionKind};
+use crate::session::{PinState, ProcedureMode, Session, Step};
+
+use super::{AppWindow, FieldRow, ProcItem, QuestionRow};
+
+fn model<T: Clone + 'static>(v: Vec<T>) -> ModelRc<T> {
+    ModelRc::from(Rc::new(VecModel::from(v)))
+}
+
+pub fn screen_name(step: Step) -> &'static str {
+    match step {
+        Step::Start => "start",
+        Step::Procedure => "procedure",
+        Step::Card => "card",
+        Step::Pin => "pin",
+        Step::Review => "review",
+        Step::Signature => "signature",
+        Step::Confirm => "confirm",
+        Step::Output => "output",
+        Step::Done => "done",
+    }
+}
+
+fn pin_state_name(s: PinState) -> &'static str {
+    match s {
+        PinState::Ready { .. } => "ready",
+        PinState::Wrong { .. } => "wrong",
+        PinState::CallClerk => "call-clerk",
+        PinState::LastTryAllowed => "last-try-allowed",
+        PinState::Locked => "locked",
+    }
+}
+
+/// The date a date question shows: its answer, else today.
+pub fn date_of(s: &Session, id: &str, today: NaiveDate) -> NaiveDate {
+    match s.answers().get(id) {
+        Some(AnswerValue::Date(d)) => *d,
+        _ => today,
+    }
+}
+
+pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today: NaiveDate) -> QuestionRow {
+    let mut row = QuestionRow {
+        id: q.id.as_str().into(),
+        label: q.label_ja.as_str().into(),
+        kind: SharedString::default(),
+        choices: model(Vec::new()),
+        selected: -1,
+        count: 0,
+        min: 0,
+        max: 0,
+        date_wareki: SharedString::default(),
+        date_seireki: SharedString::default(),
+        text: SharedString::default(),
+        problem: problem.into(),
+    };
+    match &q.kind {
+        QuestionKind::Choice(cs) => {
+            row.kind = "choice".into();
+            row.choices = model(cs.iter().map(|c| SharedString::from(c.label_ja.as_str())).collect());
+            if let Some(AnswerValue::Choice(id)) = a {
+                row.selected = cs.iter().position(|c| &c.id == id).map_or(-1, |i| i as i32);
+            }
+        }
+        QuestionKind::YesNo => {
+            row.kind = "yesno".into();
+            row.selected = match a {
+                Some(AnswerValue::YesNo(true)) => 0,
+                Some(AnswerValue::YesNo(false)) => 1,
+                _ => -1,
+            };
+        }
+        QuestionKind::Count { min, max } => {
+            row.kind = "count".into();
+            row.min = *min as i32;
+            row.max = *max as i32;
+            row.count = match a {
+                Some(AnswerValue::Count(n)) => *n as i32,
+                _ => *min as i32,
+            };
+        }
+        QuestionKind::Date => {
+            row.kind = "date".into();
+            match a {
+                Some(AnswerValue::Date(d)) => {
+                    row.date_wareki = answers::wareki(*d).into();
+                    row.date_seireki = d.format("%Y年%-m月%-d日").to_string().into();
+                }
+                // Not chosen yet: say so; the buttons start from today.
+                _ => {
+                    row.date_wareki = "まだ選んでいません".into();
+                    row.date_seireki = format!("今日は{}", answers::wareki(today)).into();
+                }
+            }
+        }
+        QuestionKind::Kana { .. } => {
+            row.kind = "kana".into();
+            if let Some(AnswerValue::Text(t)) = a {
+                row.text = t.expose().into();
+            }
+        }
+    }
+    row
+}
+
+fn card_fields(s: &Session) -> Vec<FieldRow> {
+    let Some(a) = s.attributes() else { return Vec::new() };
+    let edited = |k: &str, orig: &str| match s.clerk_edits().get(k) {
+        Some(AnswerValue::Text(t)) => format!("{}(職員が修正)", t.expose()),
+        _ => orig.to_string(),
+    };
+    let d = a.birth_date.date();
+    let mut rows = vec![
+        FieldRow { label: "氏名".into(), value: edited("name", a.name.expose()).into() },
+        FieldRow { label: "住所".into(), value: edited("address", a.address.expose()).into() },
+        FieldRow {
+            label: "生年月日".into(),
+            value: format!("{}({})", answers::wareki(d), d.format("%Y年%-m月%-d日")).into(),
+        },
+        FieldRow {
+            label: "性別".into(),
+            value: match a.sex {
+                Sex::NotKnown => "—".into(),
+                other => other.label_ja().into(),
+            },
+        },
+    ];
+    if s.has_my_number() {
+        rows.push(FieldRow {
+            label: "個人番号".into(), value: "読み取り済み(画面には表示しません)".into()
+        });
+    }
+    rows
+}
+
+/// Everything the window shows, from the session.
+pub fn apply(w: &AppWindow, s: &Session, now: Instant, today: NaiveDate) {
+    let step = s.step();
+    w.set_screen(screen_name(step).into());
+    w.set_message(s.message().unwrap_or("").into());
+    w.set_idle_seconds_left(s.idle_warning(now).map_or(-1, |n| n as i32));
+    w.set_clerk_unlocked(s.clerk_unlocked());
+
+    let procs = s.forms().procedures();
+    w.set_guide_mode(s.procedure_mode() == ProcedureMode::Guide);
+    w.set_procedures(model(
+        procs
+            .iter()
+            .map(|p| ProcItem {
+                id: p.id.as_str().into(),
+                title: p.title_ja.as_str().into(),
+                category: p.category_ja.as_str().into(),
+                icon: p.icon.as_str().into(),
+                selected: s.selected().contains(&p.id),
+            })
+            .collect(),
+    ));
+    let gq = s.forms().guide_questions();
+    w.set_guide_questions(model(gq.iter().map(|q| question_row(q, s.guide_answers().get(&q.id), "", today)).collect()));
+    w.set_selected_titles(model(
+        s.selected()
+            .iter()
+            .filter_map(|id| procs.iter().find(|p| &p.id == id))
+            .map(|p| SharedString::from(p.title_ja.as_str()))
+            .collect(),
+    ));
+
+    w.set_pin_entered(s.pin_len() as i32);
+    w.set_pin_state(pin_state_name(s.pin_state()).into());
+    w.set_pin_state_text(s.pin_state().message_ja().into());
+
+    w.set_fields(model(card_fields(s)));
+    let problems = s.problems();
+    w.set_questions(model(
+        s.questions()
+            .iter()
+            .map(|q| {
+                let p = problems.iter().find(|(id, _)| id == &q.id).map_or("", |(_, m)| m.as_str());
+                question_row(q, s.answers().get(&q.id), p, today)
+            })
+            .collect(),
+    ));
+
+    w.set_strokes(s.signature().svg_path().into());
+    w.set_can_print(s.output().can_print());
+    w.set_can_send(s.output().can_send());
+    let mut pages = Vec::new();
+    for f in s.rendered() {
+        for p in &f.page_previews {
+            match Image::load_from_path(p) {
+                Ok(img) => pages.push(img),
+                Err(_) => eprintln!("madoguchi: preview image {} unreadable / 見本画像を読めません", p.display()),
+            }
+        }
+    }
+    w.set_pages(model(pages));
+    match s.receipt() {
+        Some(r) => {
+            w.set_receipt(r.number.as_str().into());
+            w.set_qr(super::images::qr_image(&r.qr_payload).unwrap_or_default());
+        }
+        None => {
+            w.set_receipt(SharedString::default());
+            w.set_qr(Image::default());
+        }
+    }
+    w.set_done_seconds_left(s.done_countdown(now).map_or(0, |n| n as i32));
+    let st = s.output().status();
+    w.set_printer_status(st.printer_ja.into());
+    w.set_outbox_status(st.outbox_ja.into());
+    if let Some(a) = s.attributes() {
+        w.set_edit_name(a.name.expose().into());
+        w.set_edit_address(a.address.expose().into());
+    } else {
+        w.set_edit_name(SharedString::default());
+        w.set_edit_address(SharedString::default());
+    }
+}

@@ -1,0 +1,113 @@
+//! Shared by the kiosk_* tests: stand-ins for the forms and output layers, which are developed
+//! in parallel (issues 3 and 5) and are not merged on this branch. Replace with the real
+//! implementations at merge.
+#![allow(dead_code)]
+
+use madoguchi::session::Answers;
+use madoguchi::session::demo_forms::DemoForms;
+use madoguchi::session::services::{
+    FillRequest, FormError, FormService, OutputAction, OutputError, OutputService, OutputStatus, ProcedureInfo,
+    Question, Receipt, RenderedForm,
+};
+
+/// Stand-in for the forms layer (issue 3, not merged on this branch): the demo catalogue, and
+/// a "render" that writes the real signature PNG the session hands over as the page preview,
+/// so the tests can see generated files appear in the work dir and disappear at the wipe.
+pub struct SignatureWritingForms;
+
+impl FormService for SignatureWritingForms {
+    fn procedures(&self) -> Vec<ProcedureInfo> {
+        DemoForms.procedures()
+    }
+    fn guide_questions(&self) -> Vec<Question> {
+        DemoForms.guide_questions()
+    }
+    fn guide_result(&self, a: &Answers) -> Vec<String> {
+        DemoForms.guide_result(a)
+    }
+    fn needs_my_number(&self, p: &[String]) -> bool {
+        DemoForms.needs_my_number(p)
+    }
+    fn questions(&self, p: &[String]) -> Vec<Question> {
+        DemoForms.questions(p)
+    }
+    fn render(&self, req: &FillRequest<'_>) -> Result<Vec<RenderedForm>, FormError> {
+        let path = req.work_dir.join("signature.png");
+        std::fs::write(&path, req.signature_png).map_err(|e| FormError::Fill(e.to_string()))?;
+        Ok(vec![RenderedForm { title_ja: "署名".into(), pdf: path.clone(), page_previews: vec![path] }])
+    }
+}
+
+/// Stand-in for the output layer (issue 5, not merged on this branch): accepts every job and
+/// returns a fixed receipt, so the done step and its auto-return can be tested.
+pub struct AcceptingOutput;
+
+impl OutputService for AcceptingOutput {
+    fn can_print(&self) -> bool {
+        true
+    }
+    fn can_send(&self) -> bool {
+        false
+    }
+    fn deliver(&self, forms: &[RenderedForm], _: OutputAction) -> Result<Receipt, OutputError> {
+        assert!(forms.iter().all(|f| f.pdf.exists()), "output must get existing files");
+        Ok(Receipt { number: "A-0001".into(), qr_payload: "madoguchi:A-0001".into() })
+    }
+    fn status(&self) -> OutputStatus {
+        OutputStatus::default()
+    }
+}
+
+/// A clock the test moves by hand.
+pub mod clock {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::time::{Duration, Instant};
+
+    #[derive(Clone)]
+    pub struct HandClock(pub Rc<Cell<Instant>>);
+
+    impl HandClock {
+        pub fn new() -> HandClock {
+            HandClock(Rc::new(Cell::new(Instant::now())))
+        }
+        pub fn advance(&self, secs: u64) {
+            self.0.set(self.0.get() + Duration::from_secs(secs));
+        }
+        pub fn clock(&self) -> madoguchi::ui::Clock {
+            let c = self.0.clone();
+            Rc::new(move || c.get())
+        }
+    }
+}
+
+/// Build a kiosk window over a session with the simulated reader.
+pub mod rig {
+    use std::time::Instant;
+
+    use madoguchi::card::sim::persona;
+    use madoguchi::config::Config;
+    use madoguchi::session::services::{FormService, OutputService};
+    use madoguchi::session::{Session, SessionSettings, SimHandle, SimReader};
+    use madoguchi::ui::{Demo, KioskUi};
+
+    use super::clock::HandClock;
+
+    pub struct UiRig {
+        pub ui: KioskUi,
+        pub hand: SimHandle,
+        pub clock: HandClock,
+        pub dir: tempfile::TempDir,
+    }
+
+    pub fn build(cfg: &Config, forms: Box<dyn FormService>, output: Box<dyn OutputService>) -> UiRig {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = SessionSettings { work_root: dir.path().join("work"), ..SessionSettings::default() };
+        let (reader, hand) = SimReader::new();
+        let clock = HandClock::new();
+        let session = Session::new(settings, Box::new(reader), forms, output, Instant::now());
+        let demo = Demo { hand: hand.clone(), personas: persona::builtin() };
+        let ui = KioskUi::new(cfg, session, Some(demo), clock.clock()).unwrap();
+        UiRig { ui, hand, clock, dir }
+    }
+}

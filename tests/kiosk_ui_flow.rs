@@ -1,0 +1,264 @@
+//! The kiosk window driven headless with Slint's testing backend: find buttons by their
+//! accessible label and click them, as a resident would. Covers the 住民票の写し flow with a tap
+//! count, card removal, the idle timeout and the touch-target size check.
+
+mod kiosk_support;
+
+use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use madoguchi::config::{Config, DEFAULT_DPI};
+use madoguchi::session::demo_forms::DemoForms;
+use madoguchi::session::{NotWiredOutput, Step};
+use slint::ComponentHandle;
+use slint::platform::{PointerEventButton, WindowEvent};
+
+use kiosk_support::rig::{UiRig, build};
+use kiosk_support::{AcceptingOutput, SignatureWritingForms};
+
+fn demo_cfg() -> Config {
+    Config { demo: true, ..Config::default() }
+}
+
+fn setup(size: (u32, u32)) -> UiRig {
+    i_slint_backend_testing::init_no_event_loop();
+    let r = build(&demo_cfg(), Box::new(DemoForms), Box::new(NotWiredOutput));
+    r.ui.window.window().set_size(slint::PhysicalSize::new(size.0, size.1));
+    r.ui.window.show().unwrap();
+    r
+}
+
+struct Taps<'a> {
+    r: &'a UiRig,
+    n: usize,
+}
+
+impl Taps<'_> {
+    /// The one button (or, failing that, the one element of another role) labelled `label`.
+    /// A button's own text also carries the label, so buttons win.
+    fn find(&self, label: &str) -> ElementHandle {
+        let hits: Vec<_> = ElementHandle::find_by_accessible_label(&self.r.ui.window, label).collect();
+        let screen = self.r.ui.window.get_screen();
+        assert!(!hits.is_empty(), "nothing labelled {label:?} on screen {screen}");
+        let buttons: Vec<_> =
+            hits.iter().filter(|h| h.accessible_role() == Some(AccessibleRole::Button)).cloned().collect();
+        if buttons.is_empty() {
+            // A labelled value (e.g. 氏名) next to its caption text: take the one with the value.
+            let valued = hits.iter().find(|h| h.accessible_value().is_some_and(|v| !v.is_empty()));
+            return valued.cloned().unwrap_or_else(|| hits[0].clone());
+        }
+        assert_eq!(buttons.len(), 1, "expected one button labelled {label:?} on screen {screen}");
+        buttons.into_iter().next().unwrap()
+    }
+    fn tap(&mut self, label: &str) {
+        self.find(label).mock_single_click(PointerEventButton::Left);
+        self.n += 1;
+    }
+    /// A finger stroke across the signature pad counts as one tap.
+    fn sign(&mut self) {
+        let pad = self.find("署名欄");
+        let p = pad.absolute_position();
+        let s = pad.size();
+        let w = self.r.ui.window.window();
+        let pt = |fx: f32, fy: f32| slint::LogicalPosition::new(p.x + s.width * fx, p.y + s.height * fy);
+        w.dispatch_event(WindowEvent::PointerPressed { position: pt(0.1, 0.6), button: PointerEventButton::Left });
+        for i in 1..=8 {
+            let f = i as f32 / 8.0;
+            w.dispatch_event(WindowEvent::PointerMoved { position: pt(0.1 + 0.7 * f, 0.6 - 0.3 * (f * 6.0).sin()) });
+        }
+        w.dispatch_event(WindowEvent::PointerReleased { position: pt(0.8, 0.5), button: PointerEventButton::Left });
+        self.n += 1;
+    }
+}
+
+#[test]
+fn juminhyo_resident_flow_by_touch_within_ten_taps_plus_pin() {
+    let r = setup((1920, 1080));
+    let mut t = Taps { r: &r, n: 0 };
+    t.tap("はじめる");
+    assert_eq!(r.ui.window.get_screen(), "procedure");
+    t.tap("住民票の写し");
+    assert_eq!(r.ui.window.get_screen(), "card");
+    // Placing the card is not a tap on the screen: the demo persona picker stands in for the hand.
+    r.ui.window.invoke_place_demo_card("typical".into());
+    assert_eq!(r.ui.window.get_screen(), "pin");
+    assert!(r.ui.window.get_pin_state_text().contains("あと3回"));
+    let mut digits = 0;
+    for d in ["1", "2", "3", "4"] {
+        t.find(d).mock_single_click(PointerEventButton::Left);
+        digits += 1;
+    }
+    assert_eq!(r.ui.window.get_pin_entered(), 4);
+    t.tap("確定");
+    assert_eq!(r.ui.window.get_screen(), "review", "{}", r.ui.window.get_message());
+    // The card values are shown read-only.
+    let name = t.find("氏名");
+    assert_eq!(name.accessible_value().unwrap(), "山田 太郎");
+    t.tap("世帯全員");
+    t.tap("役所の手続き");
+    t.tap("次へ");
+    assert_eq!(r.ui.window.get_screen(), "signature");
+    t.sign();
+    assert!(!r.ui.session().signature().is_empty(), "the stroke reached the session");
+    assert!(r.ui.window.get_strokes().starts_with("M "));
+    t.tap("次へ");
+    assert_eq!(r.ui.window.get_screen(), "confirm");
+    // The demo forms are not wired: the confirm screen says so instead of showing a fake form.
+    assert!(r.ui.window.get_message().contains("接続されていません"));
+    // 印刷 would be the last tap.
+    let print = t.find("印刷");
+    assert_eq!(print.accessible_enabled(), Some(false), "no preview → nothing to print");
+    let taps = t.n + 1;
+    assert!(taps <= 10, "住民票の写し took {taps} taps plus {digits} PIN digits");
+    assert_eq!(digits, 4);
+}
+
+#[test]
+fn card_removed_mid_flow_goes_back_to_card_screen_with_message() {
+    let r = setup((1920, 1080));
+    let mut t = Taps { r: &r, n: 0 };
+    t.tap("はじめる");
+    t.tap("住民票の写し");
+    r.ui.window.invoke_place_demo_card("typical".into());
+    for d in ["1", "2", "3", "4"] {
+        t.tap(d);
+    }
+    t.tap("確定");
+    assert_eq!(r.ui.window.get_screen(), "review");
+    r.hand.remove();
+    r.clock.advance(1);
+    r.ui.tick();
+    assert_eq!(r.ui.window.get_screen(), "card");
+    t.find("カードが取り外されました。もう一度カードを置いてください。");
+    assert!(r.ui.session().attributes().is_none());
+    assert_eq!(r.ui.window.get_fields().row_count_of(), 0, "no card values left on the window");
+}
+
+#[test]
+fn idle_timeout_in_the_window_warns_then_wipes() {
+    let r = setup((1920, 1080));
+    let mut t = Taps { r: &r, n: 0 };
+    t.tap("はじめる");
+    t.tap("住民票の写し");
+    r.ui.window.invoke_place_demo_card("typical".into());
+    for d in ["1", "2", "3", "4"] {
+        t.tap(d);
+    }
+    t.tap("確定");
+    r.clock.advance(45);
+    r.ui.tick();
+    assert_eq!(r.ui.window.get_idle_seconds_left(), 15);
+    t.tap("続ける");
+    assert_eq!(r.ui.window.get_idle_seconds_left(), -1);
+    r.clock.advance(60);
+    r.ui.tick();
+    assert_eq!(r.ui.window.get_screen(), "start");
+    assert!(r.ui.session().attributes().is_none());
+    assert_eq!(r.ui.window.get_edit_name(), "", "the name is gone from the window too");
+}
+
+trait RowCount {
+    fn row_count_of(&self) -> usize;
+}
+impl<T> RowCount for slint::ModelRc<T> {
+    fn row_count_of(&self) -> usize {
+        slint::Model::row_count(self)
+    }
+}
+
+/// Every button on the current screen, with its size in mm at `dpi`.
+fn small_buttons(r: &UiRig, dpi: f32) -> Vec<String> {
+    let mm = dpi / 25.4;
+    let mut bad = Vec::new();
+    let all: Vec<ElementHandle> = i_slint_backend_testing::ElementQuery::from_root(&r.ui.window)
+        .match_descendants()
+        .match_accessible_role(AccessibleRole::Button)
+        .find_all();
+    assert!(!all.is_empty(), "no buttons found on {}", r.ui.window.get_screen());
+    for b in all {
+        let s = b.size();
+        if s.width < 10.0 * mm || s.height < 10.0 * mm {
+            bad.push(format!(
+                "{}: {:?} is {:.1}×{:.1} mm",
+                r.ui.window.get_screen(),
+                b.accessible_label().unwrap_or_default(),
+                s.width / mm,
+                s.height / mm
+            ));
+        }
+    }
+    bad
+}
+
+fn walk_every_screen(size: (u32, u32)) -> Vec<String> {
+    i_slint_backend_testing::init_no_event_loop();
+    let mut cfg = demo_cfg();
+    cfg.clerk.pin_hash = madoguchi::config::hash_clerk_pin("2580").unwrap();
+    let r = build(&cfg, Box::new(SignatureWritingForms), Box::new(AcceptingOutput));
+    r.ui.window.window().set_size(slint::PhysicalSize::new(size.0, size.1));
+    r.ui.window.show().unwrap();
+    let w = &r.ui.window;
+    let mut bad = Vec::new();
+    let check = |bad: &mut Vec<String>| bad.extend(small_buttons(&r, DEFAULT_DPI));
+    check(&mut bad); // start
+    w.invoke_begin();
+    check(&mut bad); // procedure catalogue
+    w.invoke_show_guide();
+    check(&mut bad); // guide
+    w.invoke_guide_choose("g-move".into(), 0);
+    w.invoke_guide_choose("g-children".into(), 1);
+    w.invoke_guide_choose("g-kokuho".into(), 1);
+    w.invoke_guide_done();
+    check(&mut bad); // card with persona picker
+    w.invoke_place_demo_card("typical".into());
+    check(&mut bad); // pin
+    w.invoke_clerk_show();
+    check(&mut bad); // clerk panel, locked
+    for d in [2, 5, 8, 0] {
+        w.invoke_clerk_digit(d);
+    }
+    w.invoke_clerk_submit();
+    assert!(w.get_clerk_unlocked(), "staff PIN should unlock: {}", w.get_clerk_message());
+    w.invoke_clerk_close();
+    for d in [1, 2, 3, 4] {
+        w.invoke_pin_digit(d);
+    }
+    w.invoke_pin_submit();
+    assert_eq!(w.get_screen(), "review");
+    check(&mut bad); // review with date picker + kana field
+    w.invoke_clerk_show();
+    check(&mut bad); // clerk panel, unlocked, edit fields
+    w.invoke_clerk_close();
+    w.invoke_kana_start("furigana".into());
+    check(&mut bad); // kana keyboard
+    for k in ["ヤ", "マ", "ダ"] {
+        w.invoke_kana_key(k.into());
+    }
+    w.invoke_kana_done();
+    w.invoke_date_step("moved-on".into(), "d".into(), -1);
+    w.invoke_review_next();
+    assert_eq!(w.get_screen(), "signature", "{:?}", r.ui.session().problems());
+    check(&mut bad);
+    w.invoke_stroke_begin(50.0, 50.0);
+    w.invoke_stroke_move(300.0, 200.0);
+    w.invoke_sig_next();
+    check(&mut bad); // confirm
+    r.clock.advance(46);
+    r.ui.tick();
+    check(&mut bad); // idle warning
+    w.invoke_keep_going();
+    w.invoke_print();
+    assert_eq!(r.ui.session().step(), Step::Done);
+    check(&mut bad); // done
+    bad
+}
+
+#[test]
+fn every_touch_target_is_at_least_10_mm_landscape() {
+    let bad = walk_every_screen((1920, 1080));
+    assert!(bad.is_empty(), "touch targets under 10 mm:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn every_touch_target_is_at_least_10_mm_portrait() {
+    let bad = walk_every_screen((1080, 1920));
+    assert!(bad.is_empty(), "touch targets under 10 mm:\n{}", bad.join("\n"));
+}
