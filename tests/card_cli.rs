@@ -113,16 +113,16 @@ fn no_card_no_reader_and_no_pcscd_are_clear_errors() {
 #[test]
 fn sim_card_command_serves_pcscd_and_survives_opensc_probing() {
     let _g = lock();
-    let empty = PcscReader::open(SLOT1.0).unwrap();
+    let empty = PcscReader::open(SLOT0.0).unwrap();
     empty.wait_for_removal(Duration::from_secs(3)).unwrap();
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/personas/foreign-resident.toml");
     let mut sim =
-        madoguchi().args(["sim-card", "--persona", file, "--port", "35964"]).stderr(Stdio::null()).spawn().unwrap();
+        madoguchi().args(["sim-card", "--persona", file, "--port", "35963"]).stderr(Stdio::null()).spawn().unwrap();
     empty.wait_for_card(Duration::from_secs(5)).expect("the sim-card process places the card");
 
     // opensc-tool with the default driver: SELECT of the JPKI AID answers 90 00.
     let out = Command::new("opensc-tool")
-        .args(["-r", "1", "-c", "default", "-s", "00:A4:04:0C:0A:D3:92:F0:00:26:01:00:00:00:01"])
+        .args(["-r", "0", "-c", "default", "-s", "00:A4:04:0C:0A:D3:92:F0:00:26:01:00:00:00:01"])
         .output()
         .expect("opensc-tool is installed (tests/stack.sh install)");
     let o = text(&out.stdout);
@@ -130,8 +130,8 @@ fn sim_card_command_serves_pcscd_and_survives_opensc_probing() {
 
     // Without -c, opensc probes every card driver (dozens of APDUs); the card must answer
     // each and stay usable.
-    let _ = Command::new("opensc-tool").args(["-r", "1", "-n"]).output().unwrap();
-    let out = run(madoguchi().args(["card", "read", "--reader", "PCD 00 01", "--json"]), "1357\n");
+    let _ = Command::new("opensc-tool").args(["-r", "0", "-n"]).output().unwrap();
+    let out = run(madoguchi().args(["card", "read", "--reader", "PCD 00 00", "--json"]), "1357\n");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["name"], "SMITH JOHN WILLIAM");

@@ -11,8 +11,11 @@ use clap::Args;
 use madoguchi::card::pcsc::PcscReader;
 use madoguchi::card::sim::persona;
 use madoguchi::config::{self, Config, Orientation};
-use madoguchi::session::demo_forms::{DemoForms, JUMINHYO};
-use madoguchi::session::{AnswerValue, CardPort, Event, NotWiredOutput, PcscPort, Session, SessionSettings, SimReader};
+use madoguchi::forms::{Catalog, Fonts, FontsConfig};
+use madoguchi::session::demo_forms::JUMINHYO;
+use madoguchi::session::{
+    AnswerValue, CardPort, CatalogForms, Event, NotWiredOutput, PcscPort, Session, SessionSettings, SimReader,
+};
 use madoguchi::ui::{Clock, Demo, KioskUi, headless};
 use zeroize::Zeroizing;
 
@@ -94,17 +97,25 @@ pub fn run(args: KioskArgs) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    // Forms and output are wired by their layers; until then the demo catalogue and a
-    // not-wired output stand in (the flow stops at the confirm step and says so).
+    // The real forms layer: templates embedded in the binary for the demo, the configured
+    // directories otherwise. Output is not wired yet (the flow stops at the confirm step).
+    let catalog = match load_forms(&cfg, demo.is_some()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("madoguchi: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let demo_answers = catalog.demo_answers(&[JUMINHYO]);
     let now = Instant::now();
-    let session = Session::new(settings, port, Box::new(DemoForms), Box::new(NotWiredOutput), now);
+    let session = Session::new(settings, port, Box::new(catalog), Box::new(NotWiredOutput), now);
     let clock: Clock = Rc::new(Instant::now);
     if headless {
         let (w, h) = match cfg.screen.orientation {
             Orientation::Landscape => (1920, 1080),
             Orientation::Portrait => (1080, 1920),
         };
-        return match walk_headless(&cfg, session, demo, clock, &args, w, h) {
+        return match walk_headless(&cfg, session, demo, clock, &args, (w, h), demo_answers) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("madoguchi: {e}");
@@ -154,8 +165,8 @@ fn walk_headless(
     demo: Option<Demo>,
     clock: Clock,
     args: &KioskArgs,
-    w: u32,
-    h: u32,
+    (w, h): (u32, u32),
+    answers: Vec<(String, AnswerValue)>,
 ) -> Result<(), String> {
     let persona = persona::builtin_by_id(&args.persona)
         .ok_or_else(|| format!("unknown persona {:?} / 不明なペルソナです", args.persona))?;
@@ -190,8 +201,9 @@ fn walk_headless(
     ui.send(Event::PinSubmit);
     ui.refresh();
     shot("05-review")?;
-    ui.send(Event::Answer("scope".into(), AnswerValue::Choice("household".into())));
-    ui.send(Event::Answer("purpose".into(), AnswerValue::Choice("procedure".into())));
+    for (id, v) in answers {
+        ui.send(Event::Answer(id, v));
+    }
     ui.send(Event::ReviewDone);
     for (i, (x, y)) in
         [(120.0, 200.0), (260.0, 90.0), (380.0, 210.0), (520.0, 100.0), (700.0, 190.0)].iter().enumerate()
@@ -203,6 +215,17 @@ fn walk_headless(
     ui.send(Event::SignatureDone);
     ui.refresh();
     shot("07-confirm")?;
+    // The session deletes its files at the end: keep copies of the demo PDFs.
+    let mut pdfs = Vec::new();
+    for f in ui.session().rendered() {
+        let name = f.pdf.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        let dest = args.out.join(name);
+        std::fs::copy(&f.pdf, &dest).map_err(|e| format!("cannot copy {}: {e}", dest.display()))?;
+        pdfs.push(dest);
+    }
+    if let Some(m) = ui.session().message() {
+        println!("madoguchi: {m}");
+    }
     ui.send(Event::Cancel);
     ui.refresh();
     hand.remove();
@@ -210,10 +233,30 @@ fn walk_headless(
     for p in &written {
         println!("  {}", display(p));
     }
+    println!("madoguchi: filled forms (PDF) / 作成した申請書:");
+    for p in &pdfs {
+        println!("  {}", display(p));
+    }
     println!(
-        "note: forms and output are not wired into this build yet; the flow stops at the confirm step. / 書類作成と印刷・送信は未接続のため、確認画面で止まります。"
+        "note: printing and sending are not wired into the kiosk yet; the flow stops at the confirm step. / 印刷・送信はまだ画面の流れに接続されていないため、確認画面で止まります。"
     );
     Ok(())
+}
+
+/// The forms catalogue and fonts: embedded templates for the demo, configured files otherwise.
+fn load_forms(cfg: &Config, demo: bool) -> Result<CatalogForms, String> {
+    let catalog = if demo {
+        Catalog::embedded()
+    } else {
+        Catalog::load(&cfg.paths.templates_dir, &cfg.paths.procedures_dir.join("procedures.toml"))
+    }
+    .map_err(|errs| {
+        let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        format!("templates have problems / テンプレートに問題があります:\n{}", lines.join("\n"))
+    })?;
+    let fonts = Fonts::load(&FontsConfig::default())
+        .map_err(|e| format!("{e} (install fonts-ipaexfont / フォントを入れてください)"))?;
+    Ok(CatalogForms::new(catalog, fonts, cfg.municipality.clone()))
 }
 
 fn display(p: &Path) -> String {

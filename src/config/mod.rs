@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+
+use crate::output::config::OutputConfig;
 use thiserror::Error;
 
 pub use clerk_pin::{ClerkPinError, hash_clerk_pin, verify_clerk_pin};
@@ -45,6 +47,8 @@ pub enum TextSize {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// 市区町村名 printed on forms and the 手続き案内.
+    pub municipality: String,
     pub mode: Mode,
     /// Simulated card with a persona picker instead of a real reader.
     pub demo: bool,
@@ -55,8 +59,8 @@ pub struct Config {
     pub timeouts: TimeoutConfig,
     pub paths: PathsConfig,
     pub clerk: ClerkConfig,
-    /// Printing / sending. Plain fields until the output layer's `OutputConfig` replaces them.
-    pub output: OutputSection,
+    /// Printing, outbox, back office, export spool (the output layer's own settings).
+    pub output: OutputConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
@@ -102,22 +106,10 @@ pub struct ClerkConfig {
 }
 
 /// Output fields kept together so the output layer can swap in its own `OutputConfig`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct OutputSection {
-    pub print: bool,
-    pub send: bool,
-    pub printer_uri: String,
-    pub backend_url: String,
-    pub tls_ca: Option<PathBuf>,
-    pub tls_cert: Option<PathBuf>,
-    pub tls_key: Option<PathBuf>,
-    pub outbox_path: PathBuf,
-}
-
 impl Default for Config {
     fn default() -> Self {
         Config {
+            municipality: "見本市".into(),
             mode: Mode::SelfService,
             demo: false,
             languages: vec!["ja".into(), "ja-easy".into(), "en".into()],
@@ -126,7 +118,7 @@ impl Default for Config {
             timeouts: TimeoutConfig::default(),
             paths: PathsConfig::default(),
             clerk: ClerkConfig::default(),
-            output: OutputSection::default(),
+            output: OutputConfig::default(),
         }
     }
 }
@@ -157,21 +149,6 @@ impl Default for PathsConfig {
             templates_dir: "/usr/share/madoguchi/templates".into(),
             procedures_dir: "/usr/share/madoguchi/procedures".into(),
             work_dir: std::env::temp_dir().join("madoguchi-sessions"),
-        }
-    }
-}
-
-impl Default for OutputSection {
-    fn default() -> Self {
-        OutputSection {
-            print: true,
-            send: false,
-            printer_uri: "ipp://localhost:631/printers/kiosk".into(),
-            backend_url: String::new(),
-            tls_ca: None,
-            tls_cert: None,
-            tls_key: None,
-            outbox_path: "/var/lib/madoguchi/outbox.sqlite".into(),
         }
     }
 }
@@ -285,38 +262,36 @@ impl Config {
             }
         }
         let o = &self.output;
-        if !o.print && !o.send {
-            out.push(bad("output", "enable print, send or both", "印刷・送信の少なくとも一方を有効にしてください"));
-        }
-        if o.print && !(o.printer_uri.starts_with("ipp://") || o.printer_uri.starts_with("ipps://")) {
-            out.push(bad(
-                "output.printer_uri",
-                format!("{:?} is not an ipp:// or ipps:// URI", o.printer_uri),
-                "プリンターは ipp:// または ipps:// で指定してください",
-            ));
-        }
-        if o.send && !o.backend_url.starts_with("https://") {
-            out.push(bad(
-                "output.backend_url",
-                "sending needs an https:// backend URL",
-                "送信先は https:// で指定してください",
-            ));
-        }
-        for (field, f) in
-            [("output.tls_ca", &o.tls_ca), ("output.tls_cert", &o.tls_cert), ("output.tls_key", &o.tls_key)]
+        if let Some(uri) = &o.print.printer_uri
+            && !uri.starts_with("ipp://")
         {
-            if let Some(f) = f
-                && !f.is_file()
-            {
-                out.push(bad(field, format!("file {} does not exist", f.display()), "指定のファイルがありません"));
-            }
-        }
-        if o.tls_cert.is_some() != o.tls_key.is_some() {
             out.push(bad(
-                "output.tls_cert",
-                "tls_cert and tls_key go together",
-                "クライアント証明書と秘密鍵は両方指定してください",
+                "output.print.printer_uri",
+                format!("{uri:?} is not an ipp:// URI"),
+                "プリンターは ipp:// で指定してください",
             ));
+        }
+        if let Some(b) = &o.backend {
+            let loopback_http = b.allow_insecure_loopback_http
+                && (b.url.starts_with("http://127.")
+                    || b.url.starts_with("http://localhost")
+                    || b.url.starts_with("http://[::1]"));
+            if !b.url.starts_with("https://") && !loopback_http {
+                out.push(bad(
+                    "output.backend.url",
+                    "the backend needs an https:// URL (http only to loopback with allow_insecure_loopback_http)",
+                    "送信先は https:// で指定してください",
+                ));
+            }
+            for (field, f) in
+                [("output.backend.ca_bundle", &b.ca_bundle), ("output.backend.client_identity", &b.client_identity)]
+            {
+                if let Some(f) = f
+                    && !f.is_file()
+                {
+                    out.push(bad(field, format!("file {} does not exist", f.display()), "指定のファイルがありません"));
+                }
+            }
         }
         out
     }

@@ -26,12 +26,11 @@ dpi = 5.0
 [timeouts]
 idle_seconds = 30
 warning_seconds = 40
-[output]
-print = true
-send = true
+[output.print]
 printer_uri = "http://printer"
-backend_url = "http://backend"
-tls_cert = "/nonexistent/cert.pem"
+[output.backend]
+url = "http://backend"
+client_identity = "/nonexistent/cert.pem"
 "#;
     let c = Config::parse(text, Path::new("x")).unwrap();
     let problems = c.validate();
@@ -48,9 +47,9 @@ tls_cert = "/nonexistent/cert.pem"
         "timeouts.warning_seconds",
         "clerk.pin_hash",
         "paths.templates_dir",
-        "output.printer_uri",
-        "output.backend_url",
-        "output.tls_cert",
+        "output.print.printer_uri",
+        "output.backend.url",
+        "output.backend.client_identity",
     ] {
         assert!(fields.contains(&f), "no message for {f}: {fields:?}");
     }

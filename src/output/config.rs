@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 /// The `[output]` section of the kiosk configuration.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OutputConfig {
     pub print: PrintConfig,
@@ -23,7 +23,7 @@ impl OutputConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PrintConfig {
     /// `None` = printing disabled.
@@ -53,7 +53,7 @@ impl Default for PrintConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OutboxConfig {
     /// The SQLite database file.
@@ -78,7 +78,7 @@ impl Default for OutboxConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BackendConfig {
     /// Full URL of the submissions endpoint, e.g. `https://backoffice.example.lg.jp/api/v1/submissions`.
@@ -129,7 +129,7 @@ pub enum CsvEncoding {
     ShiftJis,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ExportConfig {
     pub enabled: bool,

@@ -52,6 +52,9 @@ impl Answers {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &AnswerValue)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
     /// Drop every answer; text answers zeroize themselves on drop.
     pub fn clear(&mut self) {
         self.0.clear();
@@ -92,13 +95,24 @@ pub fn check(q: &Question, v: Option<&AnswerValue>) -> Result<(), String> {
                 Ok(())
             }
         }
+        (QuestionKind::Text { max_chars }, AnswerValue::Text(t)) => {
+            let n = t.expose().chars().count();
+            if n == 0 && q.required {
+                Err(format!("「{}」を入力してください。", q.label_ja))
+            } else if n > *max_chars {
+                Err(format!("「{}」は{max_chars}文字までです。", q.label_ja))
+            } else {
+                Ok(())
+            }
+        }
         _ => Err(format!("「{}」の答えを選び直してください。", q.label_ja)),
     }
 }
 
-/// Full-width katakana, the long vowel mark and the full-width space.
+/// Full-width katakana, the long vowel mark and a space (full- or half-width, as between
+/// family and given name; the forms layer accepts both).
 fn is_kana(c: char) -> bool {
-    matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '・' | '\u{3000}')
+    matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '・' | '\u{3000}' | ' ')
 }
 
 /// The first problem of each question, in question order.

@@ -4,6 +4,7 @@
 
 pub mod answers;
 pub mod card_port;
+pub mod catalog_forms;
 pub mod demo_forms;
 pub mod machine;
 pub mod pin_entry;
@@ -12,6 +13,7 @@ pub mod signature;
 
 pub use answers::{AnswerValue, Answers};
 pub use card_port::{CardPort, PcscPort, SimHandle, SimReader};
+pub use catalog_forms::CatalogForms;
 pub use machine::{EndReason, Event, PAD_H, PAD_W, ProcedureMode, Session, SessionSettings, Step};
 pub use pin_entry::PinState;
 pub use services::{FormService, NotWiredOutput, OutputAction, OutputService};

@@ -41,6 +41,12 @@ pub enum QuestionKind {
     Kana {
         max_chars: usize,
     },
+    /// Text that is not only kana (本籍, a phone number …). Shown with the same on-screen
+    /// keyboard; a clerk types it in clerk mode. Only the length is checked here; the forms
+    /// layer checks character classes.
+    Text {
+        max_chars: usize,
+    },
 }
 
 /// A question the resident answers on the review screen or in the guide.

@@ -103,7 +103,7 @@ pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today:
                 }
             }
         }
-        QuestionKind::Kana { .. } => {
+        QuestionKind::Kana { .. } | QuestionKind::Text { .. } => {
             row.kind = "kana".into();
             if let Some(AnswerValue::Text(t)) = a {
                 row.text = t.expose().into();

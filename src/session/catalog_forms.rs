@@ -1,0 +1,219 @@
+//! The real forms layer (templates, filling, PDF) behind the session's [`FormService`].
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::forms::model::{Field, FieldKind};
+use crate::forms::{self, Answer, Catalog, FillInput, Fonts};
+
+use super::answers::{AnswerValue, Answers};
+use super::services::{
+    Choice, FillRequest, FormError, FormService, ProcedureInfo, Question, QuestionKind, RenderedForm,
+};
+
+/// Question id of the first guide question: which life event brought the resident.
+pub const GUIDE_EVENT: &str = "guide-event";
+
+/// Forms from a template [`Catalog`], rendered with real fonts.
+pub struct CatalogForms {
+    catalog: Catalog,
+    fonts: Fonts,
+    municipality: String,
+}
+
+impl CatalogForms {
+    pub fn new(catalog: Catalog, fonts: Fonts, municipality: impl Into<String>) -> Self {
+        CatalogForms { catalog, fonts, municipality: municipality.into() }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Sample answers for every question of these procedures (the headless demo answers
+    /// with them, as a resident would by touch).
+    pub fn demo_answers(&self, procedures: &[&str]) -> Vec<(String, AnswerValue)> {
+        let sample = forms::sample::sample_answers(&self.catalog.forms_for(procedures));
+        sample
+            .into_iter()
+            .filter_map(|(id, a)| {
+                let v = match a {
+                    Answer::Text(s) => AnswerValue::Text(s),
+                    Answer::Flag(b) => AnswerValue::YesNo(b),
+                    Answer::Count(n) => AnswerValue::Count(n),
+                    Answer::Date(d) => AnswerValue::Date(d),
+                    Answer::Choices(mut c) if !c.is_empty() => AnswerValue::Choice(c.swap_remove(0)),
+                    Answer::Choices(_) | Answer::Signature(_) => return None,
+                };
+                Some((id, v))
+            })
+            .collect()
+    }
+}
+
+/// Category heading and icon key for the procedure screen, from the first form it prints.
+fn category_of(first_form: &str) -> (&'static str, &'static str) {
+    match first_form {
+        "juminhyo" | "koseki" | "inkan-shomei" => ("証明書", "certificate"),
+        "shotoku-kazei" => ("税", "tax"),
+        "idou" => ("引っ越し", "moving"),
+        "jidou-teate" => ("子育て", "family"),
+        "inkan-toroku" => ("印鑑", "seal"),
+        _ => ("その他", "other"),
+    }
+}
+
+/// The touch control for a template field. Signatures come from the signature step.
+fn to_question(f: &Field) -> Option<Question> {
+    let kind = match f.kind {
+        FieldKind::Choice | FieldKind::MultiChoice => QuestionKind::Choice(
+            f.choices.iter().map(|c| Choice { id: c.value.clone(), label_ja: c.label.ja.clone() }).collect(),
+        ),
+        FieldKind::Checkbox => QuestionKind::YesNo,
+        FieldKind::Count => QuestionKind::Count { min: f.min.unwrap_or(0), max: f.max.unwrap_or(99) },
+        FieldKind::Date => QuestionKind::Date,
+        FieldKind::Kana => QuestionKind::Kana { max_chars: f.max_len.map_or(40, |n| n as usize) },
+        FieldKind::Text | FieldKind::Phone => QuestionKind::Text { max_chars: f.max_len.map_or(80, |n| n as usize) },
+        FieldKind::Signature => return None,
+    };
+    // A conditional field is only required when its condition holds; the filler checks that.
+    Some(Question { id: f.id.clone(), label_ja: f.label.ja.clone(), kind, required: f.required && f.when.is_none() })
+}
+
+fn to_forms_answers(a: &Answers) -> forms::Answers {
+    a.iter()
+        .map(|(id, v)| {
+            let ans = match v {
+                AnswerValue::Choice(c) => Answer::Choices(vec![c.clone()]),
+                AnswerValue::YesNo(b) => Answer::Flag(*b),
+                AnswerValue::Count(n) => Answer::Count(*n),
+                AnswerValue::Date(d) => Answer::Date(*d),
+                AnswerValue::Text(s) => Answer::Text(s.clone()),
+            };
+            (id.to_string(), ans)
+        })
+        .collect()
+}
+
+/// Page previews as PNG via poppler's pdftoppm; none (not an error) if it is missing.
+fn previews(pdf: &Path, prefix: &Path) -> Vec<PathBuf> {
+    let ok =
+        Command::new("pdftoppm").args(["-png", "-r", "40"]).arg(pdf).arg(prefix).status().is_ok_and(|s| s.success());
+    if !ok {
+        return Vec::new();
+    }
+    let (Some(dir), Some(stem)) = (prefix.parent(), prefix.file_name().and_then(|s| s.to_str())) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension().is_some_and(|x| x == "png")
+                        && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&format!("{stem}-")))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+impl FormService for CatalogForms {
+    fn procedures(&self) -> Vec<ProcedureInfo> {
+        self.catalog
+            .procedures
+            .iter()
+            .map(|p| {
+                let (cat, icon) = category_of(p.forms.first().map_or("", String::as_str));
+                ProcedureInfo {
+                    id: p.id.clone(),
+                    title_ja: p.title.ja.clone(),
+                    category_ja: cat.into(),
+                    icon: icon.into(),
+                }
+            })
+            .collect()
+    }
+
+    fn guide_questions(&self) -> Vec<Question> {
+        let events = self.catalog.life_events.iter().map(|e| Choice { id: e.id.clone(), label_ja: e.title.ja.clone() });
+        let mut qs = vec![Question {
+            id: GUIDE_EVENT.into(),
+            label_ja: "どのようなご用件ですか?".into(),
+            kind: QuestionKind::Choice(events.collect()),
+            required: true,
+        }];
+        for e in &self.catalog.life_events {
+            for f in &e.questions {
+                if let Some(mut q) = to_question(f) {
+                    // Only some events ask it; the rules treat "not answered" as "no".
+                    q.required = false;
+                    if !qs.iter().any(|o| o.id == q.id) {
+                        qs.push(q);
+                    }
+                }
+            }
+        }
+        qs
+    }
+
+    fn guide_result(&self, answers: &Answers) -> Vec<String> {
+        let Some(AnswerValue::Choice(event)) = answers.get(GUIDE_EVENT) else {
+            return Vec::new();
+        };
+        self.catalog.plan(event, &to_forms_answers(answers)).map(|p| p.procedures).unwrap_or_default()
+    }
+
+    fn needs_my_number(&self, procedures: &[String]) -> bool {
+        let ids: Vec<&str> = procedures.iter().map(String::as_str).collect();
+        self.catalog.needs_my_number(&ids)
+    }
+
+    fn questions(&self, procedures: &[String]) -> Vec<Question> {
+        let ids: Vec<&str> = procedures.iter().map(String::as_str).collect();
+        self.catalog.questions(&ids).into_iter().filter_map(to_question).collect()
+    }
+
+    fn render(&self, req: &FillRequest<'_>) -> Result<Vec<RenderedForm>, FormError> {
+        let ids: Vec<&str> = req.procedures.iter().map(String::as_str).collect();
+        let templates = self.catalog.forms_for(&ids);
+        if templates.is_empty() {
+            return Err(FormError::Fill("no forms for the chosen procedures".into()));
+        }
+        let session = forms::Session {
+            created: chrono::Local::now().naive_local(),
+            // No personal data: the visit's date and time.
+            receipt_id: chrono::Local::now().format("R%Y%m%d-%H%M%S").to_string(),
+            municipality: self.municipality.clone(),
+        };
+        let mut answers = to_forms_answers(req.answers);
+        for f in templates.iter().flat_map(|t| &t.fields).filter(|f| f.kind == FieldKind::Signature) {
+            answers.insert(f.id.clone(), Answer::Signature(zeroize::Zeroizing::new(req.signature_png.to_vec())));
+        }
+        let input =
+            FillInput { attributes: req.attributes, my_number: req.my_number, answers: &answers, session: &session };
+        let mut filled = Vec::new();
+        let mut problems = Vec::new();
+        for t in &templates {
+            match forms::fill(t, &input) {
+                Ok(f) => filled.push(f),
+                Err(errs) => problems.extend(errs.into_iter().map(|e| format!("{}: {}", e.label_ja, e.message_ja))),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(FormError::Fill(problems.join(" / ")));
+        }
+        let mut out = Vec::new();
+        for (i, f) in filled.iter().enumerate() {
+            let pdf =
+                forms::render_pdf(std::slice::from_ref(f), &self.fonts).map_err(|e| FormError::Fill(e.to_string()))?;
+            // File names carry the template id only, never personal data.
+            let path = req.work_dir.join(format!("{:02}-{}.pdf", i + 1, f.template.id));
+            std::fs::write(&path, &pdf).map_err(|e| FormError::Fill(format!("cannot write the PDF: {e}")))?;
+            let page_previews = previews(&path, &req.work_dir.join(format!("{:02}-{}", i + 1, f.template.id)));
+            out.push(RenderedForm { title_ja: f.template.title.ja.clone(), pdf: path, page_previews });
+        }
+        Ok(out)
+    }
+}

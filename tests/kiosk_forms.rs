@@ -1,0 +1,123 @@
+//! The kiosk flow through the real forms layer: session state machine + virtual card +
+//! embedded templates + IPAex fonts → PDFs whose text is checked with pdftotext (poppler).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use madoguchi::card::sim::persona;
+use madoguchi::forms::{Catalog, Fonts, FontsConfig};
+use madoguchi::session::catalog_forms::GUIDE_EVENT;
+use madoguchi::session::{
+    AnswerValue, CatalogForms, Event, NotWiredOutput, ProcedureMode, Session, SessionSettings, SimHandle, SimReader,
+    Step,
+};
+
+fn catalog_forms() -> CatalogForms {
+    let catalog = Catalog::embedded().unwrap_or_else(|e| panic!("embedded templates: {e:?}"));
+    let fonts = Fonts::load(&FontsConfig::default()).expect("IPAex fonts installed (tests/stack.sh install)");
+    CatalogForms::new(catalog, fonts, "見本市")
+}
+
+fn pdftotext(pdf: &Path) -> String {
+    let out = Command::new("pdftotext").args(["-layout"]).arg(pdf).arg("-").output().expect("poppler-utils installed");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+struct Rig {
+    s: Session,
+    hand: SimHandle,
+    t: Instant,
+    _dir: tempfile::TempDir,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = SessionSettings { work_root: dir.path().join("work"), ..SessionSettings::default() };
+        let (reader, hand) = SimReader::new();
+        let t = Instant::now();
+        let s = Session::new(settings, Box::new(reader), Box::new(catalog_forms()), Box::new(NotWiredOutput), t);
+        Rig { s, hand, t, _dir: dir }
+    }
+    fn ev(&mut self, e: Event) {
+        self.t += Duration::from_secs(1);
+        self.s.handle(e, self.t);
+    }
+    fn card_and_pin(&mut self, persona_id: &str) {
+        let p = persona::builtin_by_id(persona_id).unwrap();
+        self.hand.insert(p.clone());
+        self.t += Duration::from_secs(1);
+        self.s.tick(self.t);
+        assert_eq!(self.s.step(), Step::Pin, "{:?}", self.s.message());
+        for b in p.pin.expose().bytes() {
+            self.ev(Event::PinDigit(b - b'0'));
+        }
+        self.ev(Event::PinSubmit);
+        assert_eq!(self.s.step(), Step::Review, "{:?}", self.s.message());
+    }
+    fn answer_all_and_sign(&mut self, procedures: &[&str]) {
+        for (id, v) in catalog_forms().demo_answers(procedures) {
+            self.ev(Event::Answer(id, v));
+        }
+        self.ev(Event::ReviewDone);
+        assert_eq!(self.s.step(), Step::Signature, "problems: {:?}", self.s.problems());
+        self.ev(Event::StrokeBegin(100.0, 150.0));
+        self.ev(Event::StrokeMove(300.0, 120.0));
+        self.ev(Event::SignatureDone);
+        assert_eq!(self.s.step(), Step::Confirm);
+    }
+}
+
+#[test]
+fn juminhyo_flow_produces_a_filled_pdf_and_the_wipe_deletes_it() {
+    let mut r = Rig::new();
+    r.ev(Event::Begin);
+    r.ev(Event::ChooseProcedure("juminhyo".into()));
+    assert_eq!(r.s.step(), Step::Card);
+    r.card_and_pin("typical");
+    r.answer_all_and_sign(&["juminhyo"]);
+    assert_eq!(r.s.message(), None);
+    let forms = r.s.rendered().to_vec();
+    assert_eq!(forms.len(), 1);
+    assert!(forms[0].title_ja.contains("住民票"), "{}", forms[0].title_ja);
+    let text = pdftotext(&forms[0].pdf);
+    let p = persona::builtin_by_id("typical").unwrap();
+    assert!(text.contains(p.name.expose()), "name missing from the PDF:\n{text}");
+    assert!(text.contains("見本市"), "municipality missing");
+    assert!(!text.contains(p.my_number.expose()), "住民票 request must not carry the 個人番号");
+    assert!(!r.s.has_my_number(), "the 個人番号 is not even read for this form");
+    assert!(!forms[0].page_previews.is_empty(), "confirm screen gets page images");
+    // File names carry no personal data.
+    assert!(!forms[0].pdf.to_string_lossy().contains(p.name.expose()));
+    r.ev(Event::Cancel);
+    assert!(!forms[0].pdf.exists(), "the session deletes its PDFs at the end");
+    assert!(r.s.attributes().is_none());
+}
+
+#[test]
+fn moving_in_guide_with_children_reads_my_number_and_fills_two_forms() {
+    let mut r = Rig::new();
+    r.ev(Event::Begin);
+    r.ev(Event::ShowGuide);
+    assert_eq!(r.s.procedure_mode(), ProcedureMode::Guide);
+    r.ev(Event::GuideAnswer(GUIDE_EVENT.into(), AnswerValue::Choice("moving-in".into())));
+    r.ev(Event::GuideAnswer("children_under_15".into(), AnswerValue::YesNo(true)));
+    r.ev(Event::GuideDone);
+    let chosen: Vec<String> = r.s.selected().to_vec();
+    assert!(chosen.iter().any(|p| p == "tennyu") && chosen.iter().any(|p| p == "jidou-teate"), "{chosen:?}");
+    assert_eq!(r.s.step(), Step::Card);
+    r.card_and_pin("long-address");
+    assert!(r.s.has_my_number(), "児童手当 needs the 個人番号, so it is read");
+    let ids: Vec<&str> = chosen.iter().map(String::as_str).collect();
+    r.answer_all_and_sign(&ids);
+    let forms = r.s.rendered().to_vec();
+    assert_eq!(forms.len(), 2, "{:?}", forms.iter().map(|f| &f.title_ja).collect::<Vec<_>>());
+    let p = persona::builtin_by_id("long-address").unwrap();
+    let all: String = forms.iter().map(|f| pdftotext(&f.pdf)).collect();
+    // Printed one digit per cell: compare without the spaces between cells.
+    let compact: String = all.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(compact.contains(p.my_number.expose()), "個人番号 on 児童手当:\n{all}");
+    assert!(all.contains("佐藤"), "the name is on the forms");
+}
