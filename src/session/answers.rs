@@ -83,22 +83,13 @@ pub fn check(q: &Question, v: Option<&AnswerValue>) -> Result<(), String> {
                 Ok(())
             }
         }
-        (QuestionKind::Kana { max_chars }, AnswerValue::Text(t)) => {
+        (QuestionKind::Kana { max_chars } | QuestionKind::Text { max_chars }, AnswerValue::Text(t)) => {
             let n = t.expose().chars().count();
+            let kana_only = matches!(q.kind, QuestionKind::Kana { .. });
             if n == 0 && q.required {
                 Err(format!("「{}」を入力してください。", q.label_ja))
-            } else if !t.expose().chars().all(is_kana) {
+            } else if kana_only && !t.expose().chars().all(is_kana) {
                 Err(format!("「{}」はカタカナで入力してください。", q.label_ja))
-            } else if n > *max_chars {
-                Err(format!("「{}」は{max_chars}文字までです。", q.label_ja))
-            } else {
-                Ok(())
-            }
-        }
-        (QuestionKind::Text { max_chars }, AnswerValue::Text(t)) => {
-            let n = t.expose().chars().count();
-            if n == 0 && q.required {
-                Err(format!("「{}」を入力してください。", q.label_ja))
             } else if n > *max_chars {
                 Err(format!("「{}」は{max_chars}文字までです。", q.label_ja))
             } else {
