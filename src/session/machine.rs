@@ -9,9 +9,9 @@ use crate::card::{CardAttributes, LastTry, MyNumber, ReadRequest};
 use super::answers::{self, AnswerValue, Answers};
 use super::card_port::CardPort;
 use super::pin_entry::{PinEntry, PinState};
-use super::services::{
-    FillRequest, FormService, OutputAction, OutputService, Question, QuestionKind, Receipt, RenderedForm,
-};
+mod files;
+
+use super::services::{FormService, OutputAction, OutputService, Question, QuestionKind, Receipt, RenderedForm};
 use super::signature::Signature;
 
 /// Signature pad size in logical pixels; the PNG has the same size.
@@ -471,74 +471,6 @@ impl Session {
         self.step = Step::Review;
     }
 
-    fn render(&mut self) {
-        if self.attributes.is_none() {
-            self.card_removed();
-            return;
-        }
-        self.delete_work_dir();
-        let dir = self.settings.work_root.join(format!("session-{}-{}", std::process::id(), self.sessions_started));
-        if let Err(e) = make_private_dir(&dir) {
-            self.message = Some(format!("作業用フォルダを作れませんでした。職員にお声がけください。({})", e.kind()));
-            return;
-        }
-        self.work_dir = Some(dir.clone());
-        let png = match self.signature.to_png(PAD_W, PAD_H, 6.0) {
-            Ok(p) => p,
-            Err(_) => {
-                self.message = Some("署名を画像にできませんでした。もう一度書いてください。".into());
-                return;
-            }
-        };
-        let Some(attrs) = self.attributes.as_ref() else { return };
-        let req = FillRequest {
-            procedures: &self.selected,
-            attributes: attrs,
-            my_number: self.my_number.as_ref(),
-            answers: &self.answers,
-            signature_png: &png,
-            work_dir: &dir,
-        };
-        match self.forms.render(&req) {
-            Ok(forms) => {
-                self.rendered = forms;
-                self.message = None;
-            }
-            Err(e) => {
-                self.rendered.clear();
-                self.message = Some(e.message_ja());
-            }
-        }
-        self.step = Step::Confirm;
-    }
-
-    fn deliver(&mut self, action: OutputAction, now: Instant) {
-        let allowed = match action {
-            OutputAction::Print => self.output.can_print(),
-            OutputAction::Send => self.output.can_send(),
-        };
-        if !allowed {
-            return;
-        }
-        if self.rendered.is_empty() {
-            self.message = Some("作成された書類がありません。職員にお声がけください。".into());
-            self.step = Step::Output;
-            return;
-        }
-        match self.output.deliver(&self.rendered, action) {
-            Ok(r) => {
-                self.receipt = Some(r);
-                self.message = None;
-                self.step = Step::Done;
-                self.entered_done = now;
-            }
-            Err(e) => {
-                self.message = Some(e.message_ja());
-                self.step = Step::Output;
-            }
-        }
-    }
-
     fn back(&mut self) {
         self.message = None;
         self.step = match self.step {
@@ -587,16 +519,6 @@ impl Session {
         self.card.release();
     }
 
-    fn delete_work_dir(&mut self) {
-        if let Some(d) = self.work_dir.take()
-            && let Err(e) = std::fs::remove_dir_all(&d)
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            // Nothing personal in the path: it is session-<pid>-<n>.
-            eprintln!("madoguchi: could not delete {} ({e}) / 作業ファイルを削除できませんでした", d.display());
-        }
-    }
-
     /// The wipe at the end of every session (done, cancel, timeout).
     fn end(&mut self, why: EndReason) {
         self.drop_personal_data();
@@ -610,15 +532,4 @@ impl Session {
         self.clerk = self.settings.clerk_mode;
         self.last_end = Some(why);
     }
-}
-
-fn make_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
 }
