@@ -124,6 +124,7 @@ fn every_screen_matches_its_golden() {
     w.invoke_sig_next();
     s.check(&r, "08-confirm");
     w.invoke_print();
+    r.settle();
     s.check(&r, "09-done");
     w.invoke_clerk_show();
     s.check(&r, "10-clerk-locked");

@@ -39,6 +39,17 @@ impl Rig {
         self.t += Duration::from_secs(1);
         self.s.handle(e, self.t);
     }
+    /// Let a print/send on the worker thread finish (no simulated time passes).
+    fn settle(&mut self) {
+        for _ in 0..2000 {
+            if self.s.delivering().is_none() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+            self.s.tick(self.t);
+        }
+        panic!("the output thread did not finish");
+    }
     fn wait(&mut self, secs: u64) {
         self.t += Duration::from_secs(secs);
         self.s.tick(self.t);
@@ -116,8 +127,12 @@ fn juminhyo_flow_reads_only_basic_four_and_validates_answers() {
     assert!(dir.starts_with(&r.root));
     assert_eq!(files_in(&dir), 1);
     r.ev(Event::Deliver(OutputAction::Print));
+    assert_eq!(r.s.step(), Step::Output, "progress screen while the output runs");
+    assert_eq!(r.s.delivering(), Some(OutputAction::Print));
+    r.settle();
     assert_eq!(r.s.step(), Step::Done);
-    assert_eq!(r.s.receipt().unwrap().number, "A-0001");
+    assert_eq!(r.s.receipt().unwrap().number, "0001");
+    assert_eq!(r.s.receipt().unwrap().id, "T01-20261122-0001");
     // The done screen returns to start by itself and wipes everything.
     r.wait(19);
     assert_eq!(r.s.step(), Step::Done);

@@ -246,6 +246,7 @@ fn walk_every_screen(size: (u32, u32)) -> Vec<String> {
     check(&mut bad); // idle warning
     w.invoke_keep_going();
     w.invoke_print();
+    r.settle();
     assert_eq!(r.ui.session().step(), Step::Done);
     check(&mut bad); // done
     bad

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use madoguchi::card::pcsc::PcscReader;
@@ -14,7 +14,8 @@ use madoguchi::config::{self, Config, Orientation};
 use madoguchi::forms::{Catalog, Fonts, FontsConfig};
 use madoguchi::session::demo_forms::JUMINHYO;
 use madoguchi::session::{
-    AnswerValue, CardPort, CatalogForms, Event, NotWiredOutput, PcscPort, Session, SessionSettings, SimReader,
+    AnswerValue, CardPort, CatalogForms, Event, KioskOutput, OutputAction, PcscPort, Session, SessionSettings,
+    SimReader, Step,
 };
 use madoguchi::ui::{Clock, Demo, KioskUi, headless};
 use zeroize::Zeroizing;
@@ -98,7 +99,7 @@ pub fn run(args: KioskArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     // The real forms layer: templates embedded in the binary for the demo, the configured
-    // directories otherwise. Output is not wired yet (the flow stops at the confirm step).
+    // directories otherwise.
     let catalog = match load_forms(&cfg, demo.is_some()) {
         Ok(f) => f,
         Err(e) => {
@@ -107,8 +108,24 @@ pub fn run(args: KioskArgs) -> ExitCode {
         }
     };
     let demo_answers = catalog.demo_answers(&[JUMINHYO]);
+    let mut cfg = cfg;
+    if demo.is_some() && args.config.is_none() {
+        // The demo keeps everything it writes together: outbox and export spool under --out.
+        cfg.output.outbox.db_path = args.out.join("outbox/outbox.sqlite3");
+        cfg.output.outbox.key_path = args.out.join("outbox/outbox.key");
+        cfg.output.export.enabled = true;
+        cfg.output.export.spool_dir = args.out.join("export");
+    }
+    let output = match KioskOutput::start(&cfg.output, &cfg.kiosk_id, demo.is_some()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("madoguchi: {e}");
+            eprintln!("  → {}", e.message_ja());
+            return ExitCode::FAILURE;
+        }
+    };
     let now = Instant::now();
-    let session = Session::new(settings, port, Box::new(catalog), Box::new(NotWiredOutput), now);
+    let session = Session::new(settings, port, Box::new(catalog), Box::new(output), now);
     let clock: Clock = Rc::new(Instant::now);
     if headless {
         let (w, h) = match cfg.screen.orientation {
@@ -168,6 +185,7 @@ fn walk_headless(
     (w, h): (u32, u32),
     answers: Vec<(String, AnswerValue)>,
 ) -> Result<(), String> {
+    let out_cfg = &cfg.output;
     let persona = persona::builtin_by_id(&args.persona)
         .ok_or_else(|| format!("unknown persona {:?} / 不明なペルソナです", args.persona))?;
     let hand = demo.as_ref().map(|d| d.hand.clone()).ok_or("demo only")?;
@@ -226,6 +244,18 @@ fn walk_headless(
     if let Some(m) = ui.session().message() {
         println!("madoguchi: {m}");
     }
+    // 送信: the submission goes into the local outbox (and the export spool).
+    ui.send(Event::Deliver(OutputAction::Send));
+    let started = Instant::now();
+    while ui.session().delivering().is_some() && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+        ui.tick();
+    }
+    ui.refresh();
+    shot(if ui.session().step() == Step::Done { "08-done" } else { "08-output" })?;
+    let receipt = ui.session().receipt().map(|r| r.id.clone());
+    let problem = ui.session().message().map(str::to_string);
+    ui.send(Event::Finish);
     ui.send(Event::Cancel);
     ui.refresh();
     hand.remove();
@@ -237,9 +267,17 @@ fn walk_headless(
     for p in &pdfs {
         println!("  {}", display(p));
     }
-    println!(
-        "note: printing and sending are not wired into the kiosk yet; the flow stops at the confirm step. / 印刷・送信はまだ画面の流れに接続されていないため、確認画面で止まります。"
-    );
+    let Some(receipt) = receipt else {
+        return Err(format!(
+            "sending failed / 送信できませんでした: {}",
+            problem.unwrap_or_else(|| "no answer from the output layer".into())
+        ));
+    };
+    println!("madoguchi: accepted as 受付番号 {receipt}");
+    println!("  outbox (SQLite, encrypted) / 送信待ち: {}", display(&out_cfg.outbox.db_path));
+    if out_cfg.export.enabled {
+        println!("  export spool (JSON + CSV) / 連携用ファイル: {}", display(&out_cfg.export.spool_dir));
+    }
     Ok(())
 }
 

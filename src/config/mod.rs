@@ -49,6 +49,8 @@ pub enum TextSize {
 pub struct Config {
     /// 市区町村名 printed on forms and the 手続き案内.
     pub municipality: String,
+    /// This kiosk's id: the start of every 受付番号 and `kiosk_id` in submissions (A–Z, 0–9, `-`).
+    pub kiosk_id: String,
     pub mode: Mode,
     /// Simulated card with a persona picker instead of a real reader.
     pub demo: bool,
@@ -110,6 +112,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             municipality: "見本市".into(),
+            kiosk_id: "K01".into(),
             mode: Mode::SelfService,
             demo: false,
             languages: vec!["ja".into(), "ja-easy".into(), "en".into()],
@@ -198,6 +201,16 @@ impl Config {
     pub fn validate(&self) -> Vec<ConfigError> {
         let mut out = Vec::new();
         const LANGS: &[&str] = &["ja", "ja-easy", "en"];
+        if self.kiosk_id.is_empty()
+            || self.kiosk_id.len() > 16
+            || !self.kiosk_id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+        {
+            out.push(bad(
+                "kiosk_id",
+                format!("{:?}: use 1–16 characters A–Z, 0–9 or -", self.kiosk_id),
+                "端末IDは英大文字・数字・- の1〜16文字で指定してください",
+            ));
+        }
         if self.languages.is_empty() {
             out.push(bad("languages", "list at least one language", "言語を1つ以上指定してください"));
         }

@@ -58,7 +58,8 @@ pub struct Exported {
 /// Write one submission into the spool directory.
 pub fn export_submission(cfg: &ExportConfig, sub: &Submission, now: DateTime<Utc>) -> Result<Exported, ExportError> {
     fs::create_dir_all(&cfg.spool_dir).map_err(|e| ExportError::io(&cfg.spool_dir, e))?;
-    let base = safe_name(&sub.receipt_id);
+    // One visit may yield one submission per procedure, all with the same receipt id.
+    let base = format!("{}-{}", safe_name(&sub.receipt_id), safe_name(&sub.procedure_id));
     // Encode everything first so an unencodable value leaves no partial set behind.
     let mut csvs = Vec::new();
     for form in &sub.forms {

@@ -3,12 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::forms::model::{Field, FieldKind};
-use crate::forms::{self, Answer, Catalog, FillInput, Fonts};
+use crate::card::SecretString;
+use crate::forms::model::{Field, FieldKind, Source};
+use crate::forms::{self, Answer, Catalog, FillInput, Fonts, Value};
 
 use super::answers::{AnswerValue, Answers};
 use super::services::{
-    Choice, FillRequest, FormError, FormService, ProcedureInfo, Question, QuestionKind, RenderedForm,
+    CardFields, Choice, DeclaredCard, FillRequest, FormError, FormService, GuideSheet, ProcedureInfo, Question,
+    QuestionKind, RenderedForm, RenderedVisit,
 };
 
 /// Question id of the first guide question: which life event brought the resident.
@@ -96,9 +98,13 @@ fn to_forms_answers(a: &Answers) -> forms::Answers {
 }
 
 /// Page previews as PNG via poppler's pdftoppm; none (not an error) if it is missing.
-fn previews(pdf: &Path, prefix: &Path) -> Vec<PathBuf> {
-    let ok =
-        Command::new("pdftoppm").args(["-png", "-r", "40"]).arg(pdf).arg(prefix).status().is_ok_and(|s| s.success());
+fn previews(pdf: &Path, prefix: &Path, dpi: u32) -> Vec<PathBuf> {
+    let ok = Command::new("pdftoppm")
+        .args(["-png", "-r", &dpi.to_string()])
+        .arg(pdf)
+        .arg(prefix)
+        .status()
+        .is_ok_and(|s| s.success());
     if !ok {
         return Vec::new();
     }
@@ -175,7 +181,7 @@ impl FormService for CatalogForms {
         self.catalog.questions(&ids).into_iter().filter_map(to_question).collect()
     }
 
-    fn render(&self, req: &FillRequest<'_>) -> Result<Vec<RenderedForm>, FormError> {
+    fn render(&self, req: &FillRequest<'_>) -> Result<RenderedVisit, FormError> {
         let ids: Vec<&str> = req.procedures.iter().map(String::as_str).collect();
         let templates = self.catalog.forms_for(&ids);
         if templates.is_empty() {
@@ -183,8 +189,7 @@ impl FormService for CatalogForms {
         }
         let session = forms::Session {
             created: chrono::Local::now().naive_local(),
-            // No personal data: the visit's date and time.
-            receipt_id: chrono::Local::now().format("R%Y%m%d-%H%M%S").to_string(),
+            receipt_id: req.receipt_id.to_string(),
             municipality: self.municipality.clone(),
         };
         let mut answers = to_forms_answers(req.answers);
@@ -204,16 +209,98 @@ impl FormService for CatalogForms {
         if !problems.is_empty() {
             return Err(FormError::Fill(problems.join(" / ")));
         }
-        let mut out = Vec::new();
+        let mut out = RenderedVisit { card: declared_card(&templates, req), ..RenderedVisit::default() };
         for (i, f) in filled.iter().enumerate() {
             let pdf =
                 forms::render_pdf(std::slice::from_ref(f), &self.fonts).map_err(|e| FormError::Fill(e.to_string()))?;
             // File names carry the template id only, never personal data.
-            let path = req.work_dir.join(format!("{:02}-{}.pdf", i + 1, f.template.id));
-            std::fs::write(&path, &pdf).map_err(|e| FormError::Fill(format!("cannot write the PDF: {e}")))?;
-            let page_previews = previews(&path, &req.work_dir.join(format!("{:02}-{}", i + 1, f.template.id)));
-            out.push(RenderedForm { title_ja: f.template.title.ja.clone(), pdf: path, page_previews });
+            let path = write_pdf(req.work_dir, &format!("{:02}-{}", i + 1, f.template.id), &pdf)?;
+            let page_previews = previews(&path, &req.work_dir.join(format!("{:02}-{}", i + 1, f.template.id)), 40);
+            let procedure_id = ids
+                .iter()
+                .find(|p| self.catalog.procedure(p).is_some_and(|p| p.forms.contains(&f.template.id)))
+                .map_or_else(String::new, |p| (*p).to_string());
+            out.forms.push(RenderedForm {
+                form_id: f.template.id.clone(),
+                template_version: f.template.version.to_string(),
+                procedure_id,
+                title_ja: f.template.title.ja.clone(),
+                pdf: path,
+                page_previews,
+                values: printed_values(f),
+                declares: declares(&f.template),
+            });
         }
+        // The 手続き案内 when the guide chose the procedures: on screen and after the forms on paper.
+        let mut print_set = filled;
+        if let Some(g) = req.guide
+            && let Some(AnswerValue::Choice(event)) = g.get(GUIDE_EVENT)
+            && let Some(plan) = self.catalog.plan(event, &to_forms_answers(g))
+        {
+            let title = self.catalog.life_events.iter().find(|e| &e.id == event).map_or("", |e| e.title.ja.as_str());
+            let sheet = self.catalog.guide(title, &ids, &plan.notes, &session);
+            let pdf = forms::render_pdf(std::slice::from_ref(&sheet), &self.fonts)
+                .map_err(|e| FormError::Fill(e.to_string()))?;
+            let path = write_pdf(req.work_dir, "guide", &pdf)?;
+            // Read on the done screen: sharp enough for 9.5 pt text.
+            let page_previews = previews(&path, &req.work_dir.join("guide"), 110);
+            out.guide = Some(GuideSheet { pdf: path, page_previews });
+            print_set.push(sheet);
+        }
+        let all = forms::render_pdf(&print_set, &self.fonts).map_err(|e| FormError::Fill(e.to_string()))?;
+        out.print_pdf = Some(write_pdf(req.work_dir, "print", &all)?);
         Ok(out)
     }
+}
+
+fn write_pdf(dir: &Path, stem: &str, pdf: &[u8]) -> Result<PathBuf, FormError> {
+    let path = dir.join(format!("{stem}.pdf"));
+    std::fs::write(&path, pdf).map_err(|e| FormError::Fill(format!("cannot write the PDF: {e}")))?;
+    Ok(path)
+}
+
+/// The values as the back office gets them: text as printed, dates ISO 8601, sex as the
+/// JIS X 0303 code, choices comma-separated. Images travel separately (the signature).
+fn printed_values(f: &forms::FilledForm) -> Vec<(String, SecretString)> {
+    f.template
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let v = match f.values.get(&field.id)? {
+                Value::Text(s) => s.clone(),
+                Value::Date(d) => SecretString::new(d.format("%Y-%m-%d").to_string()),
+                Value::Sex(s) => SecretString::new(char::from(s.code()).to_string()),
+                Value::Flag(b) => SecretString::new(if *b { "true" } else { "false" }),
+                Value::Count(n) => SecretString::new(n.to_string()),
+                Value::Choices(c) => SecretString::new(c.join(",")),
+                Value::Image(_) => return None,
+            };
+            Some((field.id.clone(), v))
+        })
+        .collect()
+}
+
+/// The card attributes a form declares.
+fn declares(t: &forms::model::Template) -> CardFields {
+    let uses = |s: Source| t.fields.iter().any(|f| f.source == s);
+    CardFields {
+        name: uses(Source::CardName),
+        address: uses(Source::CardAddress),
+        birth_date: uses(Source::CardBirthDate) || uses(Source::Age),
+        sex: uses(Source::CardSex),
+        my_number: uses(Source::CardMyNumber),
+    }
+}
+
+/// Only the card attributes some chosen form declares (the payload must carry no more).
+fn declared_card(templates: &[&forms::model::Template], req: &FillRequest<'_>) -> DeclaredCard {
+    let d = templates.iter().fold(CardFields::default(), |acc, t| acc.union(declares(t)));
+    let a = req.attributes;
+    d.select(&DeclaredCard {
+        name: Some(a.name.clone()),
+        address: Some(a.address.clone()),
+        birth_date: Some(a.birth_date.date()),
+        sex: Some(a.sex),
+        my_number: req.my_number.cloned(),
+    })
 }

@@ -4,7 +4,7 @@
 
 use super::answers::{AnswerValue, Answers};
 use super::services::{
-    Choice, FillRequest, FormError, FormService, ProcedureInfo, Question, QuestionKind, RenderedForm,
+    Choice, FillRequest, FormError, FormService, ProcedureInfo, Question, QuestionKind, RenderedVisit,
 };
 
 pub const JUMINHYO: &str = "juminhyo";
@@ -119,7 +119,7 @@ impl FormService for DemoForms {
         out
     }
 
-    fn render(&self, _req: &FillRequest<'_>) -> Result<Vec<RenderedForm>, FormError> {
+    fn render(&self, _req: &FillRequest<'_>) -> Result<RenderedVisit, FormError> {
         Err(FormError::NotWired)
     }
 }

@@ -2,7 +2,11 @@
 //! machine. Time comes in with every call (`now`), so tests need no sleeping.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
 
 use crate::card::{CardAttributes, LastTry, MyNumber, ReadRequest};
 
@@ -11,7 +15,9 @@ use super::card_port::CardPort;
 use super::pin_entry::{PinEntry, PinState};
 mod files;
 
-use super::services::{FormService, OutputAction, OutputService, Question, QuestionKind, Receipt, RenderedForm};
+use super::services::{
+    FormService, OutputAction, OutputError, OutputService, Question, QuestionKind, Receipt, RenderedForm, RenderedVisit,
+};
 use super::signature::Signature;
 
 /// Signature pad size in logical pixels; the PNG has the same size.
@@ -109,11 +115,17 @@ pub enum EndReason {
     TimedOut,
 }
 
+/// A print or send running on a worker thread.
+struct Delivery {
+    action: OutputAction,
+    rx: Receiver<Result<Receipt, OutputError>>,
+}
+
 pub struct Session {
     settings: SessionSettings,
     card: Box<dyn CardPort>,
     forms: Box<dyn FormService>,
-    output: Box<dyn OutputService>,
+    output: Arc<dyn OutputService>,
     step: Step,
     procedure_mode: ProcedureMode,
     selected: Vec<String>,
@@ -128,7 +140,15 @@ pub struct Session {
     show_problems: bool,
     signature: Signature,
     work_dir: Option<PathBuf>,
-    rendered: Vec<RenderedForm>,
+    rendered: RenderedVisit,
+    signature_png: Zeroizing<Vec<u8>>,
+    /// Whether the life-event guide chose the procedures (then a 手続き案内 is made).
+    via_guide: bool,
+    receipt_id: Option<String>,
+    /// Idempotency key per procedure, fixed for the visit.
+    keys: Vec<(String, String)>,
+    delivery: Option<Delivery>,
+    last_action: Option<OutputAction>,
     receipt: Option<Receipt>,
     message: Option<String>,
     last_activity: Instant,
@@ -151,7 +171,7 @@ impl Session {
             settings,
             card,
             forms,
-            output,
+            output: Arc::from(output),
             step: Step::Start,
             procedure_mode: ProcedureMode::Catalogue,
             selected: Vec::new(),
@@ -166,7 +186,13 @@ impl Session {
             show_problems: false,
             signature: Signature::default(),
             work_dir: None,
-            rendered: Vec::new(),
+            rendered: RenderedVisit::default(),
+            signature_png: Zeroizing::new(Vec::new()),
+            via_guide: false,
+            receipt_id: None,
+            keys: Vec::new(),
+            delivery: None,
+            last_action: None,
             receipt: None,
             message: None,
             last_activity: now,
@@ -226,7 +252,19 @@ impl Session {
         &self.signature
     }
     pub fn rendered(&self) -> &[RenderedForm] {
+        &self.rendered.forms
+    }
+    /// Everything rendered for this visit (forms, print PDF, 手続き案内).
+    pub fn rendered_visit(&self) -> &RenderedVisit {
         &self.rendered
+    }
+    /// What the resident last asked for (the output screen offers it again after an error).
+    pub fn last_action(&self) -> Option<OutputAction> {
+        self.last_action
+    }
+    /// Printing or sending is under way (the screen shows progress; input waits).
+    pub fn delivering(&self) -> Option<OutputAction> {
+        self.delivery.as_ref().map(|d| d.action)
     }
     pub fn work_dir(&self) -> Option<&Path> {
         self.work_dir.as_deref()
@@ -267,6 +305,11 @@ impl Session {
 
     /// Time passes: idle timeout, done auto-return, card insert/removal polling.
     pub fn tick(&mut self, now: Instant) {
+        if self.delivery.is_some() {
+            // Neither the idle timeout nor a removed card interrupts a print or a send.
+            self.poll_delivery(now);
+            return;
+        }
         match self.step {
             Step::Start => {}
             Step::Done => {
@@ -343,6 +386,9 @@ impl Session {
 
     pub fn handle(&mut self, ev: Event, now: Instant) {
         self.last_activity = now;
+        if self.delivery.is_some() && !matches!(ev, Event::ClerkUnlocked | Event::ClerkLock) {
+            return;
+        }
         match (self.step, ev) {
             (step, Event::Cancel) if step != Step::Start => self.end(EndReason::Cancelled),
             (_, Event::ClerkUnlocked) => self.clerk = true,
@@ -358,6 +404,7 @@ impl Session {
             (Step::Procedure, Event::ShowCatalogue) => self.procedure_mode = ProcedureMode::Catalogue,
             (Step::Procedure, Event::ChooseProcedure(id)) if self.forms.procedures().iter().any(|p| p.id == id) => {
                 self.selected = vec![id];
+                self.via_guide = false;
                 self.enter_card_step(now);
             }
             (Step::Procedure, Event::GuideAnswer(id, v)) => self.guide.set(id, v),
@@ -367,6 +414,7 @@ impl Session {
                     self.message = Some(m);
                 } else {
                     self.selected = self.forms.guide_result(&self.guide);
+                    self.via_guide = true;
                     self.enter_card_step(now);
                 }
             }
@@ -496,7 +544,7 @@ impl Session {
             }
             Step::Signature => Step::Review,
             Step::Confirm | Step::Output => {
-                self.rendered.clear();
+                self.rendered = RenderedVisit::default();
                 self.delete_work_dir();
                 Step::Signature
             }
@@ -514,7 +562,8 @@ impl Session {
         self.show_problems = false;
         self.signature.wipe();
         self.pin.clear();
-        self.rendered.clear();
+        self.rendered = RenderedVisit::default();
+        self.signature_png = Zeroizing::new(Vec::new());
         self.delete_work_dir();
         self.card.release();
     }
@@ -524,6 +573,11 @@ impl Session {
         self.drop_personal_data();
         self.selected.clear();
         self.guide.clear();
+        self.via_guide = false;
+        self.receipt_id = None;
+        self.keys.clear();
+        self.delivery = None;
+        self.last_action = None;
         self.receipt = None;
         self.message = None;
         self.pin_state = PinState::Ready { tries_left: 3 };

@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::card::{CardAttributes, MyNumber};
+use chrono::{DateTime, Utc};
+use zeroize::Zeroizing;
+
+use crate::card::{CardAttributes, MyNumber, SecretString};
+pub use crate::output::payload::DeclaredCard;
 
 use super::answers::Answers;
 
@@ -64,18 +68,107 @@ pub struct FillRequest<'a> {
     pub attributes: &'a CardAttributes,
     pub my_number: Option<&'a MyNumber>,
     pub answers: &'a Answers,
+    /// The life-event guide's answers, when the guide chose the procedures (for the 手続き案内).
+    pub guide: Option<&'a Answers>,
     /// The finger signature as PNG (RGBA, transparent background).
     pub signature_png: &'a [u8],
+    /// 受付番号 of this visit: printed on the forms and in their QR code.
+    pub receipt_id: &'a str,
     /// Session-private directory; the session deletes it at the end of the session.
     pub work_dir: &'a Path,
 }
 
-/// One filled form: the PDF and a preview image per page (PNG), all inside `work_dir`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One filled form: the PDF and a preview image per page (PNG), all inside `work_dir`, and
+/// what the back office gets for it.
+#[derive(Debug, Clone)]
 pub struct RenderedForm {
+    pub form_id: String,
+    pub template_version: String,
+    /// The chosen procedure this form belongs to (the first that lists it).
+    pub procedure_id: String,
     pub title_ja: String,
     pub pdf: PathBuf,
     pub page_previews: Vec<PathBuf>,
+    /// Printed values by field id, in template order (personal: zeroized, Debug redacted).
+    pub values: Vec<(String, SecretString)>,
+    /// Which card attributes this form declares (its submission carries only those).
+    pub declares: CardFields,
+}
+
+/// A set of card attributes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CardFields {
+    pub name: bool,
+    pub address: bool,
+    pub birth_date: bool,
+    pub sex: bool,
+    pub my_number: bool,
+}
+
+impl CardFields {
+    pub fn union(self, o: CardFields) -> CardFields {
+        CardFields {
+            name: self.name || o.name,
+            address: self.address || o.address,
+            birth_date: self.birth_date || o.birth_date,
+            sex: self.sex || o.sex,
+            my_number: self.my_number || o.my_number,
+        }
+    }
+
+    /// Keep only these attributes of `card`.
+    pub fn select(self, card: &DeclaredCard) -> DeclaredCard {
+        DeclaredCard {
+            name: card.name.clone().filter(|_| self.name),
+            address: card.address.clone().filter(|_| self.address),
+            birth_date: card.birth_date.filter(|_| self.birth_date),
+            sex: card.sex.filter(|_| self.sex),
+            my_number: card.my_number.clone().filter(|_| self.my_number),
+        }
+    }
+}
+
+/// The printable 手続き案内 the guide produced.
+#[derive(Debug, Clone)]
+pub struct GuideSheet {
+    pub pdf: PathBuf,
+    pub page_previews: Vec<PathBuf>,
+}
+
+/// Everything rendering produced for one visit.
+#[derive(Debug, Clone, Default)]
+pub struct RenderedVisit {
+    pub forms: Vec<RenderedForm>,
+    /// Every form (and the guide sheet) in one PDF: one print job per visit.
+    pub print_pdf: Option<PathBuf>,
+    pub guide: Option<GuideSheet>,
+    /// The card attributes the forms of the visit declared, together; each submission
+    /// narrows them to its own forms' [`RenderedForm::declares`].
+    pub card: DeclaredCard,
+}
+
+/// A confirmed visit as the output layer gets it.
+#[derive(Clone)]
+pub struct Visit {
+    pub receipt_id: String,
+    /// When the resident confirmed (rendered) the forms.
+    pub created: DateTime<Utc>,
+    pub rendered: RenderedVisit,
+    pub signature_png: Zeroizing<Vec<u8>>,
+    /// One idempotency key per procedure, fixed when the forms are rendered, so that 送信
+    /// pressed again after an error never doubles a submission.
+    pub keys: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Visit {
+    // The signature image is personal: only its size.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Visit")
+            .field("receipt_id", &self.receipt_id)
+            .field("rendered", &self.rendered)
+            .field("signature_bytes", &self.signature_png.len())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -107,7 +200,7 @@ pub trait FormService {
     /// Questions the card cannot answer, for the review screen.
     fn questions(&self, procedures: &[String]) -> Vec<Question>;
     /// Fill and render the forms (PDF + page previews) into `req.work_dir`.
-    fn render(&self, req: &FillRequest<'_>) -> Result<Vec<RenderedForm>, FormError>;
+    fn render(&self, req: &FillRequest<'_>) -> Result<RenderedVisit, FormError>;
 }
 
 /// What the resident chose on the confirm screen.
@@ -120,27 +213,40 @@ pub enum OutputAction {
 /// Proof of delivery shown on the done screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
+    /// The short number the resident tells the clerk (the number of the day).
     pub number: String,
+    /// The full 受付番号, unique across kiosks and days.
+    pub id: String,
     /// Text encoded in the QR code (no personal data).
     pub qr_payload: String,
+}
+
+impl Receipt {
+    /// From a full id such as `K01-20261122-0007`: the number is the part after the last `-`.
+    pub fn for_id(id: &str) -> Receipt {
+        let number = id.rsplit('-').next().unwrap_or(id).to_string();
+        Receipt { number, id: id.to_string(), qr_payload: id.to_string() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum OutputError {
     #[error("output is not wired into this build yet / 出力機能がまだ接続されていません")]
     NotWired,
-    #[error("the printer failed: {0} / 印刷できませんでした")]
-    Printer(String),
-    #[error("sending failed: {0} / 送信できませんでした")]
-    Send(String),
+    /// `detail` is for logs (English + Japanese); `message_ja` for the screen.
+    #[error("the printer failed: {detail}")]
+    Printer { detail: String, message_ja: String },
+    #[error("the submission could not be stored: {detail}")]
+    Send { detail: String, message_ja: String },
 }
 
 impl OutputError {
     pub fn message_ja(&self) -> String {
         match self {
             OutputError::NotWired => "印刷・送信の機能がまだ接続されていません(デモ)。職員にお声がけください。".into(),
-            OutputError::Printer(_) => "印刷できませんでした。職員にお声がけください。".into(),
-            OutputError::Send(_) => "送信できませんでした。職員にお声がけください。".into(),
+            OutputError::Printer { message_ja, .. } | OutputError::Send { message_ja, .. } => {
+                format!("{message_ja} 申請の内容は消えていません。職員にお声がけください。")
+            }
         }
     }
 }
@@ -152,16 +258,20 @@ pub struct OutputStatus {
     pub outbox_ja: String,
 }
 
-/// The output layer as the session sees it.
-pub trait OutputService {
+/// The output layer as the session sees it. `deliver` may block (a print job runs until the
+/// printer reports it done), so the session calls it off the UI thread.
+pub trait OutputService: Send + Sync {
     fn can_print(&self) -> bool;
     fn can_send(&self) -> bool;
-    fn deliver(&self, forms: &[RenderedForm], action: OutputAction) -> Result<Receipt, OutputError>;
+    /// A new 受付番号 (no personal data); called once per visit, before the forms are filled.
+    fn new_receipt_id(&self) -> Result<String, OutputError>;
+    fn deliver(&self, visit: &Visit, action: OutputAction) -> Result<Receipt, OutputError>;
+    /// Must be cheap: the screen asks on every repaint.
     fn status(&self) -> OutputStatus;
 }
 
-/// Stand-in until the output layer is merged: offers both actions and answers every one with
-/// [`OutputError::NotWired`], so the demo stops honestly at the confirm step.
+/// Stand-in when no output layer is available: offers both actions and answers every one with
+/// [`OutputError::NotWired`].
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NotWiredOutput;
 
@@ -172,13 +282,13 @@ impl OutputService for NotWiredOutput {
     fn can_send(&self) -> bool {
         true
     }
-    fn deliver(&self, _: &[RenderedForm], _: OutputAction) -> Result<Receipt, OutputError> {
+    fn new_receipt_id(&self) -> Result<String, OutputError> {
+        Ok(chrono::Local::now().format("%Y%m%d-%H%M%S").to_string())
+    }
+    fn deliver(&self, _: &Visit, _: OutputAction) -> Result<Receipt, OutputError> {
         Err(OutputError::NotWired)
     }
     fn status(&self) -> OutputStatus {
-        OutputStatus {
-            printer_ja: "未接続(出力機能の組み込み待ち)".into(),
-            outbox_ja: "未接続(出力機能の組み込み待ち)".into(),
-        }
+        OutputStatus { printer_ja: "未接続".into(), outbox_ja: "未接続".into() }
     }
 }

@@ -9,7 +9,7 @@ use slint::{Image, ModelRc, SharedString, VecModel};
 use crate::card::Sex;
 use crate::session::answers::{self, AnswerValue};
 use crate::session::services::{Question, QuestionKind};
-use crate::session::{PinState, ProcedureMode, Session, Step};
+use crate::session::{OutputAction, PinState, ProcedureMode, Session, Step};
 
 use super::{AppWindow, FieldRow, ProcItem, QuestionRow};
 
@@ -207,13 +207,25 @@ pub fn apply(w: &AppWindow, s: &Session, now: Instant, today: NaiveDate) {
     match s.receipt() {
         Some(r) => {
             w.set_receipt(r.number.as_str().into());
+            w.set_receipt_id(r.id.as_str().into());
             w.set_qr(super::images::qr_image(&r.qr_payload).unwrap_or_default());
         }
         None => {
             w.set_receipt(SharedString::default());
+            w.set_receipt_id(SharedString::default());
             w.set_qr(Image::default());
         }
     }
+    let guide = s.rendered_visit().guide.as_ref().and_then(|g| g.page_previews.first());
+    w.set_guide_page(guide.and_then(|p| Image::load_from_path(p).ok()).unwrap_or_default());
+    w.set_output_busy(s.delivering().is_some());
+    w.set_output_action(
+        match s.delivering().or(s.last_action()) {
+            Some(OutputAction::Send) => "send",
+            _ => "print",
+        }
+        .into(),
+    );
     w.set_done_seconds_left(s.done_countdown(now).map_or(0, |n| n as i32));
     let st = s.output().status();
     w.set_printer_status(st.printer_ja.into());

@@ -1,18 +1,18 @@
-//! Shared by the kiosk_* tests: stand-ins for the forms and output layers, which are developed
-//! in parallel (issues 3 and 5) and are not merged on this branch. Replace with the real
-//! implementations at merge.
+//! Shared by the kiosk_* tests. The state-machine and screen tests use small stand-ins for the
+//! forms and output layers so they test the session rules alone (the real layers are driven
+//! end to end in kiosk_forms.rs and kiosk_output.rs).
 #![allow(dead_code)]
 
 use madoguchi::session::Answers;
 use madoguchi::session::demo_forms::DemoForms;
 use madoguchi::session::services::{
     FillRequest, FormError, FormService, OutputAction, OutputError, OutputService, OutputStatus, ProcedureInfo,
-    Question, Receipt, RenderedForm,
+    Question, Receipt, RenderedForm, RenderedVisit, Visit,
 };
 
-/// Stand-in for the forms layer (issue 3, not merged on this branch): the demo catalogue, and
-/// a "render" that writes the real signature PNG the session hands over as the page preview,
-/// so the tests can see generated files appear in the work dir and disappear at the wipe.
+/// Stand-in for the forms layer: the demo catalogue, and a "render" that writes the real
+/// signature PNG the session hands over as the page preview, so the tests can see generated
+/// files appear in the work dir and disappear at the wipe.
 pub struct SignatureWritingForms;
 
 impl FormService for SignatureWritingForms {
@@ -31,15 +31,25 @@ impl FormService for SignatureWritingForms {
     fn questions(&self, p: &[String]) -> Vec<Question> {
         DemoForms.questions(p)
     }
-    fn render(&self, req: &FillRequest<'_>) -> Result<Vec<RenderedForm>, FormError> {
+    fn render(&self, req: &FillRequest<'_>) -> Result<RenderedVisit, FormError> {
         let path = req.work_dir.join("signature.png");
         std::fs::write(&path, req.signature_png).map_err(|e| FormError::Fill(e.to_string()))?;
-        Ok(vec![RenderedForm { title_ja: "署名".into(), pdf: path.clone(), page_previews: vec![path] }])
+        let form = RenderedForm {
+            form_id: "signature".into(),
+            template_version: "1".into(),
+            procedure_id: req.procedures.first().cloned().unwrap_or_default(),
+            title_ja: "署名".into(),
+            pdf: path.clone(),
+            page_previews: vec![path.clone()],
+            values: Vec::new(),
+            declares: Default::default(),
+        };
+        Ok(RenderedVisit { forms: vec![form], print_pdf: Some(path), ..RenderedVisit::default() })
     }
 }
 
-/// Stand-in for the output layer (issue 5, not merged on this branch): accepts every job and
-/// returns a fixed receipt, so the done step and its auto-return can be tested.
+/// Stand-in for the output layer: accepts every job, so the done step and its auto-return are
+/// tested without a printer (the real output layer is driven in kiosk_output.rs).
 pub struct AcceptingOutput;
 
 impl OutputService for AcceptingOutput {
@@ -49,9 +59,12 @@ impl OutputService for AcceptingOutput {
     fn can_send(&self) -> bool {
         false
     }
-    fn deliver(&self, forms: &[RenderedForm], _: OutputAction) -> Result<Receipt, OutputError> {
-        assert!(forms.iter().all(|f| f.pdf.exists()), "output must get existing files");
-        Ok(Receipt { number: "A-0001".into(), qr_payload: "madoguchi:A-0001".into() })
+    fn new_receipt_id(&self) -> Result<String, OutputError> {
+        Ok("T01-20261122-0001".into())
+    }
+    fn deliver(&self, visit: &Visit, _: OutputAction) -> Result<Receipt, OutputError> {
+        assert!(visit.rendered.forms.iter().all(|f| f.pdf.exists()), "output must get existing files");
+        Ok(Receipt::for_id(&visit.receipt_id))
     }
     fn status(&self) -> OutputStatus {
         OutputStatus::default()
@@ -109,5 +122,20 @@ pub mod rig {
         let demo = Demo { hand: hand.clone(), personas: persona::builtin() };
         let ui = KioskUi::new(cfg, session, Some(demo), clock.clock()).unwrap();
         UiRig { ui, hand, clock, dir }
+    }
+
+    impl UiRig {
+        /// Let a print/send on the session's worker thread finish, then repaint.
+        pub fn settle(&self) {
+            for _ in 0..2000 {
+                if self.ui.session().delivering().is_none() {
+                    self.ui.refresh();
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                self.ui.tick();
+            }
+            panic!("the output thread did not finish");
+        }
     }
 }

@@ -157,6 +157,10 @@ CREATE TABLE IF NOT EXISTS submissions (
     payload         BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS submissions_due ON submissions(state, next_attempt_ms);
+CREATE TABLE IF NOT EXISTS receipt_numbers (
+    day  TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+);
 ";
 
 fn ms(t: DateTime<Utc>) -> i64 {
@@ -373,6 +377,22 @@ impl Outbox {
             conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         }
         Ok(())
+    }
+
+    /// The next 受付番号 of `day` (1, 2, …), committed before it is returned so a restart never
+    /// hands the same number out twice.
+    pub fn next_receipt_number(&self, day: chrono::NaiveDate) -> Result<u32, OutboxError> {
+        let (lock, conn) = self.writer();
+        let day = day.format("%Y-%m-%d").to_string();
+        // `execute` runs to the commit, so SQLITE_FULL is seen here (see `enqueue`).
+        conn.execute(
+            "INSERT INTO receipt_numbers (day, last) VALUES (?1, 1) ON CONFLICT(day) DO UPDATE SET last = last + 1",
+            params![day],
+        )?;
+        let n: i64 = conn.query_row("SELECT last FROM receipt_numbers WHERE day = ?1", params![day], |r| r.get(0))?;
+        drop(conn);
+        drop(lock);
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     /// Whether an entry exists with this key (for callers that re-enqueue after a crash).

@@ -1,11 +1,15 @@
 //! Turning the confirmed session into files and deliveries: render the forms into the
-//! session's private work directory, hand them to the output service, delete them again.
+//! session's private work directory, hand them to the output service on a worker thread,
+//! delete them again.
 
 use std::path::Path;
+use std::sync::mpsc::{self, TryRecvError};
 use std::time::Instant;
 
-use super::super::services::{FillRequest, OutputAction};
-use super::{PAD_H, PAD_W, Session, Step};
+use super::super::answers::AnswerValue;
+use super::super::services::{FillRequest, OutputAction, RenderedVisit, Visit};
+use super::{Delivery, PAD_H, PAD_W, Session, Step};
+use crate::card::CardAttributes;
 
 impl Session {
     pub(super) fn render(&mut self) {
@@ -27,42 +31,118 @@ impl Session {
                 return;
             }
         };
-        let Some(attrs) = self.attributes.as_ref() else { return };
+        // One 受付番号 per visit: going back and confirming again keeps it.
+        let receipt_id = match &self.receipt_id {
+            Some(r) => r.clone(),
+            None => match self.output.new_receipt_id() {
+                Ok(r) => {
+                    self.receipt_id = Some(r.clone());
+                    r
+                }
+                Err(e) => {
+                    eprintln!("madoguchi: {e}");
+                    self.message = Some(e.message_ja());
+                    return;
+                }
+            },
+        };
+        let Some(attrs) = self.edited_attributes() else { return };
         let req = FillRequest {
             procedures: &self.selected,
-            attributes: attrs,
+            attributes: &attrs,
             my_number: self.my_number.as_ref(),
             answers: &self.answers,
+            guide: self.via_guide.then_some(&self.guide),
             signature_png: &png,
+            receipt_id: &receipt_id,
             work_dir: &dir,
         };
         match self.forms.render(&req) {
-            Ok(forms) => {
-                self.rendered = forms;
+            Ok(visit) => {
+                for f in &visit.forms {
+                    if !self.keys.iter().any(|(p, _)| p == &f.procedure_id) {
+                        self.keys.push((f.procedure_id.clone(), crate::output::payload::new_idempotency_key()));
+                    }
+                }
+                self.rendered = visit;
+                self.signature_png = png;
                 self.message = None;
             }
             Err(e) => {
-                self.rendered.clear();
+                eprintln!("madoguchi: {e}");
+                self.rendered = RenderedVisit::default();
                 self.message = Some(e.message_ja());
             }
         }
         self.step = Step::Confirm;
     }
 
+    /// The card's values with the clerk's corrections (外字 typed by a clerk, a moved address).
+    fn edited_attributes(&self) -> Option<CardAttributes> {
+        let mut a = self.attributes.clone()?;
+        if let Some(AnswerValue::Text(v)) = self.clerk_edits.get("name") {
+            a.name = v.clone();
+        }
+        if let Some(AnswerValue::Text(v)) = self.clerk_edits.get("address") {
+            a.address = v.clone();
+        }
+        Some(a)
+    }
+
+    /// Start printing or sending on a worker thread; [`Session::tick`] collects the result.
     pub(super) fn deliver(&mut self, action: OutputAction, now: Instant) {
         let allowed = match action {
             OutputAction::Print => self.output.can_print(),
             OutputAction::Send => self.output.can_send(),
         };
-        if !allowed {
+        if !allowed || self.delivery.is_some() {
             return;
         }
-        if self.rendered.is_empty() {
+        let Some(receipt_id) = self.receipt_id.clone().filter(|_| !self.rendered.forms.is_empty()) else {
             self.message = Some("作成された書類がありません。職員にお声がけください。".into());
             self.step = Step::Output;
             return;
+        };
+        let visit = Visit {
+            receipt_id,
+            created: chrono::Utc::now(),
+            rendered: self.rendered.clone(),
+            signature_png: self.signature_png.clone(),
+            keys: self.keys.clone(),
+        };
+        let (tx, rx) = mpsc::channel();
+        let output = self.output.clone();
+        let spawned = std::thread::Builder::new().name("madoguchi-deliver".into()).spawn(move || {
+            // The receiver may be gone (session cancelled); the job itself still completes.
+            let _ = tx.send(output.deliver(&visit, action));
+        });
+        if let Err(e) = spawned {
+            eprintln!("madoguchi: cannot start the output thread: {e} / 出力処理を開始できません");
+            self.message = Some("印刷・送信を開始できませんでした。職員にお声がけください。".into());
+            self.step = Step::Output;
+            return;
         }
-        match self.output.deliver(&self.rendered, action) {
+        self.delivery = Some(Delivery { action, rx });
+        self.last_action = Some(action);
+        self.message = None;
+        self.step = Step::Output;
+        self.last_activity = now;
+    }
+
+    /// Collect a finished delivery, if any.
+    pub(super) fn poll_delivery(&mut self, now: Instant) {
+        let Some(d) = &self.delivery else { return };
+        let result = match d.rx.try_recv() {
+            Ok(r) => r,
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Disconnected) => Err(super::super::services::OutputError::Send {
+                detail: "the output thread ended without an answer / 出力処理が応答なく終了しました".into(),
+                message_ja: "印刷・送信の処理が途中で止まりました。".into(),
+            }),
+        };
+        self.delivery = None;
+        self.last_activity = now;
+        match result {
             Ok(r) => {
                 self.receipt = Some(r);
                 self.message = None;
@@ -70,8 +150,10 @@ impl Session {
                 self.entered_done = now;
             }
             Err(e) => {
+                eprintln!("madoguchi: {e}");
                 self.message = Some(e.message_ja());
-                self.step = Step::Output;
+                self.step = if self.receipt.is_some() { Step::Done } else { Step::Output };
+                self.entered_done = now;
             }
         }
     }

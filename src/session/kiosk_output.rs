@@ -1,0 +1,216 @@
+//! The real output layer behind the session's [`OutputService`]: 印刷 prints the visit's
+//! combined PDF over IPP; 送信 makes one submission per procedure durable in the outbox
+//! (and the export spool, when configured) before the resident is told it was accepted.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use crate::output::payload::{FormInput, Submission};
+use crate::output::print::{PrintError, PrintRequest, Printer};
+use crate::output::{self, OutputConfig};
+
+use super::services::{
+    CardFields, OutputAction, OutputError, OutputService, OutputStatus, Receipt, RenderedForm, Visit,
+};
+
+/// How long a printer check stays fresh for the clerk screen.
+const PRINTER_CHECK_EVERY: Duration = Duration::from_secs(20);
+
+pub struct KioskOutput {
+    service: output::OutputService,
+    cfg: OutputConfig,
+    kiosk_id: String,
+    send: bool,
+    printer_seen: Arc<Mutex<PrinterSeen>>,
+}
+
+/// The last known printer state, refreshed in the background (never on the UI thread).
+#[derive(Default)]
+struct PrinterSeen {
+    at: Option<Instant>,
+    text: String,
+    checking: bool,
+}
+
+impl KioskOutput {
+    /// Open the outbox (and start the sender when a backend is configured). 送信 is offered
+    /// when there is somewhere to send to (a backend or the export spool), or always with
+    /// `outbox_only_send` (the demo keeps submissions in its local outbox).
+    pub fn start(
+        cfg: &OutputConfig,
+        kiosk_id: &str,
+        outbox_only_send: bool,
+    ) -> Result<KioskOutput, output::service::OutputError> {
+        let service = output::OutputService::start(cfg)?;
+        Ok(KioskOutput {
+            service,
+            cfg: cfg.clone(),
+            kiosk_id: kiosk_id.to_string(),
+            send: outbox_only_send || cfg.backend.is_some() || cfg.export.enabled,
+            printer_seen: Arc::default(),
+        })
+    }
+
+    pub fn service(&self) -> &output::OutputService {
+        &self.service
+    }
+
+    fn print(&self, visit: &Visit) -> Result<(), OutputError> {
+        let perr = |e: PrintError| OutputError::Printer { detail: e.to_string(), message_ja: e.message_ja().into() };
+        let path = visit.rendered.print_pdf.as_ref().ok_or_else(|| OutputError::Printer {
+            detail: "no print PDF was rendered / 印刷用PDFがありません".into(),
+            message_ja: "印刷する書類がありません。".into(),
+        })?;
+        let pdf = std::fs::read(path).map_err(|e| OutputError::Printer {
+            detail: format!("cannot read the print PDF: {e} / 印刷用PDFを読めません"),
+            message_ja: "印刷する書類を読めませんでした。".into(),
+        })?;
+        let printer = Printer::new(&self.cfg.print, None).map_err(perr)?;
+        // The receipt id names the job: spool file names never carry personal data.
+        let job = PrintRequest { pdf: Zeroizing::new(pdf), job_name: visit.receipt_id.clone() };
+        let result = printer.print(&job);
+        self.remember_printer(result.as_ref().err().map(|e| e.message_ja()));
+        result.map(|_| ()).map_err(perr)
+    }
+
+    fn send(&self, visit: &Visit) -> Result<(), OutputError> {
+        for sub in submissions(visit, &self.kiosk_id)? {
+            self.service
+                .accept(&sub)
+                .map_err(|e| OutputError::Send { detail: e.to_string(), message_ja: e.message_ja().into() })?;
+        }
+        Ok(())
+    }
+
+    fn remember_printer(&self, problem: Option<&str>) {
+        let mut seen = self.printer_seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.text = problem.map_or_else(|| "印刷できます".to_string(), str::to_string);
+        seen.at = Some(Instant::now());
+    }
+
+    fn printer_status(&self) -> String {
+        if self.cfg.print.printer_uri.is_none() {
+            return "印刷は設定されていません".into();
+        }
+        let mut seen = self.printer_seen.lock().unwrap_or_else(|p| p.into_inner());
+        let stale = seen.at.is_none_or(|at| at.elapsed() >= PRINTER_CHECK_EVERY);
+        if stale && !seen.checking {
+            seen.checking = true;
+            let shared = self.printer_seen.clone();
+            let cfg = self.cfg.print.clone();
+            let spawned = std::thread::Builder::new().name("madoguchi-printer-check".into()).spawn(move || {
+                let text = match Printer::new(&cfg, None).and_then(|p| p.check()) {
+                    Ok(()) => "印刷できます".to_string(),
+                    Err(e) => e.message_ja().to_string(),
+                };
+                let mut seen = shared.lock().unwrap_or_else(|p| p.into_inner());
+                *seen = PrinterSeen { at: Some(Instant::now()), text, checking: false };
+            });
+            if spawned.is_err() {
+                seen.checking = false;
+            }
+        }
+        if seen.text.is_empty() { "確認しています".into() } else { seen.text.clone() }
+    }
+}
+
+/// One submission per procedure of the visit, each with its own forms and PDF.
+pub fn submissions(visit: &Visit, kiosk_id: &str) -> Result<Vec<Submission>, OutputError> {
+    let serr = |detail: String| OutputError::Send {
+        detail, message_ja: "送信用のデータを作れませんでした。".into()
+    };
+    let mut out = Vec::new();
+    for (procedure_id, key) in &visit.keys {
+        let forms: Vec<&RenderedForm> =
+            visit.rendered.forms.iter().filter(|f| &f.procedure_id == procedure_id).collect();
+        if forms.is_empty() {
+            continue;
+        }
+        let mut parts = Vec::new();
+        for f in &forms {
+            parts.push(std::fs::read(&f.pdf).map_err(|e| serr(format!("cannot read {}: {e}", f.form_id)))?);
+        }
+        let pdf = if parts.len() == 1 {
+            parts.swap_remove(0)
+        } else {
+            crate::forms::merge(&parts).map_err(|e| serr(format!("cannot merge the PDFs: {e}")))?
+        };
+        for p in &mut parts {
+            zeroize::Zeroize::zeroize(p);
+        }
+        out.push(Submission {
+            idempotency_key: key.clone(),
+            receipt_id: visit.receipt_id.clone(),
+            kiosk_id: kiosk_id.to_string(),
+            procedure_id: procedure_id.clone(),
+            created_at: visit.created,
+            forms: forms
+                .iter()
+                .map(|f| FormInput {
+                    form_id: f.form_id.clone(),
+                    template_version: f.template_version.clone(),
+                    values: f.values.clone(),
+                })
+                .collect(),
+            card: forms.iter().fold(CardFields::default(), |d, f| d.union(f.declares)).select(&visit.rendered.card),
+            signature_png: Some(visit.signature_png.clone()).filter(|s| !s.is_empty()),
+            pdf: Zeroizing::new(pdf),
+        });
+    }
+    if out.is_empty() {
+        return Err(serr("the visit has no forms to send".into()));
+    }
+    Ok(out)
+}
+
+impl OutputService for KioskOutput {
+    fn can_print(&self) -> bool {
+        self.cfg.print.printer_uri.is_some()
+    }
+    fn can_send(&self) -> bool {
+        self.send
+    }
+    fn new_receipt_id(&self) -> Result<String, OutputError> {
+        let today = chrono::Local::now().date_naive();
+        let n = self
+            .service
+            .outbox()
+            .next_receipt_number(today)
+            .map_err(|e| OutputError::Send { detail: e.to_string(), message_ja: e.message_ja().into() })?;
+        Ok(receipt_id(&self.kiosk_id, today, n))
+    }
+    fn deliver(&self, visit: &Visit, action: OutputAction) -> Result<Receipt, OutputError> {
+        match action {
+            OutputAction::Print => self.print(visit)?,
+            OutputAction::Send => self.send(visit)?,
+        }
+        Ok(Receipt::for_id(&visit.receipt_id))
+    }
+    fn status(&self) -> OutputStatus {
+        let outbox_ja = match self.service.outbox().status() {
+            Ok(s) if self.cfg.backend.is_none() => format!("保存済み {} 件(送信先なし)", s.pending),
+            Ok(s) => format!("送信待ち {} 件・送信済み {} 件・要対応 {} 件", s.pending, s.sent, s.needs_clerk),
+            Err(e) => e.message_ja().to_string(),
+        };
+        OutputStatus { printer_ja: self.printer_status(), outbox_ja }
+    }
+}
+
+/// `K01-20261122-0007`: kiosk, day, number of the day. No personal data.
+pub fn receipt_id(kiosk_id: &str, day: chrono::NaiveDate, n: u32) -> String {
+    format!("{kiosk_id}-{}-{n:04}", day.format("%Y%m%d"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipt_ids_carry_kiosk_day_and_number() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
+        assert_eq!(receipt_id("K01", d, 7), "K01-20261122-0007");
+        assert_eq!(Receipt::for_id("K01-20261122-0007").number, "0007");
+    }
+}
