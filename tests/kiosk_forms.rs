@@ -121,3 +121,21 @@ fn moving_in_guide_with_children_reads_my_number_and_fills_two_forms() {
     assert!(compact.contains(p.my_number.expose()), "個人番号 on 児童手当:\n{all}");
     assert!(all.contains("佐藤"), "the name is on the forms");
 }
+
+#[test]
+fn a_clerks_correction_of_the_card_name_is_what_the_form_prints() {
+    // E.g. a 外字 the card's text cannot carry: the clerk types the registered form.
+    let mut r = Rig::new();
+    r.ev(Event::Begin);
+    r.ev(Event::ChooseProcedure("juminhyo".into()));
+    r.card_and_pin("typical");
+    r.ev(Event::ClerkEdit("name".into(), madoguchi::card::SecretString::new("窓口 修正子")));
+    assert!(r.s.clerk_edits().is_empty(), "only an unlocked clerk may edit");
+    r.ev(Event::ClerkUnlocked);
+    r.ev(Event::ClerkEdit("name".into(), madoguchi::card::SecretString::new("窓口 修正子")));
+    r.answer_all_and_sign(&["juminhyo"]);
+    let text = pdftotext(&r.s.rendered()[0].pdf);
+    assert!(text.contains("窓口 修正子"), "the corrected name is printed:\n{text}");
+    let original = persona::builtin_by_id("typical").unwrap().name.expose().to_string();
+    assert!(!text.contains(&original), "the card's spelling is replaced, not added");
+}

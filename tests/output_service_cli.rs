@@ -92,3 +92,84 @@ fn outbox_cli_status_list_retry_purge() {
     assert!(!ok);
     assert!(err.contains("設定の項目が正しくありません"), "{err}");
 }
+
+#[test]
+fn without_a_backend_submissions_are_kept_then_expire() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ocfg = outbox_config(dir.path());
+    ocfg.retention_hours = 0;
+    let cfg = OutputConfig { outbox: ocfg.clone(), ..OutputConfig::default() };
+    let svc = OutputService::start(&cfg).expect("start");
+    svc.accept(&submission(7)).expect("accept");
+    let st = svc.outbox().status().expect("status");
+    assert_eq!((st.pending, st.kept), (0, 1), "nothing to send to: kept as the kiosk's record, not pending forever");
+    drop(svc);
+    // `outbox run` with no backend enforces retention (the madoguchi-sender service in that setup).
+    let config = dir.path().join("madoguchi.toml");
+    std::fs::write(
+        &config,
+        format!("[output.outbox]\ndb_path = {:?}\nkey_path = {:?}\nretention_hours = 0\n", ocfg.db_path, ocfg.key_path),
+    )
+    .expect("config");
+    let (ok, _, err) = cli(&config, &["run", "--until-empty"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("保存期間の管理のみ"), "{err}");
+    assert_eq!(Outbox::open(&ocfg).expect("open").status().expect("status").kept, 0, "expired entries are purged");
+}
+
+#[test]
+fn a_separate_sender_process_delivers_and_stops_on_sigterm() {
+    let pki = Pki::generate();
+    let server = Server::start(&pki, false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ocfg = outbox_config(dir.path());
+    let backend = pki.backend(&server.url(), false);
+    // The kiosk side: durable accept, no sender of its own.
+    let cfg = OutputConfig {
+        sender_in_kiosk: false,
+        outbox: ocfg.clone(),
+        backend: Some(backend.clone()),
+        ..OutputConfig::default()
+    };
+    let svc = OutputService::start(&cfg).expect("start");
+    let key = svc.accept(&submission(5)).expect("accept").outbox.idempotency_key;
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(server.committed().is_empty(), "the kiosk runs no sender when sender_in_kiosk = false");
+    // The service side: `madoguchi outbox run` with the same configuration.
+    let config = dir.path().join("madoguchi.toml");
+    let ca = backend.ca_bundle.clone().expect("ca");
+    std::fs::write(
+        &config,
+        format!(
+            "[output.outbox]\ndb_path = {:?}\nkey_path = {:?}\n[output.backend]\nurl = {:?}\nca_bundle = {:?}\npoll_interval_ms = 50\n",
+            ocfg.db_path,
+            ocfg.key_path,
+            server.url(),
+            ca
+        ),
+    )
+    .expect("config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .args(["outbox", "run", "--config"])
+        .arg(&config)
+        .spawn()
+        .expect("run madoguchi outbox run");
+    let t = Instant::now();
+    while !server.committed().contains(&key) {
+        assert!(t.elapsed() < Duration::from_secs(20), "the sender process did not deliver");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // systemd stops the service with SIGTERM: it must exit cleanly and promptly.
+    let st = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(st.success());
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "outbox run ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    assert_eq!(svc.outbox().status().expect("status").sent, 1);
+}

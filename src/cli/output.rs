@@ -39,8 +39,8 @@ pub enum OutboxCmd {
     },
     /// Delete delivered entries past the retention period / 送信済みの削除
     Purge(ConfigArg),
-    /// Run the sender in the foreground (used by the service and tests)
-    #[command(hide = true)]
+    /// Deliver the outbox until SIGTERM/SIGINT (the madoguchi-sender service); with no backend,
+    /// only enforce the retention period / 送信処理を常駐で実行
     Run {
         #[command(flatten)]
         cfg: ConfigArg,
@@ -98,6 +98,7 @@ pub fn run_outbox(cmd: OutboxCmd) -> ExitCode {
                 println!("pending (送信待ち):       {}", s.pending);
                 println!("needs clerk (要確認):     {}", s.needs_clerk);
                 println!("sent (送信済み):          {}", s.sent);
+                println!("kept, not sent (保存のみ): {}", s.kept);
                 if cfg.backend.is_none() {
                     println!("backend: none configured (送信先未設定: 保存のみ)");
                 }
@@ -139,12 +140,10 @@ pub fn run_outbox(cmd: OutboxCmd) -> ExitCode {
             }
             Err(e) => fail(e),
         },
-        OutboxCmd::Run { until_empty, .. } => {
-            let Some(backend) = cfg.backend else {
-                return fail("no [output.backend] configured / 送信先が設定されていません");
-            };
-            run_sender(outbox, &backend, until_empty)
-        }
+        OutboxCmd::Run { until_empty, .. } => match cfg.backend {
+            Some(backend) => run_sender(outbox, &backend, until_empty),
+            None => run_housekeeping(&outbox, until_empty),
+        },
     }
 }
 
@@ -160,12 +159,14 @@ fn run_sender(outbox: Arc<Outbox>, backend: &madoguchi::output::BackendConfig, u
     rt.block_on(async {
         let (tx, rx) = tokio::sync::watch::channel(false);
         let watcher = tokio::spawn(async move {
+            let mut term = terminate_signal();
             loop {
                 if until_empty && outbox.status().map(|s| s.pending == 0).unwrap_or(false) {
                     break;
                 }
                 tokio::select! {
                     _ = tokio::signal::ctrl_c() => break,
+                    _ = recv(&mut term) => break,
                     _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
                 }
             }
@@ -173,6 +174,48 @@ fn run_sender(outbox: Arc<Outbox>, backend: &madoguchi::output::BackendConfig, u
         });
         sender.run(rx, |e| eprintln!("outbox sender: {e}")).await;
         let _ = watcher.await;
+    });
+    ExitCode::SUCCESS
+}
+
+/// systemd stops services with SIGTERM.
+fn terminate_signal() -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
+}
+
+async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// No back office: nothing to send, but kept entries still expire after the retention period.
+fn run_housekeeping(outbox: &Outbox, until_empty: bool) -> ExitCode {
+    eprintln!(
+        "outbox: no [output.backend] configured; only enforcing the retention period / 送信先が未設定のため、保存期間の管理のみ行います"
+    );
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(e),
+    };
+    rt.block_on(async {
+        let mut term = terminate_signal();
+        loop {
+            if let Err(e) = outbox.purge(chrono::Utc::now()) {
+                eprintln!("outbox purge: {e}");
+            }
+            if until_empty {
+                break;
+            }
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = recv(&mut term) => break,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
+            }
+        }
     });
     ExitCode::SUCCESS
 }

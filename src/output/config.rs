@@ -6,14 +6,30 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 /// The `[output]` section of the kiosk configuration.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OutputConfig {
+    /// `true`: the kiosk process delivers the outbox itself. `false`: a separate
+    /// `madoguchi outbox run` (the madoguchi-sender service) does, so delivery goes on while
+    /// the UI restarts.
+    pub sender_in_kiosk: bool,
     pub print: PrintConfig,
     pub outbox: OutboxConfig,
     /// `None` = no back office: submissions stay in the outbox (and/or the export spool).
     pub backend: Option<BackendConfig>,
     pub export: ExportConfig,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            sender_in_kiosk: true,
+            print: PrintConfig::default(),
+            outbox: OutboxConfig::default(),
+            backend: None,
+            export: ExportConfig::default(),
+        }
+    }
 }
 
 impl OutputConfig {

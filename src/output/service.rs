@@ -46,27 +46,55 @@ pub struct OutputService {
     cfg: OutputConfig,
     outbox: Arc<Outbox>,
     _sender: Option<SenderThread>,
+    /// When this process runs no sender, it enforces the retention period itself.
+    last_purge: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// How often retention is enforced by a process that runs no sender.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl OutputService {
     /// Open the outbox (creating it and its key on first use) and start delivering.
     pub fn start(cfg: &OutputConfig) -> Result<OutputService, OutputError> {
         let outbox = Arc::new(Outbox::open(&cfg.outbox)?);
         let sender = match &cfg.backend {
-            Some(b) => Some(SenderThread::spawn(Sender::new(outbox.clone(), b)?).map_err(OutputError::Thread)?),
+            // `sender_in_kiosk = false`: the madoguchi-sender service delivers instead, so
+            // sending goes on while the kiosk UI restarts. The backend is still checked here.
+            Some(b) if cfg.sender_in_kiosk => {
+                Some(SenderThread::spawn(Sender::new(outbox.clone(), b)?).map_err(OutputError::Thread)?)
+            }
+            Some(b) => {
+                Sender::new(outbox.clone(), b)?;
+                None
+            }
             None => None,
         };
-        Ok(OutputService { cfg: cfg.clone(), outbox, _sender: sender })
+        Ok(OutputService { cfg: cfg.clone(), outbox, _sender: sender, last_purge: Default::default() })
     }
 
     /// Make a confirmed submission durable: committed to the outbox (fsync) and, when
     /// configured, written to the export spool. Only after `Ok` may the resident be told
     /// it was accepted.
     pub fn accept(&self, sub: &Submission) -> Result<Accepted, OutputError> {
-        let outbox = self.outbox.enqueue(sub)?;
+        // With no back office the outbox is the kiosk's own record: kept, never sent.
+        let outbox = if self.cfg.backend.is_some() { self.outbox.enqueue(sub)? } else { self.outbox.keep(sub)? };
+        self.purge_if_due();
         let export =
             if self.cfg.export.enabled { Some(export_submission(&self.cfg.export, sub, Utc::now())?) } else { None };
         Ok(Accepted { outbox, export })
+    }
+
+    fn purge_if_due(&self) {
+        if self._sender.is_some() {
+            return; // the sender purges
+        }
+        let mut last = self.last_purge.lock().unwrap_or_else(|p| p.into_inner());
+        if last.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {
+            *last = Some(std::time::Instant::now());
+            if let Err(e) = self.outbox.purge(Utc::now()) {
+                eprintln!("madoguchi: outbox purge: {e}");
+            }
+        }
     }
 
     /// The configured printer, if printing is set up.

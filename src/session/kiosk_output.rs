@@ -190,7 +190,7 @@ impl OutputService for KioskOutput {
     }
     fn status(&self) -> OutputStatus {
         let outbox_ja = match self.service.outbox().status() {
-            Ok(s) if self.cfg.backend.is_none() => format!("保存済み {} 件(送信先なし)", s.pending),
+            Ok(s) if self.cfg.backend.is_none() => format!("保存のみ {} 件(送信先なし)", s.kept),
             Ok(s) => format!("送信待ち {} 件・送信済み {} 件・要対応 {} 件", s.pending, s.sent, s.needs_clerk),
             Err(e) => e.message_ja().to_string(),
         };

@@ -59,6 +59,9 @@ pub enum EntryState {
     Pending,
     Sent,
     NeedsClerk,
+    /// Stored with no back office configured (printed or exported instead): never sent,
+    /// deleted after the retention period like a delivered entry.
+    Kept,
 }
 
 impl EntryState {
@@ -67,12 +70,14 @@ impl EntryState {
             EntryState::Pending => "pending",
             EntryState::Sent => "sent",
             EntryState::NeedsClerk => "needs_clerk",
+            EntryState::Kept => "kept",
         }
     }
     fn parse(s: &str) -> EntryState {
         match s {
             "sent" => EntryState::Sent,
             "needs_clerk" => EntryState::NeedsClerk,
+            "kept" => EntryState::Kept,
             _ => EntryState::Pending,
         }
     }
@@ -106,6 +111,7 @@ pub struct OutboxStatus {
     pub pending: u64,
     pub sent: u64,
     pub needs_clerk: u64,
+    pub kept: u64,
 }
 
 /// A due submission handed to the sender.
@@ -209,6 +215,16 @@ impl Outbox {
     /// Store a submission durably. Returns only after the commit is on disk.
     /// Enqueuing the same idempotency key twice returns the existing entry.
     pub fn enqueue(&self, sub: &Submission) -> Result<Enqueued, OutboxError> {
+        self.insert(sub, EntryState::Pending)
+    }
+
+    /// Store a submission durably that will not be sent (no back office configured); it is
+    /// purged after the retention period.
+    pub fn keep(&self, sub: &Submission) -> Result<Enqueued, OutboxError> {
+        self.insert(sub, EntryState::Kept)
+    }
+
+    fn insert(&self, sub: &Submission, state: EntryState) -> Result<Enqueued, OutboxError> {
         let now = Utc::now();
         let json = sub.to_json(now);
         let sealed = self.sealer.seal(&json, sub.idempotency_key.as_bytes());
@@ -218,9 +234,9 @@ impl Outbox {
         let inserted = conn
             .prepare_cached(
                 "INSERT INTO submissions (idempotency_key, receipt_id, procedure_id, created_ms, state, next_attempt_ms, payload)
-                 VALUES (?1, ?2, ?3, ?4, 'pending', ?4, ?5) ON CONFLICT(idempotency_key) DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?4, ?6, ?4, ?5) ON CONFLICT(idempotency_key) DO NOTHING",
             )?
-            .execute(params![sub.idempotency_key, sub.receipt_id, sub.procedure_id, ms(now), sealed])?;
+            .execute(params![sub.idempotency_key, sub.receipt_id, sub.procedure_id, ms(now), sealed, state.as_str()])?;
         let inserted = (inserted == 1).then(|| conn.last_insert_rowid());
         let id = match inserted {
             Some(id) => id,
@@ -248,6 +264,7 @@ impl Outbox {
                 EntryState::Pending => out.pending += n,
                 EntryState::Sent => out.sent += n,
                 EntryState::NeedsClerk => out.needs_clerk += n,
+                EntryState::Kept => out.kept += n,
             }
         }
         Ok(out)
@@ -297,12 +314,15 @@ impl Outbox {
         Ok(())
     }
 
-    /// Delete delivered entries older than the retention period. Returns how many.
+    /// Delete delivered entries (and kept ones) older than the retention period. Returns how many.
     /// `secure_delete` is on, so the freed pages are overwritten with zeros.
     pub fn purge(&self, now: DateTime<Utc>) -> Result<usize, OutboxError> {
         let cutoff = now - chrono::Duration::from_std(self.retention).unwrap_or_default();
         let (_lock, conn) = self.worker_writing();
-        let n = conn.execute("DELETE FROM submissions WHERE state = 'sent' AND sent_ms <= ?1", params![ms(cutoff)])?;
+        let n = conn.execute(
+            "DELETE FROM submissions WHERE (state = 'sent' AND sent_ms <= ?1) OR (state = 'kept' AND created_ms <= ?1)",
+            params![ms(cutoff)],
+        )?;
         // Fold the WAL back so deleted ciphertext does not linger in it either.
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(n)
