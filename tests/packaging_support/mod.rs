@@ -1,0 +1,203 @@
+//! Helpers for the packaging tests: build the .deb once per test binary, run commands with
+//! clear failure messages, and an installed-package guard that always purges.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The machine-wide lock for tests that install the package (other worktrees may run the
+/// same test at the same time; dpkg and the `madoguchi` user are global).
+const SYSTEM_LOCK: &str = "/tmp/madoguchi-packaging-test.lock";
+const NOT_INSTALLED_HINT: &str = "run `bash tests/stack.sh install` (installs cargo-deb and the Debian packages)";
+
+pub fn run(prog: &str, args: &[&str]) -> Output {
+    Command::new(prog)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {prog}: {e}; {NOT_INSTALLED_HINT}"))
+}
+
+/// Run and require success; returns stdout.
+pub fn run_ok(prog: &str, args: &[&str]) -> String {
+    let o = run(prog, args);
+    assert!(
+        o.status.success(),
+        "{prog} {args:?} failed ({}):\n{}\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// File names in a repository directory with the given extension, sorted.
+pub fn assets_named(dir: &str, ext: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(manifest_dir().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(String::from))
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no *.{ext} in {dir}");
+    v
+}
+
+/// The .deb, built once per test binary by cargo-deb from the debug binary this test run
+/// already built (`--no-build`: no second build, no release build, no build-lock wait).
+pub fn deb() -> &'static Path {
+    static DEB: OnceLock<PathBuf> = OnceLock::new();
+    DEB.get_or_init(build_deb)
+}
+
+fn build_deb() -> PathBuf {
+    // target/debug/madoguchi → target/
+    let bin = Path::new(env!("CARGO_BIN_EXE_madoguchi"));
+    let target = bin.parent().and_then(Path::parent).expect("binary inside target/<profile>/");
+    // cargo-deb packages `<target-dir>/release/madoguchi` and refuses the dev profile; CI
+    // builds debug only. So the debug binary is staged as the release binary of a private
+    // target dir (a copy: cargo-deb strips what it packages).
+    let work = target.join("packaging-test");
+    let staged = work.join("target/release");
+    std::fs::create_dir_all(&staged).expect("create target/packaging-test");
+    std::fs::copy(bin, staged.join("madoguchi")).expect("stage the debug binary");
+    let deb = work.join(format!("madoguchi_{}_test.deb", env!("CARGO_PKG_VERSION")));
+    let _ = std::fs::remove_file(&deb);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = Command::new(&cargo)
+        .current_dir(manifest_dir())
+        .args(["deb", "--no-build", "--fast", "--offline", "--locked"])
+        .env("CARGO_TARGET_DIR", work.join("target"))
+        .arg("--output")
+        .arg(&deb)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cargo} deb: {e}; {NOT_INSTALLED_HINT}"));
+    assert!(
+        o.status.success(),
+        "cargo deb failed ({}); {NOT_INSTALLED_HINT}\n{}\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(deb.is_file(), "cargo deb wrote no {}", deb.display());
+    deb
+}
+
+pub fn control_field(deb: &Path, field: &str) -> String {
+    run_ok("dpkg-deb", &["-f", deb.to_str().expect("utf-8 path"), field]).trim().to_string()
+}
+
+fn dpkg_status(pkg: &str) -> String {
+    let o = run("dpkg-query", &["-W", "-f=${Status}", pkg]);
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn exists_in_db(db: &str, name: &str) -> bool {
+    run("getent", &[db, name]).status.success()
+}
+
+/// dpkg with a retry while another dpkg/apt holds the lock (other engineers' `stack.sh install`).
+fn dpkg(args: &[&str]) -> Output {
+    let start = Instant::now();
+    loop {
+        let o = Command::new("dpkg")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run dpkg: {e}"));
+        let err = String::from_utf8_lossy(&o.stderr);
+        if o.status.success() || !err.contains("lock") || start.elapsed() > Duration::from_secs(300) {
+            return o;
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}
+
+fn dpkg_ok(args: &[&str]) {
+    let o = dpkg(args);
+    assert!(
+        o.status.success(),
+        "dpkg {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The package installed on this machine for the length of one test; purged on drop, also
+/// when the test fails.
+pub struct Installed {
+    deb: PathBuf,
+    purged: bool,
+    _lock: File,
+}
+
+impl Installed {
+    pub fn install(deb: &Path) -> Installed {
+        let lock = File::create(SYSTEM_LOCK).unwrap_or_else(|e| panic!("{SYSTEM_LOCK}: {e}"));
+        lock.lock().unwrap_or_else(|e| panic!("lock {SYSTEM_LOCK}: {e}"));
+        let st = dpkg_status("madoguchi");
+        assert!(
+            st.is_empty() || st.ends_with("not-installed"),
+            "the madoguchi package is already on this machine ({}); this test installs and purges it itself: \
+             remove it first with `dpkg --purge madoguchi`",
+            st
+        );
+        assert!(
+            !exists_in_db("passwd", "madoguchi") && !Path::new("/var/lib/madoguchi").exists(),
+            "a user \"madoguchi\" or /var/lib/madoguchi already exists; this test creates and removes them: \
+             run `dpkg --purge madoguchi` (or remove them by hand) first"
+        );
+        // dpkg -i would leave a half-configured package if a dependency were missing.
+        let depends = control_field(deb, "Depends");
+        for dep in depends.split(',') {
+            let alternatives: Vec<&str> =
+                dep.split('|').map(|a| a.split_whitespace().next().unwrap_or_default()).collect();
+            assert!(
+                alternatives.iter().any(|a| dpkg_status(a).contains("ok installed")),
+                "dependency {dep:?} of the package is not installed; {NOT_INSTALLED_HINT}"
+            );
+        }
+        let me = Installed { deb: deb.to_path_buf(), purged: false, _lock: lock };
+        dpkg_ok(&["-i", deb.to_str().expect("utf-8 path")]);
+        assert!(dpkg_status("madoguchi").contains("install ok installed"), "dpkg status: {}", dpkg_status("madoguchi"));
+        me
+    }
+
+    /// Install the same package again over itself (what an upgrade does with conffiles).
+    pub fn reinstall(&self) {
+        dpkg_ok(&["-i", self.deb.to_str().expect("utf-8 path")]);
+    }
+
+    /// `dpkg --purge` and check that nothing the package or its scripts created is left.
+    pub fn purge_and_check(mut self) {
+        self.purged = true;
+        dpkg_ok(&["--purge", "madoguchi"]);
+        let st = dpkg_status("madoguchi");
+        assert!(st.is_empty() || st.ends_with("not-installed"), "after purge, dpkg says {st:?}");
+        assert!(!exists_in_db("passwd", "madoguchi"), "user madoguchi left after purge");
+        assert!(!exists_in_db("group", "madoguchi"), "group madoguchi left after purge");
+        for p in ["/var/lib/madoguchi", "/var/spool/madoguchi", "/etc/madoguchi", "/usr/bin/madoguchi", "/etc/pam.d/madoguchi-kiosk"] {
+            assert!(!Path::new(p).exists(), "{p} left after purge");
+        }
+        let so = run("dpkg-statoverride", &["--list", "/etc/madoguchi/madoguchi.toml"]);
+        assert!(!so.status.success(), "statoverride left after purge");
+    }
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        if !self.purged {
+            // Best effort: the test already failed; leave the machine as it was.
+            let _ = dpkg(&["--purge", "madoguchi"]);
+        }
+    }
+}
