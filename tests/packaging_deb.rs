@@ -47,10 +47,11 @@ fn control_declares_dependencies_conffiles_and_scripts() {
         .lines()
         .map(str::to_string)
         .collect();
-    let mut expected: BTreeSet<String> = ["/etc/madoguchi/madoguchi.toml", "/etc/madoguchi/procedures.toml", "/etc/pam.d/madoguchi-kiosk"]
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let mut expected: BTreeSet<String> =
+        ["/etc/madoguchi/madoguchi.toml", "/etc/madoguchi/procedures.toml", "/etc/pam.d/madoguchi-kiosk"]
+            .into_iter()
+            .map(String::from)
+            .collect();
     for t in assets_named("assets/templates", "toml") {
         expected.insert(format!("/etc/madoguchi/templates/{t}"));
     }
@@ -116,7 +117,10 @@ fn extracted_package_runs_from_its_own_files() {
     run_ok(bin, &["forms", "check", templates.to_str().expect("utf-8")]);
     let pristine = r.join("usr/share/madoguchi/templates");
     let procedures = r.join("usr/share/madoguchi/procedures/procedures.toml");
-    run_ok(bin, &["forms", "check", pristine.to_str().expect("utf-8"), "--procedures", procedures.to_str().expect("utf-8")]);
+    run_ok(
+        bin,
+        &["forms", "check", pristine.to_str().expect("utf-8"), "--procedures", procedures.to_str().expect("utf-8")],
+    );
 
     // The shipped configuration parses and validates once its absolute paths point into the root.
     let conf = r.join("etc/madoguchi/madoguchi.toml");
@@ -138,11 +142,27 @@ fn extracted_package_runs_from_its_own_files() {
     let out = &cfg.output;
     for p in [&out.outbox.db_path, &out.outbox.key_path, &out.export.spool_dir] {
         for (unit, rw) in ["kiosk", "sender"].iter().zip(&writable) {
-            assert!(rw.split_whitespace().any(|d| p.starts_with(d)), "{} not writable by the {unit} unit ({rw})", p.display());
+            assert!(
+                rw.split_whitespace().any(|d| p.starts_with(d)),
+                "{} not writable by the {unit} unit ({rw})",
+                p.display()
+            );
         }
     }
     // Not overridden: the session files follow $TMPDIR, i.e. the units' PrivateTmp.
     assert_eq!(cfg.paths.work_dir, Config::default().paths.work_dir, "work_dir left to the temp dir");
+}
+
+/// Number of distinct RGB colours in a PNG (text antialiasing alone gives dozens).
+fn distinct_colours(png_bytes: &[u8]) -> usize {
+    let mut dec = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = dec.read_info().expect("screenshot is a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("PNG size")];
+    let info = reader.next_frame(&mut buf).expect("PNG frame");
+    let step = info.color_type.samples();
+    let set: BTreeSet<[u8; 3]> = buf[..info.buffer_size()].chunks_exact(step).map(|px| [px[0], px[1], px[2]]).collect();
+    set.len()
 }
 
 fn unit_read_write_paths(unit: &Path) -> String {
@@ -205,7 +225,10 @@ fn installs_runs_as_service_user_and_purges_cleanly() {
     std::os::unix::fs::chown(out.path(), Some(uid), Some(gid)).expect("chown out dir");
     let o = out.path().to_str().expect("utf-8");
     // TMPDIR stands in for the unit's PrivateTmp (session files go to $TMPDIR/madoguchi-sessions).
-    let demo = as_user_tmp(&["kiosk", "--config", "/etc/madoguchi/madoguchi.toml", "--demo", "--headless", "--out", o], out.path());
+    let demo = as_user_tmp(
+        &["kiosk", "--config", "/etc/madoguchi/madoguchi.toml", "--demo", "--headless", "--out", o],
+        out.path(),
+    );
     assert!(demo.status.success(), "headless demo: {}", String::from_utf8_lossy(&demo.stderr));
     for shot in ["01-start.png", "03-card.png", "05-review.png", "07-confirm.png"] {
         let p = out.path().join(shot);
@@ -220,6 +243,13 @@ fn installs_runs_as_service_user_and_purges_cleanly() {
     assert!(!pdfs.is_empty(), "the demo wrote the filled forms");
     let text = run_ok("pdftotext", &[pdfs[0].to_str().expect("utf-8"), "-"]);
     assert!(text.contains("住民票"), "the filled form is the 住民票 request: {text}");
+
+    // The default kiosk session for real: cage (wlroots' headless backend with the pixman
+    // renderer stands in for the GPU and the tty) running the installed binary with the
+    // installed configuration, as the service user; grim takes a screenshot of the output.
+    let shot = support::kiosk_under_cage(uid, gid);
+    let colours = distinct_colours(&shot);
+    assert!(colours > 50, "the kiosk drew its start screen under cage ({colours} colours; a blank screen has 1)");
 
     // The units as installed: systemd's own checker, and every program they start exists.
     let units = ["/usr/lib/systemd/system/madoguchi-kiosk.service", "/usr/lib/systemd/system/madoguchi-sender.service"];

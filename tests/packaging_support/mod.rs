@@ -185,7 +185,13 @@ impl Installed {
         assert!(st.is_empty() || st.ends_with("not-installed"), "after purge, dpkg says {st:?}");
         assert!(!exists_in_db("passwd", "madoguchi"), "user madoguchi left after purge");
         assert!(!exists_in_db("group", "madoguchi"), "group madoguchi left after purge");
-        for p in ["/var/lib/madoguchi", "/var/spool/madoguchi", "/etc/madoguchi", "/usr/bin/madoguchi", "/etc/pam.d/madoguchi-kiosk"] {
+        for p in [
+            "/var/lib/madoguchi",
+            "/var/spool/madoguchi",
+            "/etc/madoguchi",
+            "/usr/bin/madoguchi",
+            "/etc/pam.d/madoguchi-kiosk",
+        ] {
             assert!(!Path::new(p).exists(), "{p} left after purge");
         }
         let so = run("dpkg-statoverride", &["--list", "/etc/madoguchi/madoguchi.toml"]);
@@ -200,4 +206,103 @@ impl Drop for Installed {
             let _ = dpkg(&["--purge", "madoguchi"]);
         }
     }
+}
+
+/// Start `cage` headless as the service user with the installed kiosk (installed config,
+/// `--demo`), wait until the window is up, and return a screenshot taken by grim. Fails if
+/// the kiosk or cage exits early (a missing runtime library panics the window at start).
+pub fn kiosk_under_cage(uid: u32, gid: u32) -> Vec<u8> {
+    use std::os::unix::fs::PermissionsExt;
+    let runtime = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::chown(runtime.path(), Some(uid), Some(gid)).expect("chown runtime dir");
+    std::fs::set_permissions(runtime.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let log_path = runtime.path().join("cage.log");
+    let log = File::create(&log_path).expect("cage log");
+    let (u, g) = (uid.to_string(), gid.to_string());
+    // setpriv execs in place, so the child's pid is cage's own and it can be stopped by id.
+    let mut cage = Command::new("setpriv")
+        .args(["--reuid", &u, "--regid", &g, "--clear-groups", "--"])
+        .args([
+            "cage",
+            "-d",
+            "--",
+            "/usr/bin/madoguchi",
+            "kiosk",
+            "--config",
+            "/etc/madoguchi/madoguchi.toml",
+            "--demo",
+        ])
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("TMPDIR", runtime.path())
+        .env("HOME", "/var/lib/madoguchi")
+        .env("WLR_BACKENDS", "headless")
+        .env("WLR_RENDERER", "pixman")
+        .env("WLR_LIBINPUT_NO_DEVICES", "1")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log fd"))
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start cage: {e}; {NOT_INSTALLED_HINT}"));
+    let shot = runtime.path().join("shot.png");
+    let start = Instant::now();
+    let mut result: Result<Vec<u8>, String> = Err("no screenshot yet".into());
+    // The window needs a few seconds (debug binary, software rendering): take screenshots
+    // until one shows more than the empty compositor background.
+    while start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_secs(2));
+        if let Ok(Some(status)) = cage.try_wait() {
+            result = Err(format!("cage exited early ({status})"));
+            break;
+        }
+        let o = Command::new("setpriv")
+            .args(["--reuid", &u, "--regid", &g, "--clear-groups", "--", "grim"])
+            .arg(&shot)
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .env("WAYLAND_DISPLAY", "wayland-0")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run grim: {e}; {NOT_INSTALLED_HINT}"));
+        if !o.status.success() {
+            result = Err(format!("grim: {}", String::from_utf8_lossy(&o.stderr)));
+            continue;
+        }
+        let bytes = std::fs::read(&shot).expect("screenshot");
+        let kiosk_up = find_child(cage.id()).is_some();
+        result = Ok(bytes);
+        // Give the first frame time to land after the client connected.
+        if kiosk_up && start.elapsed() > Duration::from_secs(6) {
+            break;
+        }
+    }
+    let kiosk = find_child(cage.id());
+    let alive = cage.try_wait().ok().flatten().is_none() && kiosk.is_some();
+    // Stop the session: the kiosk first, then cage (both by pid).
+    if let Some(pid) = kiosk {
+        let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    }
+    let _ = Command::new("kill").args(["-TERM", &cage.id().to_string()]).status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cage.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = cage.kill();
+    let _ = cage.wait();
+    if let Some(pid) = kiosk {
+        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    }
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert!(!log.contains("panicked"), "the kiosk panicked under cage:\n{log}");
+    assert!(alive, "the kiosk was not running under cage after the screenshot:\n{log}");
+    result.unwrap_or_else(|e| panic!("{e}\n{log}"))
+}
+
+/// The child process of `pid` running the kiosk (cage may also start Xwayland).
+fn find_child(pid: u32) -> Option<u32> {
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
+    children
+        .split_whitespace()
+        .filter_map(|c| c.parse::<u32>().ok())
+        .find(|c| std::fs::read_to_string(format!("/proc/{c}/comm")).is_ok_and(|comm| comm.trim() == "madoguchi"))
 }
