@@ -149,20 +149,18 @@ fn extracted_package_runs_from_its_own_files() {
             );
         }
     }
+    // Hardening does not regress: systemd's exposure score (0 = locked down, 10 = none) of the
+    // shipped units stays at today's level. The kiosk needs the GPU, input devices and its
+    // logind session, so it is allowed more.
+    for (unit, max) in [("madoguchi-sender.service", "20"), ("madoguchi-kiosk.service", "35")] {
+        let path = r.join("usr/lib/systemd/system").join(unit);
+        let path = path.to_str().expect("utf-8");
+        let o = run("systemd-analyze", &["security", "--offline=yes", &format!("--threshold={max}"), path]);
+        assert!(o.status.success(), "{unit} exposure above {max}/100:\n{}", String::from_utf8_lossy(&o.stdout));
+    }
+
     // Not overridden: the session files follow $TMPDIR, i.e. the units' PrivateTmp.
     assert_eq!(cfg.paths.work_dir, Config::default().paths.work_dir, "work_dir left to the temp dir");
-}
-
-/// Number of distinct RGB colours in a PNG (text antialiasing alone gives dozens).
-fn distinct_colours(png_bytes: &[u8]) -> usize {
-    let mut dec = png::Decoder::new(std::io::Cursor::new(png_bytes));
-    dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = dec.read_info().expect("screenshot is a PNG");
-    let mut buf = vec![0; reader.output_buffer_size().expect("PNG size")];
-    let info = reader.next_frame(&mut buf).expect("PNG frame");
-    let step = info.color_type.samples();
-    let set: BTreeSet<[u8; 3]> = buf[..info.buffer_size()].chunks_exact(step).map(|px| [px[0], px[1], px[2]]).collect();
-    set.len()
 }
 
 fn unit_read_write_paths(unit: &Path) -> String {
@@ -248,7 +246,7 @@ fn installs_runs_as_service_user_and_purges_cleanly() {
     // renderer stands in for the GPU and the tty) running the installed binary with the
     // installed configuration, as the service user; grim takes a screenshot of the output.
     let shot = support::kiosk_under_cage(uid, gid);
-    let colours = distinct_colours(&shot);
+    let colours = support::distinct_colours(&shot);
     assert!(colours > 50, "the kiosk drew its start screen under cage ({colours} colours; a blank screen has 1)");
 
     // The units as installed: systemd's own checker, and every program they start exists.
@@ -264,6 +262,10 @@ fn installs_runs_as_service_user_and_purges_cleanly() {
             assert!(m.permissions().mode() & 0o111 != 0, "{prog} executable");
         }
     }
+
+    // The sender unit's command, as the service user, with the installed config plus a
+    // back office: it keeps running, and the unit's KillSignal stops it cleanly (exit 0).
+    support::sender_stops_on_kill_signal(units[1], uid, gid);
 
     // An administrator's edits to conffiles survive a reinstall/upgrade.
     let edited = fs::read_to_string("/etc/madoguchi/madoguchi.toml")

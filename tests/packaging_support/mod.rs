@@ -248,9 +248,9 @@ pub fn kiosk_under_cage(uid: u32, gid: u32) -> Vec<u8> {
     let shot = runtime.path().join("shot.png");
     let start = Instant::now();
     let mut result: Result<Vec<u8>, String> = Err("no screenshot yet".into());
-    // The window needs a few seconds (debug binary, software rendering): take screenshots
-    // until one shows more than the empty compositor background.
-    while start.elapsed() < Duration::from_secs(60) {
+    // The window needs a few seconds (debug binary, software rendering, a busy machine): take
+    // screenshots until one shows more than the empty compositor background.
+    while start.elapsed() < Duration::from_secs(90) {
         std::thread::sleep(Duration::from_secs(2));
         if let Ok(Some(status)) = cage.try_wait() {
             result = Err(format!("cage exited early ({status})"));
@@ -269,10 +269,10 @@ pub fn kiosk_under_cage(uid: u32, gid: u32) -> Vec<u8> {
             continue;
         }
         let bytes = std::fs::read(&shot).expect("screenshot");
-        let kiosk_up = find_child(cage.id()).is_some();
+        // Until the kiosk's first frame lands, the output is cage's plain background.
+        let drawn = distinct_colours(&bytes) > 50;
         result = Ok(bytes);
-        // Give the first frame time to land after the client connected.
-        if kiosk_up && start.elapsed() > Duration::from_secs(6) {
+        if drawn && find_child(cage.id()).is_some() {
             break;
         }
     }
@@ -305,4 +305,98 @@ fn find_child(pid: u32) -> Option<u32> {
         .split_whitespace()
         .filter_map(|c| c.parse::<u32>().ok())
         .find(|c| std::fs::read_to_string(format!("/proc/{c}/comm")).is_ok_and(|comm| comm.trim() == "madoguchi"))
+}
+
+/// Run the sender unit's ExecStart (its `--config` swapped for a copy of the installed
+/// config with a loopback back office added) as the service user, check it is still running
+/// after a few seconds, send the unit's KillSignal and require a clean exit.
+pub fn sender_stops_on_kill_signal(unit: &str, uid: u32, gid: u32) {
+    let text = std::fs::read_to_string(unit).expect("sender unit");
+    let exec = text.lines().find_map(|l| l.strip_prefix("ExecStart=")).expect("ExecStart");
+    let signal = text.lines().find_map(|l| l.strip_prefix("KillSignal=")).unwrap_or("SIGTERM");
+    // A back office that is up but answers nothing useful: the sender only has to run.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = listener.local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("sender.toml");
+    let installed = std::fs::read_to_string("/etc/madoguchi/madoguchi.toml").expect("installed config");
+    std::fs::write(
+        &conf,
+        format!("{installed}\n[output.backend]\nurl = \"http://127.0.0.1:{port}/submissions\"\nallow_insecure_loopback_http = true\n"),
+    )
+    .expect("write sender config");
+    std::os::unix::fs::chown(&conf, Some(0), Some(gid)).expect("chown config");
+    let mut argv: Vec<String> = exec.split_whitespace().map(String::from).collect();
+    let at = argv.iter().position(|a| a == "--config").expect("ExecStart passes --config");
+    argv[at + 1] = conf.to_str().expect("utf-8").to_string();
+    let (u, g) = (uid.to_string(), gid.to_string());
+    let mut child = Command::new("setpriv")
+        .args(["--reuid", &u, "--regid", &g, "--clear-groups", "--"])
+        .args(&argv)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the sender");
+    // Ready = the process has installed its handler for the unit's stop signal (SigCgt in
+    // /proc): from then on that signal means "finish and exit", not "die".
+    let signum: u32 = match signal {
+        "SIGINT" => 2,
+        "SIGTERM" => 15,
+        other => panic!("unexpected KillSignal {other}"),
+    };
+    let ready_by = Instant::now() + Duration::from_secs(60);
+    while !catches_signal(child.id(), signum) && Instant::now() < ready_by {
+        if child.try_wait().expect("try_wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Still running a moment later: it does not exit on its own.
+    std::thread::sleep(Duration::from_secs(1));
+    let handled = catches_signal(child.id(), signum);
+    let early = child.try_wait().expect("try_wait");
+    let _ = Command::new("kill").args(["-s", signal.trim_start_matches("SIG"), &child.id().to_string()]).status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut status = None;
+    while Instant::now() < deadline {
+        if let Some(s) = child.try_wait().expect("try_wait") {
+            status = Some(s);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("sender output");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(early.is_none(), "the sender exited on its own ({early:?}):\n{err}");
+    assert!(handled, "the sender never installed a handler for {signal}:\n{err}");
+    let status = status.unwrap_or_else(|| panic!("the sender ignored {signal} for 30 s:\n{err}"));
+    assert!(status.success(), "the sender did not stop cleanly on {signal} ({status}):\n{err}");
+    drop(listener);
+}
+
+/// Number of distinct RGB colours in a PNG (text antialiasing alone gives dozens).
+pub fn distinct_colours(png_bytes: &[u8]) -> usize {
+    let mut dec = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = dec.read_info().expect("screenshot is a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("PNG size")];
+    let info = reader.next_frame(&mut buf).expect("PNG frame");
+    let step = info.color_type.samples();
+    let set: std::collections::BTreeSet<[u8; 3]> =
+        buf[..info.buffer_size()].chunks_exact(step).map(|px| [px[0], px[1], px[2]]).collect();
+    set.len()
+}
+
+/// Whether process `pid` has a handler installed for signal `signum` (/proc/PID/status SigCgt).
+fn catches_signal(pid: u32, signum: u32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else { return false };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (signum - 1)) != 0)
 }
