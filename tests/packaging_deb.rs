@@ -5,11 +5,12 @@
 //!   shipped configuration work from there;
 //! - `dpkg -i` on this machine (serialised with a file lock, purged afterwards): the service
 //!   user and directories, the config permissions, the installed binary running as that user
-//!   (forms check, outbox, headless demo), `systemd-analyze verify` of the units, conffiles
+//!   (forms check, outbox, headless demo, the kiosk window under cage, the sender unit's
+//!   command stopped by its KillSignal), `systemd-analyze verify` of the units, conffiles
 //!   surviving a reinstall, and `dpkg --purge` leaving nothing behind.
 //!
-//! Needs `cargo-deb`, `dpkg-deb`, `systemd-analyze`, `cage` and the package's dependencies:
-//! `bash tests/stack.sh install` installs them.
+//! Needs `cargo-deb`, `dpkg-deb`, `systemd-analyze`, `cage`, `xwayland`, `grim` and the
+//! package's dependencies: `bash tests/stack.sh install` installs them.
 
 #[path = "packaging_support/mod.rs"]
 mod support;
@@ -30,13 +31,25 @@ fn control_declares_dependencies_conffiles_and_scripts() {
     assert_eq!(control_field(deb, "Package"), "madoguchi");
     assert!(control_field(deb, "Version").starts_with(VERSION), "version follows Cargo.toml");
     let depends = control_field(deb, "Depends");
-    for d in ["pcscd", "libpcsclite1", "libccid", "adduser", "fonts-ipaexfont-gothic", "fonts-ipaexfont-mincho"] {
+    // The Wayland libraries are loaded with dlopen, so $auto cannot see them; without
+    // libwayland-egl1 the kiosk window panics at start.
+    for d in [
+        "pcscd",
+        "libpcsclite1",
+        "libccid",
+        "adduser",
+        "fonts-ipaexfont-gothic",
+        "fonts-ipaexfont-mincho",
+        "libwayland-client0",
+        "libwayland-egl1",
+        "libxkbcommon0",
+    ] {
         assert!(depends.split(',').any(|x| x.trim().starts_with(d)), "Depends lacks {d}: {depends}");
     }
     // cargo-deb's $auto: the shared libraries the binary links (libc, fontconfig, …).
     assert!(depends.contains("libc6"), "shlibs not computed: {depends}");
     let recommends = control_field(deb, "Recommends");
-    for r in ["cage", "poppler-utils", "cups-client", "fonts-noto-cjk", "libpam-systemd"] {
+    for r in ["cage", "xwayland", "poppler-utils", "cups-client", "fonts-noto-cjk", "libpam-systemd"] {
         assert!(recommends.contains(r), "Recommends lacks {r}: {recommends}");
     }
 
