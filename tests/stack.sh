@@ -16,7 +16,11 @@ PACKAGES=(
   poppler-utils qpdf
   fonts-ipaexfont-gothic fonts-ipaexfont-mincho fonts-noto-cjk
   libfontconfig1-dev libfreetype-dev
+  # --- packaging (issue 6): the .deb's dependencies, the kiosk compositor, systemd-analyze ---
+  libccid adduser cage xwayland grim libwayland-egl1 libwayland-cursor0 libxkbcommon0 systemd
 )
+# --- packaging (issue 6): cargo-deb builds the .deb in tests/packaging_deb.rs ---
+CARGO_DEB_VERSION=3.8.0
 
 log() { echo "[stack] $*" >&2; }
 wait_for() { local n=$(( $1 * 20 )); shift; for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done; log "timeout waiting for: $*"; return 1; }
@@ -94,8 +98,15 @@ env_vars() {
   echo "export MADOGUCHI_TEST_IPP_SPOOL=$SPOOL"
 }
 
+# Idempotent and cheap when the pinned version is already there.
+install_cargo_deb() {
+  if cargo deb --version 2>/dev/null | grep -qF "$CARGO_DEB_VERSION"; then return 0; fi
+  log "installing cargo-deb $CARGO_DEB_VERSION"
+  cargo install --locked --quiet "cargo-deb@$CARGO_DEB_VERSION"
+}
+
 case "${1:-}" in
-  install) install ;;
+  install) install; install_cargo_deb ;;
   up) up ;;
   down) down ;;
   status) status ;;

@@ -1,4 +1,4 @@
-//! Kiosk configuration: one TOML file (see `packaging/docs/kiosk-config.md` and
+//! Kiosk configuration: one TOML file (see `packaging/docs/configuration.ja.md` and
 //! [`EXAMPLE`]). Every field has a default that works on a demo machine; `validate` reports
 //! one clear message per problem, English + Japanese, before anything starts.
 
