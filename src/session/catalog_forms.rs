@@ -182,7 +182,7 @@ impl FormService for CatalogForms {
             return Err(FormError::Fill("no forms for the chosen procedures".into()));
         }
         let session = forms::Session {
-            created: chrono::Local::now().naive_local(),
+            created: chrono::Local::now().fixed_offset(),
             // No personal data: the visit's date and time.
             receipt_id: chrono::Local::now().format("R%Y%m%d-%H%M%S").to_string(),
             municipality: self.municipality.clone(),
