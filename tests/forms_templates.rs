@@ -323,7 +323,11 @@ kind = "text"
     assert!(e[0].starts_with("broken.toml:12:") && e[0].contains("at most last = 3") && e[0].contains("行数"), "{e:?}");
     let e = errors_of(&base.replace("max = 9", "max = 3").replace("count = \"n\"", "count = \"zz\""));
     assert!(e[0].contains("not a count field") && e[0].contains("直し方"), "{e:?}");
-    let e = errors_of(&base.replace("max = 9", "max = 3").replace("kind = \"text\"", "kind = \"text\"\nwhen = { field = \"n\", at_least = 1 }"));
+    let e = errors_of(
+        &base
+            .replace("max = 9", "max = 3")
+            .replace("kind = \"text\"", "kind = \"text\"\nwhen = { field = \"n\", at_least = 1 }"),
+    );
     assert!(e[0].contains("may not have its own `when`"), "{e:?}");
     // A valid group expands into fields with `at_least` conditions.
     let t = parse_template(&base.replace("max = 9", "max = 3"), Path::new("g.toml")).unwrap();
@@ -331,7 +335,8 @@ kind = "text"
     assert_eq!(ids, ["n", "row1_name", "row2_name", "row3_name"]);
     assert_eq!(t.fields[3].label.ja, "3人目");
     // `when` with nothing to test, and at_least on a non-count.
-    let e = errors_of(&MINIMAL.replace("source = \"card_name\"", "source = \"card_name\"\nwhen = { field = \"name\" }"));
+    let e =
+        errors_of(&MINIMAL.replace("source = \"card_name\"", "source = \"card_name\"\nwhen = { field = \"name\" }"));
     assert!(e.iter().any(|m| m.contains("neither `in` nor `at_least`")), "{e:?}");
     let e = errors_of(
         &MINIMAL.replace("source = \"card_name\"", "source = \"card_name\"\nwhen = { field = \"name\", at_least = 2 }"),

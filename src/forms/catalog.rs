@@ -225,9 +225,7 @@ impl Catalog {
         let forms = self.forms_for(procedure_ids);
         self.questions(procedure_ids)
             .into_iter()
-            .filter(|q| {
-                forms.iter().any(|t| t.fields.iter().any(|f| f.id == q.id && is_active(t, f, answers)))
-            })
+            .filter(|q| forms.iter().any(|t| t.fields.iter().any(|f| f.id == q.id && is_active(t, f, answers))))
             .collect()
     }
 

@@ -114,7 +114,8 @@ mod tests {
 
     fn template(group: Group) -> Template {
         let mut t: Template = toml::from_str("id = \"t\"\nversion = 1\ntitle = { ja = \"t\" }\n").unwrap();
-        t.fields = vec![field("before", FieldKind::Text), field("count", FieldKind::Count), field("after", FieldKind::Text)];
+        t.fields =
+            vec![field("before", FieldKind::Text), field("count", FieldKind::Count), field("after", FieldKind::Text)];
         t.groups = vec![group];
         t
     }

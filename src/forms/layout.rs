@@ -45,7 +45,8 @@ fn sizes(p: &Placement) -> impl Iterator<Item = f32> {
 }
 
 /// Characters a line may not start with (行頭禁則): closing punctuation, small kana, 長音.
-const NO_START: &str = "、。，．,.)）」』】〕〉》］｝!?！？:;：；・ー～ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々ゝゞヽヾ";
+const NO_START: &str =
+    "、。，．,.)）」』】〕〉》］｝!?！？:;：；・ー～ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々ゝゞヽヾ";
 /// Characters a line may not end with (行末禁則): opening brackets.
 const NO_END: &str = "(（「『【〔〈《［｛";
 

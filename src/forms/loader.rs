@@ -26,17 +26,32 @@ pub enum Problem {
     DuplicateField(String),
     UnknownField(String),
     MissingChoices(String),
-    UnknownChoice { field: String, value: String },
+    UnknownChoice {
+        field: String,
+        value: String,
+    },
     ConstantWithoutValue(String),
-    PartNotApplicable { field: String, part: &'static str },
-    OutsidePage { field: String },
-    BadPage { page: u32, pages: u32 },
+    PartNotApplicable {
+        field: String,
+        part: &'static str,
+    },
+    OutsidePage {
+        field: String,
+    },
+    BadPage {
+        page: u32,
+        pages: u32,
+    },
     BadSize(String),
     SignatureNotAnswer(String),
     HonsekiFromCard(String),
     /// The same answer id is declared differently in two templates; `other` names the file of
     /// the first declaration, `what` the difference ("kind", "source" or "choices").
-    ConflictingField { field: String, other: String, what: &'static str },
+    ConflictingField {
+        field: String,
+        other: String,
+        what: &'static str,
+    },
     /// A `when` with neither `in` nor `at_least`.
     EmptyWhen(String),
     /// `at_least` on a field that is not a count.

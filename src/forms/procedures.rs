@@ -113,7 +113,13 @@ impl Flow<'_> {
                 self.y = TOP;
             }
             let x = LEFT + indent + if i == 0 { 0.0 } else { em };
-            self.layout.push(Static::Text { page: self.page, at: [x, self.y], text: line, size, font: Some(FontFamily::Gothic) });
+            self.layout.push(Static::Text {
+                page: self.page,
+                at: [x, self.y],
+                text: line,
+                size,
+                font: Some(FontFamily::Gothic),
+            });
             self.y += lh;
         }
     }

@@ -16,7 +16,8 @@ pub fn jst() -> FixedOffset {
 /// A fixed session: 2025-05-01 10:30 JST, receipt R-20250501-0001, 見本市.
 pub fn sample_session() -> Session {
     let local = NaiveDate::from_ymd_opt(2025, 5, 1).and_then(|d| d.and_hms_opt(10, 30, 0)).unwrap_or_default();
-    let created = jst().from_local_datetime(&local).single().unwrap_or_else(|| Utc.from_utc_datetime(&local).fixed_offset());
+    let created =
+        jst().from_local_datetime(&local).single().unwrap_or_else(|| Utc.from_utc_datetime(&local).fixed_offset());
     Session { created, receipt_id: "R-20250501-0001".into(), municipality: "見本市".into() }
 }
 
