@@ -84,8 +84,10 @@ fn official_base_pdf_is_overlaid_with_lopdf() {
     let mut blank_t = cat.template("juminhyo").unwrap().clone();
     blank_t.fields.clear();
     blank_t.rules.clear();
-    let blank =
-        forms::FilledForm { template: blank_t, values: Default::default(), session: forms::sample::sample_session() };
+    // The official PDF was made long before the visit (and in UTC).
+    let mut published = forms::sample::sample_session();
+    published.created = chrono::DateTime::parse_from_rfc3339("2020-01-02T03:04:05Z").unwrap();
+    let blank = forms::FilledForm { template: blank_t, values: Default::default(), session: published };
     let base = forms::render_pdf(&[blank], &fonts).unwrap();
     let mut t = cat.template("juminhyo").unwrap().clone();
     t.layout.clear();
@@ -107,4 +109,9 @@ fn official_base_pdf_is_overlaid_with_lopdf() {
     assert!(page_text(&combined, 2).contains("戸籍証明書等交付請求書"));
     let q = tool("qpdf", &["--check", &combined]);
     assert!(q.status.success(), "{}{}", String::from_utf8_lossy(&q.stdout), String::from_utf8_lossy(&q.stderr));
+    // The filled form is dated at the visit, with its offset, not at the base PDF's date.
+    for pdf in [&single, &combined] {
+        let info = String::from_utf8_lossy(&tool("pdfinfo", &["-isodates", pdf]).stdout).into_owned();
+        assert!(info.contains("2025-05-01T10:30:00+09") && !info.contains("2020-01-02"), "{info}");
+    }
 }

@@ -46,20 +46,6 @@ fn shrink_before_wrap_and_stay_inside() {
     assert!(fit(&fonts, FontFamily::Mincho, long.address.expose(), &nowrap).is_err());
 }
 
-/// Word boxes (xMin, yMin, xMax, yMax in pt) of page 1.
-fn words(pdf: &str) -> Vec<(f32, f32, f32, f32, String)> {
-    let out = tool("pdftotext", &["-bbox", "-f", "1", "-l", "1", pdf, "-"]);
-    let s = String::from_utf8_lossy(&out.stdout).into_owned();
-    s.lines()
-        .filter(|l| l.trim_start().starts_with("<word"))
-        .filter_map(|l| {
-            let num = |k: &str| l.split(&format!("{k}=\"")).nth(1)?.split('"').next()?.parse::<f32>().ok();
-            let text = l.split('>').nth(1)?.split('<').next()?.to_string();
-            Some((num("xMin")?, num("yMin")?, num("xMax")?, num("yMax")?, text))
-        })
-        .collect()
-}
-
 #[test]
 fn long_address_stays_inside_its_box_on_every_form() {
     let fonts = fonts();

@@ -73,8 +73,41 @@ fn combined_pdf_has_every_page_and_creation_date_of_the_session() {
         assert!(page_text(&path, i as u32 + 1).contains(&f.template.title.ja.replace(' ', "")));
     }
     let info = String::from_utf8_lossy(&tool("pdfinfo", &["-isodates", &path]).stdout).into_owned();
-    assert!(info.contains("2025-05-01T10:30:00"), "CreationDate not from the session: {info}");
+    assert!(info.contains("2025-05-01T10:30:00+09"), "CreationDate not the session's JST time: {info}");
     assert!(tool("qpdf", &["--check", &path]).status.success());
+}
+
+#[test]
+fn creation_date_carries_the_sessions_utc_offset() {
+    use chrono::{FixedOffset, TimeZone};
+    let fonts = fonts();
+    let cat = catalog();
+    let t = cat.template("juminhyo").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // JST, a negative offset with minutes, and UTC: the wall-clock time stays, the offset follows.
+    for (secs, want_raw, want_iso) in [
+        (9 * 3600, "(D:20250501103000+09'00')", "2025-05-01T10:30:00+09"),
+        (-(3 * 3600 + 30 * 60), "(D:20250501103000-03'30')", "2025-05-01T10:30:00-03:30"),
+        (0, "(D:20250501103000+00'00')", "2025-05-01T10:30:00Z"),
+    ] {
+        let off = FixedOffset::east_opt(secs).unwrap();
+        let mut filled = fill_for(t, "typical", Answers::new()).unwrap();
+        filled.session.created = off.with_ymd_and_hms(2025, 5, 1, 10, 30, 0).unwrap();
+        let pdf = forms::render_pdf(&[filled], &fonts).unwrap();
+        let raw = String::from_utf8_lossy(&pdf).into_owned();
+        assert_eq!(raw.matches(want_raw).count(), 2, "CreationDate and ModDate with {want_raw}");
+        let path = write_tmp(dir.path(), &format!("d{secs}.pdf"), &pdf);
+        // The same-length patch keeps the cross-reference table valid.
+        let q = tool("qpdf", &["--check", &path]);
+        assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stdout));
+        let info = String::from_utf8_lossy(&tool("pdfinfo", &["-isodates", &path]).stdout).into_owned();
+        let created = info.lines().find(|l| l.starts_with("CreationDate:")).unwrap_or_default();
+        assert!(created.contains(want_iso), "{created} / want {want_iso}");
+    }
+    assert_eq!(
+        forms::pdf_date(&FixedOffset::east_opt(9 * 3600).unwrap().with_ymd_and_hms(2026, 11, 22, 9, 5, 7).unwrap()),
+        "D:20261122090507+09'00'"
+    );
 }
 
 #[test]

@@ -186,14 +186,67 @@ fn life_events_select_procedures_and_print_a_guide() {
     assert_eq!(qs.iter().filter(|q| q.id == "phone").count(), 1);
     let session = madoguchi::forms::sample::sample_session();
     let procs: Vec<&str> = plan.procedures.iter().map(String::as_str).collect();
-    let guide = cat.guide("転入", &procs, &plan.notes, &session);
+    let fonts = fonts();
+    let guide = cat.guide("転入", &procs, &plan.notes, &session, &fonts);
     let dir = tempfile::tempdir().unwrap();
-    let path = write_tmp(dir.path(), "guide.pdf", &madoguchi::forms::render_pdf(&[guide], &fonts()).unwrap());
+    let path = write_tmp(dir.path(), "guide.pdf", &madoguchi::forms::render_pdf(&[guide], &fonts).unwrap());
     let text = page_text(&path, 1);
     for s in ["手続き案内", "転入の届出", "児童手当を申請したい", "住民異動届", "児童手当認定請求書", "R-20250501-0001"]
     {
         assert!(text.contains(s), "{s} missing from the guide");
     }
+}
+
+#[test]
+fn guide_lines_are_broken_by_measured_width_with_kinsoku_and_continue_on_more_pages() {
+    use madoguchi::forms::layout::{Measure, PT_MM};
+    use madoguchi::forms::model::{FontFamily, Static};
+    let cat = catalog();
+    let fonts = fonts();
+    let session = madoguchi::forms::sample::sample_session();
+    // Notes an administrator might write: long, with punctuation where a 40-character cut
+    // used to start lines with 、 or 。, and with half-width text that is narrower.
+    let mut notes: Vec<String> = vec![
+        "転入届は、引っ越してから14日以内に届け出てください。マイナンバーカードをお持ちの方は、カードの継続利用の手続き（暗証番号の入力）も必要です。".into(),
+        "国民健康保険・国民年金・児童手当・こども医療費助成・小中学校の転入学など、世帯の状況によって必要な手続きが異なります。「手続き案内」の窓口へお越しください。".into(),
+        "Please bring your residence card (在留カード) and passport if you are a foreign resident; the counter staff will help you in English.".into(),
+    ];
+    let plan_notes = notes.clone();
+    let guide = cat.guide("転入", &["tennyu", "jidou-teate"], &plan_notes, &session, &fonts);
+    let mut lines = Vec::new();
+    for s in &guide.template.layout {
+        let Static::Text { at, text, size, page, .. } = s else { continue };
+        let w: f32 = text.chars().map(|c| fonts.advance(FontFamily::Gothic, c)).sum::<f32>() * size * PT_MM;
+        assert!(at[0] + w <= 195.0 + 0.01, "line wider than the text area: {w} mm at x {}", at[0]);
+        assert!(at[1] + size * PT_MM <= 297.0 - 10.0, "line below the bottom margin on page {page}");
+        lines.push(text.clone());
+    }
+    // The long notes did wrap, and no line starts with a character kinsoku forbids there.
+    assert!(lines.len() > 12, "{}", lines.len());
+    for l in &lines {
+        let first = l.chars().next().unwrap_or(' ');
+        // ・ is not in the list: it opens the bullet paragraphs on purpose.
+        assert!(!"、。，．）」』ーっゃゅょ".contains(first), "line starts with {first}: {l}");
+        let last = l.chars().last().unwrap_or(' ');
+        assert!(!"（「『".contains(last), "line ends with {last}: {l}");
+    }
+    // The text survives the breaking: pdftotext finds every note (whitespace aside).
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_tmp(dir.path(), "g.pdf", &madoguchi::forms::render_pdf(&[guide], &fonts).unwrap());
+    let text = page_text(&path, 1);
+    for n in &plan_notes {
+        let want: String = n.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(text.contains(&want), "note not intact: {want}");
+    }
+    // A long guide continues on a second page instead of being cut off.
+    for i in 0..40 {
+        notes.push(format!("注意事項{i}: 窓口の受付時間は平日の午前8時30分から午後5時15分までです。"));
+    }
+    let long = cat.guide("転入", &["tennyu"], &notes, &session, &fonts);
+    assert!(long.template.page.pages >= 2);
+    let path = write_tmp(dir.path(), "g2.pdf", &madoguchi::forms::render_pdf(&[long], &fonts).unwrap());
+    assert_eq!(page_count(&path), 2);
+    assert!(page_text(&path, 2).contains("注意事項39"));
 }
 
 #[test]

@@ -236,3 +236,110 @@ fn shared_field_ids_must_mean_the_same_in_every_template() {
     let msg = errs[0].to_string();
     assert!(msg.contains("\"name\"") && msg.contains("shared by id") && msg.contains("IDを変えて"), "{msg}");
 }
+
+fn with_requester(id: &str, kind: &str, choices: &[(&str, &str)]) -> String {
+    let cs: Vec<String> =
+        choices.iter().map(|(v, l)| format!("{{ value = \"{v}\", label = {{ ja = \"{l}\" }} }}")).collect();
+    let choices = if cs.is_empty() { String::new() } else { format!("choices = [{}]\n", cs.join(", ")) };
+    format!(
+        "id = \"{id}\"\nversion = 1\ntitle = {{ ja = \"{id}\" }}\n\n[[fields]]\nid = \"phone\"\nlabel = {{ ja = \"電話\" }}\nkind = \"phone\"\n\n[[fields]]\nid = \"requester\"\nlabel = {{ ja = \"請求者\" }}\nkind = \"{kind}\"\n{choices}"
+    )
+}
+
+fn load_pair(a: &str, b: &str) -> (tempfile::TempDir, Result<Catalog, Vec<madoguchi::forms::TemplateError>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let tdir = dir.path().join("templates");
+    std::fs::create_dir(&tdir).unwrap();
+    std::fs::write(tdir.join("alpha.toml"), a).unwrap();
+    std::fs::write(tdir.join("beta.toml"), b).unwrap();
+    std::fs::write(
+        dir.path().join("procedures.toml"),
+        "[[procedures]]\nid = \"p\"\ntitle = { ja = \"p\" }\nforms = [\"alpha\", \"beta\"]\n",
+    )
+    .unwrap();
+    let r = Catalog::load(&tdir, &dir.path().join("procedures.toml"));
+    (dir, r)
+}
+
+#[test]
+fn loader_rejects_a_shared_answer_declared_differently_naming_both_templates() {
+    let two = [("self", "本人"), ("proxy", "代理人")];
+    // Same id, same kind and choices: fine, and asked once.
+    let (_d, ok) = load_pair(&with_requester("alpha", "choice", &two), &with_requester("beta", "choice", &two));
+    let ok = ok.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(ok.questions(&["p"]).iter().filter(|q| q.id == "requester").count(), 1);
+    // Different choice sets (the old requester conflict).
+    let three = [("self", "本人"), ("proxy", "代理人"), ("third_party", "第三者")];
+    let (_d, e) = load_pair(&with_requester("alpha", "choice", &two), &with_requester("beta", "choice", &three));
+    let e = e.unwrap_err();
+    assert_eq!(e.len(), 1, "{e:?}");
+    let msg = e[0].to_string();
+    // Located at the id in the second file; names the first one; English and Japanese; how to fix.
+    assert!(msg.contains("beta.toml:11:"), "{msg}");
+    assert!(msg.contains("alpha.toml") && msg.contains("\"requester\"") && msg.contains("choices"), "{msg}");
+    assert!(msg.contains("選択肢") && msg.contains("直し方"), "{msg}");
+    // Same values, different labels: the kiosk would show one form's wording for both.
+    let relabelled = [("self", "ご本人"), ("proxy", "代理人")];
+    let (_d, e) = load_pair(&with_requester("alpha", "choice", &two), &with_requester("beta", "choice", &relabelled));
+    assert!(e.unwrap_err()[0].to_string().contains("choices"));
+    // Different kind.
+    let (_d, e) = load_pair(&with_requester("alpha", "choice", &two), &with_requester("beta", "text", &[]));
+    let msg = e.unwrap_err()[0].to_string();
+    assert!(msg.contains("kind") && msg.contains("alpha.toml") && msg.starts_with(&format!("{}", "")), "{msg}");
+    // `forms check` reports it and exits non-zero.
+    let (dir, _) = load_pair(&with_requester("alpha", "choice", &two), &with_requester("beta", "choice", &three));
+    let out = Command::new(BIN).args(["forms", "check"]).arg(dir.path().join("templates")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("beta.toml") && err.contains("alpha.toml") && err.contains("1 problem(s)"), "{err}");
+}
+
+#[test]
+fn broken_groups_and_conditions_give_located_errors() {
+    let base = r#"id = "g"
+version = 1
+title = { ja = "g" }
+
+[[fields]]
+id = "n"
+label = { ja = "人数" }
+kind = "count"
+max = 9
+
+[[groups]]
+id = "row"
+count = "n"
+first = 1
+last = 3
+step = [0, 10]
+
+[[groups.fields]]
+id = "name"
+label = { ja = "{n}人目" }
+kind = "text"
+"#;
+    let e = errors_of(base);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].starts_with("broken.toml:12:") && e[0].contains("at most last = 3") && e[0].contains("行数"), "{e:?}");
+    let e = errors_of(&base.replace("max = 9", "max = 3").replace("count = \"n\"", "count = \"zz\""));
+    assert!(e[0].contains("not a count field") && e[0].contains("直し方"), "{e:?}");
+    let e = errors_of(
+        &base
+            .replace("max = 9", "max = 3")
+            .replace("kind = \"text\"", "kind = \"text\"\nwhen = { field = \"n\", at_least = 1 }"),
+    );
+    assert!(e[0].contains("may not have its own `when`"), "{e:?}");
+    // A valid group expands into fields with `at_least` conditions.
+    let t = parse_template(&base.replace("max = 9", "max = 3"), Path::new("g.toml")).unwrap();
+    let ids: Vec<&str> = t.fields.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["n", "row1_name", "row2_name", "row3_name"]);
+    assert_eq!(t.fields[3].label.ja, "3人目");
+    // `when` with nothing to test, and at_least on a non-count.
+    let e =
+        errors_of(&MINIMAL.replace("source = \"card_name\"", "source = \"card_name\"\nwhen = { field = \"name\" }"));
+    assert!(e.iter().any(|m| m.contains("neither `in` nor `at_least`")), "{e:?}");
+    let e = errors_of(
+        &MINIMAL.replace("source = \"card_name\"", "source = \"card_name\"\nwhen = { field = \"name\", at_least = 2 }"),
+    );
+    assert!(e.iter().any(|m| m.contains("not a count field")), "{e:?}");
+}

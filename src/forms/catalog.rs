@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::fill::{Answers, FilledForm, Session};
-use super::loader::{Problem, TemplateError, line_col, load_template, parse_template};
+use super::fill::{Answers, FilledForm, Session, is_active};
+use super::layout::Measure;
+use super::loader::{Problem, TemplateError, line_col, locate, parse_template};
 use super::model::{Field, Source, Template};
 use super::procedures::{EventPlan, LifeEvent, Procedure, ProceduresFile, guide_form, plan};
 
@@ -52,8 +53,21 @@ impl Catalog {
             }
         };
         files.sort();
+        let mut texts = Vec::new();
         for f in &files {
-            match load_template(f) {
+            let text = match std::fs::read_to_string(f) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.push(TemplateError {
+                        file: f.clone(),
+                        line: 1,
+                        column: 1,
+                        problem: Problem::Io(e.kind().to_string()),
+                    });
+                    continue;
+                }
+            };
+            match parse_template(&text, f) {
                 Ok(mut t) => {
                     if let Some(rel) = &t.base_pdf {
                         let p = f.parent().unwrap_or(Path::new(".")).join(rel);
@@ -67,11 +81,14 @@ impl Catalog {
                             }),
                         }
                     }
-                    templates.push(t)
+                    templates.push(t);
+                    texts.push((f.clone(), text));
                 }
                 Err(mut e) => errors.append(&mut e),
             }
         }
+        let sources: Vec<(&Path, &str)> = texts.iter().map(|(p, t)| (p.as_path(), t.as_str())).collect();
+        errors.extend(conflicts(&templates, &sources));
         let text = std::fs::read_to_string(procedures_path).map_err(|e| {
             vec![TemplateError {
                 file: procedures_path.into(),
@@ -101,12 +118,17 @@ impl Catalog {
     pub fn embedded() -> Result<Catalog, Vec<TemplateError>> {
         let mut errors = Vec::new();
         let mut templates = Vec::new();
+        let mut sources = Vec::new();
         for (name, text) in EMBEDDED_TEMPLATES {
             match parse_template(text, Path::new(name)) {
-                Ok(t) => templates.push(t),
+                Ok(t) => {
+                    templates.push(t);
+                    sources.push((Path::new(*name), *text));
+                }
                 Err(mut e) => errors.append(&mut e),
             }
         }
+        errors.extend(conflicts(&templates, &sources));
         let c = Self::assemble(templates, EMBEDDED_PROCEDURES, Path::new("procedures.toml"));
         match c {
             Ok(c) if errors.is_empty() => Ok(c),
@@ -124,23 +146,6 @@ impl Catalog {
             vec![TemplateError { file: file.into(), line, column, problem: Problem::Syntax(e.message().to_string()) }]
         })?;
         let mut errors = Vec::new();
-        // One answer feeds every form of a visit, so a field id must mean the same everywhere.
-        for (i, a) in templates.iter().enumerate() {
-            for b in &templates[i + 1..] {
-                for fa in &a.fields {
-                    if let Some(fb) = b.fields.iter().find(|f| f.id == fa.id)
-                        && (fa.kind != fb.kind || fa.source != fb.source)
-                    {
-                        errors.push(TemplateError {
-                            file: PathBuf::from(format!("{}.toml", b.id)),
-                            line: 1,
-                            column: 1,
-                            problem: Problem::ConflictingField(fa.id.clone()),
-                        });
-                    }
-                }
-            }
-        }
         let at = |needle: &str| text.find(&format!("\"{needle}\"")).map(|o| line_col(text, o)).unwrap_or((1, 1));
         for p in &pf.procedures {
             for f in &p.forms {
@@ -212,6 +217,18 @@ impl Catalog {
         out
     }
 
+    /// The questions of these procedures whose conditions hold for the answers so far: the
+    /// kiosk shows these, and re-asks after every answer (e.g. 異動する人数 = 3 shows the rows
+    /// of persons 2 and 3). Same order as [`Catalog::questions`], each id once; a question
+    /// shared by several forms is active when it is active in any of them.
+    pub fn active_questions(&self, procedure_ids: &[&str], answers: &Answers) -> Vec<&Question> {
+        let forms = self.forms_for(procedure_ids);
+        self.questions(procedure_ids)
+            .into_iter()
+            .filter(|q| forms.iter().any(|t| t.fields.iter().any(|f| f.id == q.id && is_active(t, f, answers))))
+            .collect()
+    }
+
     /// Whether the card layer must read the 個人番号 for this visit.
     pub fn needs_my_number(&self, procedure_ids: &[&str]) -> bool {
         self.forms_for(procedure_ids).iter().any(|t| template_needs_my_number(t))
@@ -222,14 +239,63 @@ impl Catalog {
         self.life_events.iter().find(|e| e.id == event_id).map(|e| plan(e, answers))
     }
 
-    /// The printable 手続き案内 for the chosen procedures.
-    pub fn guide(&self, title: &str, procedure_ids: &[&str], notes: &[String], session: &Session) -> FilledForm {
+    /// The printable 手続き案内 for the chosen procedures; lines are broken by the width
+    /// measured with `measure` (the [`super::Fonts`] it is printed with).
+    pub fn guide(
+        &self,
+        title: &str,
+        procedure_ids: &[&str],
+        notes: &[String],
+        session: &Session,
+        measure: &dyn Measure,
+    ) -> FilledForm {
         let procs: Vec<&Procedure> = procedure_ids.iter().filter_map(|id| self.procedure(id)).collect();
         let forms: Vec<&Template> = self.templates.iter().collect();
-        guide_form(title, &procs, &forms, notes, session)
+        guide_form(title, &procs, &forms, notes, session, measure)
     }
+}
+
+/// One answer feeds every form of a visit and the kiosk asks a shared id once, so a field id
+/// must mean the same in every template: same source, kind and choices. `sources` holds the
+/// file and text of each template, in the same order.
+fn conflicts(templates: &[Template], sources: &[(&Path, &str)]) -> Vec<TemplateError> {
+    let mut errors = Vec::new();
+    for (i, a) in templates.iter().enumerate() {
+        for (j, b) in templates.iter().enumerate().skip(i + 1) {
+            for fa in &a.fields {
+                let Some(fb) = b.fields.iter().find(|f| f.id == fa.id) else { continue };
+                let what = if fa.source != fb.source {
+                    "source"
+                } else if fa.kind != fb.kind {
+                    "kind"
+                } else if !same_choices(fa, fb) {
+                    "choices"
+                } else {
+                    continue;
+                };
+                let (bfile, btext) = sources.get(j).copied().unwrap_or((Path::new(""), ""));
+                let afile = sources.get(i).map_or_else(|| a.id.clone(), |(p, _)| p.display().to_string());
+                let (line, column) = locate(btext, &fb.id);
+                errors.push(TemplateError {
+                    file: bfile.into(),
+                    line,
+                    column,
+                    problem: Problem::ConflictingField { field: fa.id.clone(), other: afile, what },
+                });
+            }
+        }
+    }
+    errors
+}
+
+fn same_choices(a: &Field, b: &Field) -> bool {
+    a.choices.len() == b.choices.len()
+        && a.choices.iter().zip(&b.choices).all(|(x, y)| x.value == y.value && x.label.ja == y.label.ja)
 }
 
 pub fn template_needs_my_number(t: &Template) -> bool {
     t.fields.iter().any(|f| f.source == Source::CardMyNumber)
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use zeroize::Zeroizing;
 
 use super::jp;
-use super::model::{FieldKind, Rule, RuleKind, Source, Template, When};
+use super::model::{Field, FieldKind, Rule, RuleKind, Source, Template, When};
 use crate::card::{CardAttributes, MyNumber, SecretString, Sex};
 
 /// One answer from the touch screen. `Debug` is redacted.
@@ -36,8 +36,9 @@ pub type Answers = BTreeMap<String, Answer>;
 /// Values fixed for the whole visit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    /// Date and time of the visit (local); also the PDF CreationDate.
-    pub created: NaiveDateTime,
+    /// Date and time of the visit with the kiosk's UTC offset (JST: +09:00); the printed
+    /// dates use its local date, the PDF CreationDate is written with the offset.
+    pub created: DateTime<FixedOffset>,
     /// 受付番号, printed and encoded in the QR code.
     pub receipt_id: String,
     /// 市区町村名 of the kiosk.
@@ -46,7 +47,7 @@ pub struct Session {
 
 impl Session {
     pub fn date(&self) -> NaiveDate {
-        self.created.date()
+        self.created.date_naive()
     }
 }
 
@@ -101,16 +102,43 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// Does `when` hold for these answers?
+/// Does `when` hold for these answers? (`in` and `at_least` must both hold when both are given.)
 pub fn holds(when: &When, answers: &Answers) -> bool {
-    match answers.get(&when.field) {
-        None => when.any_of.iter().any(|v| v == "false"),
-        Some(Answer::Flag(b)) => when.any_of.iter().any(|v| v == if *b { "true" } else { "false" }),
-        Some(Answer::Text(t)) => when.any_of.iter().any(|v| v == t.expose()),
-        Some(Answer::Choices(cs)) => cs.iter().any(|c| when.any_of.contains(c)),
-        Some(Answer::Count(n)) => when.any_of.iter().any(|v| v == &n.to_string()),
-        Some(Answer::Date(_)) | Some(Answer::Signature(_)) => false,
+    let a = answers.get(&when.field);
+    let listed = when.any_of.is_empty()
+        || match a {
+            None => when.any_of.iter().any(|v| v == "false"),
+            Some(Answer::Flag(b)) => when.any_of.iter().any(|v| v == if *b { "true" } else { "false" }),
+            Some(Answer::Text(t)) => when.any_of.iter().any(|v| v == t.expose()),
+            Some(Answer::Choices(cs)) => cs.iter().any(|c| when.any_of.contains(c)),
+            Some(Answer::Count(n)) => when.any_of.iter().any(|v| v == &n.to_string()),
+            Some(Answer::Date(_)) | Some(Answer::Signature(_)) => false,
+        };
+    let enough = match (when.at_least, a) {
+        (None, _) => true,
+        (Some(min), Some(Answer::Count(n))) => *n >= min,
+        (Some(min), None) => min == 0,
+        (Some(_), Some(_)) => false,
+    };
+    listed && enough
+}
+
+/// Is field `f` of `t` asked and printed for these answers? Its `when` must hold, and the field
+/// that `when` looks at must itself be active (a stale answer to a hidden question counts for
+/// nothing). Conditions chain at most a few levels; a cycle counts as inactive.
+pub fn is_active(t: &Template, f: &Field, answers: &Answers) -> bool {
+    let mut cur = f;
+    for _ in 0..8 {
+        let Some(w) = &cur.when else { return true };
+        if !holds(w, answers) {
+            return false;
+        }
+        match t.fields.iter().find(|g| g.id == w.field) {
+            Some(next) => cur = next,
+            None => return true,
+        }
     }
+    false
 }
 
 fn truthy(v: Option<&Value>) -> bool {
@@ -135,9 +163,7 @@ pub fn fill(t: &Template, input: &FillInput<'_>) -> Result<FilledForm, Vec<Field
             message_ja: ja.to_string(),
             message_en: en.to_string(),
         };
-        if let Some(w) = &f.when
-            && !holds(w, input.answers)
-        {
+        if !is_active(t, f, input.answers) {
             continue;
         }
         let a = input.attributes;
@@ -199,28 +225,33 @@ fn apply_rule(
     values: &BTreeMap<String, Value>,
     errors: &mut Vec<FieldError>,
 ) {
-    if !holds(&r.when, answers) {
+    if r.when.as_ref().is_some_and(|w| !holds(w, answers)) {
         return;
     }
-    for id in &r.fields {
-        // A field that is not asked (its `when` does not hold) is neither required nor printed.
-        let asked =
-            t.fields.iter().find(|f| &f.id == id).and_then(|f| f.when.as_ref()).is_none_or(|w| holds(w, answers));
-        if !asked {
-            continue;
+    // A field that is not asked (its `when` does not hold) is neither required nor printed.
+    let asked = |id: &String| t.fields.iter().find(|f| &f.id == id).is_none_or(|f| is_active(t, f, answers));
+    let error = |id: &String| FieldError {
+        field: id.clone(),
+        label_ja: t.fields.iter().find(|f| &f.id == id).map(|f| f.label.ja.clone()).unwrap_or_default(),
+        message_ja: r.message.ja.clone(),
+        message_en: r.message.en.clone(),
+    };
+    if r.kind == RuleKind::RequireAny {
+        let asked_ids: Vec<&String> = r.fields.iter().filter(|id| asked(id)).collect();
+        if let Some(first) = asked_ids.first()
+            && !asked_ids.iter().any(|id| truthy(values.get(*id)))
+        {
+            errors.push(error(first));
         }
+        return;
+    }
+    for id in r.fields.iter().filter(|id| asked(id)) {
         let bad = match r.kind {
             RuleKind::Forbid => truthy(values.get(id)),
-            RuleKind::Require => !truthy(values.get(id)),
+            RuleKind::Require | RuleKind::RequireAny => !truthy(values.get(id)),
         };
         if bad {
-            let label_ja = t.fields.iter().find(|f| &f.id == id).map(|f| f.label.ja.clone()).unwrap_or_default();
-            errors.push(FieldError {
-                field: id.clone(),
-                label_ja,
-                message_ja: r.message.ja.clone(),
-                message_en: r.message.en.clone(),
-            });
+            errors.push(error(id));
         }
     }
 }

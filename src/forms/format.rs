@@ -3,7 +3,7 @@
 
 use super::fill::Value;
 use super::jp;
-use super::model::{DateStyle, Digits, Field, Part, Placement};
+use super::model::{DateStyle, Digits, Field, Part, Placement, Source};
 
 /// The printable result of one placement.
 #[derive(Clone, PartialEq)]
@@ -53,6 +53,8 @@ pub fn printed<'a>(field: &Field, value: &'a Value, p: &Placement) -> Printed<'a
             _ => s.label_ja().to_string(),
         },
         Value::Flag(b) => if *b { "はい" } else { "いいえ" }.to_string(),
+        // Paper forms leave a count of nothing blank (e.g. 0 通 of a certificate kind).
+        Value::Count(0) if field.source == Source::Answer => return Printed::Nothing,
         Value::Count(n) => n.to_string(),
         Value::Choices(cs) => cs
             .iter()

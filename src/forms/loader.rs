@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::model::{FieldKind, Part, Source, Static, Template, page_size_mm};
+use super::groups::{GroupProblem, MAX_ROWS, expand};
+use super::model::{FieldKind, Part, Source, Static, Template, When, page_size_mm};
 
 /// One problem in a template file.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,15 +26,37 @@ pub enum Problem {
     DuplicateField(String),
     UnknownField(String),
     MissingChoices(String),
-    UnknownChoice { field: String, value: String },
+    UnknownChoice {
+        field: String,
+        value: String,
+    },
     ConstantWithoutValue(String),
-    PartNotApplicable { field: String, part: &'static str },
-    OutsidePage { field: String },
-    BadPage { page: u32, pages: u32 },
+    PartNotApplicable {
+        field: String,
+        part: &'static str,
+    },
+    OutsidePage {
+        field: String,
+    },
+    BadPage {
+        page: u32,
+        pages: u32,
+    },
     BadSize(String),
     SignatureNotAnswer(String),
     HonsekiFromCard(String),
-    ConflictingField(String),
+    /// The same answer id is declared differently in two templates; `other` names the file of
+    /// the first declaration, `what` the difference ("kind", "source" or "choices").
+    ConflictingField {
+        field: String,
+        other: String,
+        what: &'static str,
+    },
+    /// A `when` with neither `in` nor `at_least`.
+    EmptyWhen(String),
+    /// `at_least` on a field that is not a count.
+    AtLeastNotCount(String),
+    Group(GroupProblem),
 }
 
 impl Problem {
@@ -55,9 +78,25 @@ impl Problem {
             Problem::HonsekiFromCard(id) => {
                 format!("field {id:?} (本籍/筆頭者) is not on the card; it must be an answer")
             }
-            Problem::ConflictingField(id) => {
-                format!("field {id:?} has a different kind or source in another template; answers are shared by id")
-            }
+            Problem::ConflictingField { field, other, what } => format!(
+                "field {field:?} is declared with a different {what} here than in {other}; one answer feeds every form of a visit, so a shared id must mean the same everywhere"
+            ),
+            Problem::EmptyWhen(id) => format!("the `when` of {id:?} has neither `in` nor `at_least`"),
+            Problem::AtLeastNotCount(id) => format!("`at_least` refers to {id:?}, which is not a count field"),
+            Problem::Group(g) => match g {
+                GroupProblem::NoCountField { group, count } => {
+                    format!("group {group:?}: count {count:?} is not a count field of this template")
+                }
+                GroupProblem::BadRows { group } => {
+                    format!("group {group:?}: rows must satisfy 1 <= first <= last < first + {MAX_ROWS}")
+                }
+                GroupProblem::CountAboveRows { group, count, last } => {
+                    format!("group {group:?}: the max of {count:?} must be set and at most last = {last}")
+                }
+                GroupProblem::WhenInGroup { group, field } => {
+                    format!("group {group:?}: field {field:?} may not have its own `when`")
+                }
+            },
         }
     }
     fn ja(&self) -> &'static str {
@@ -76,7 +115,17 @@ impl Problem {
             Problem::BadSize(_) => "文字サイズが正しくありません",
             Problem::SignatureNotAnswer(_) => "署名欄は source = \"answer\" にしてください",
             Problem::HonsekiFromCard(_) => "本籍・筆頭者はカードに記録されていません",
-            Problem::ConflictingField(_) => "同じ項目IDが別の様式で違う種類になっています（回答はIDで共有されます）",
+            Problem::ConflictingField { .. } => {
+                "同じ項目IDが別の様式で違う種類・選択肢になっています（回答はIDで共有され、キオスクでは一度だけ質問します）"
+            }
+            Problem::EmptyWhen(_) => "when に in も at_least もありません",
+            Problem::AtLeastNotCount(_) => "at_least は数(count)の項目にだけ使えます",
+            Problem::Group(g) => match g {
+                GroupProblem::NoCountField { .. } => "繰り返し行(groups)の count が数(count)の項目ではありません",
+                GroupProblem::BadRows { .. } => "繰り返し行の first / last が正しくありません",
+                GroupProblem::CountAboveRows { .. } => "人数の上限(max)が用紙の行数(last)を超えています",
+                GroupProblem::WhenInGroup { .. } => "繰り返し行の項目には when を書けません",
+            },
         }
     }
     fn fix(&self) -> &'static str {
@@ -101,9 +150,25 @@ impl Problem {
             }
             Problem::BadPage { .. } => "raise page.pages or use a smaller page / page.pages を増やしてください",
             Problem::BadSize(_) => "use e.g. size = 10.5, min_size = 7 / 例: size = 10.5, min_size = 7",
-            Problem::ConflictingField(_) => {
-                "use the same kind and source, or rename one of them / 種類をそろえるか、IDを変えてください"
+            Problem::ConflictingField { .. } => {
+                "use the same kind, source and choices (values and labels, in the same order) in both templates, or rename one id / 両方の様式で種類・選択肢（値・表示・順番）をそろえるか、IDを変えてください"
             }
+            Problem::EmptyWhen(_) => {
+                "add in = [\"...\"] or at_least = N / in = [\"...\"] か at_least = N を書いてください"
+            }
+            Problem::AtLeastNotCount(_) => "use in = [...] instead / in = [...] を使ってください",
+            Problem::Group(g) => match g {
+                GroupProblem::NoCountField { .. } => {
+                    "add a field with kind = \"count\" outside the group and name it in `count` / kind = \"count\" の項目を作り count に書いてください"
+                }
+                GroupProblem::BadRows { .. } => "e.g. first = 2, last = 6 / 例: first = 2, last = 6",
+                GroupProblem::CountAboveRows { .. } => {
+                    "set max of the count field to at most `last` / count の項目の max を last 以下にしてください"
+                }
+                GroupProblem::WhenInGroup { .. } => {
+                    "remove `when`; a row is used when the count reaches its number / when を消してください（行は人数で決まります）"
+                }
+            },
             Problem::SignatureNotAnswer(_) | Problem::HonsekiFromCard(_) => {
                 "set source = \"answer\" / source = \"answer\" にしてください"
             }
@@ -138,11 +203,24 @@ pub fn load_template(path: &Path) -> Result<Template, Vec<TemplateError>> {
 
 /// Parse and check template text; `file` names it in errors.
 pub fn parse_template(text: &str, file: &Path) -> Result<Template, Vec<TemplateError>> {
-    let t: Template = toml::from_str(text).map_err(|e| {
+    let mut t: Template = toml::from_str(text).map_err(|e| {
         let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
         vec![TemplateError { file: file.into(), line, column, problem: Problem::Syntax(e.message().to_string()) }]
     })?;
-    let errors = check(&t, text, file);
+    let mut errors: Vec<TemplateError> = expand(&mut t)
+        .into_iter()
+        .map(|g| {
+            let needle = match &g {
+                GroupProblem::NoCountField { group, .. }
+                | GroupProblem::BadRows { group }
+                | GroupProblem::CountAboveRows { group, .. } => group.clone(),
+                GroupProblem::WhenInGroup { field, .. } => field.clone(),
+            };
+            let (line, column) = locate(text, &needle);
+            TemplateError { file: file.into(), line, column, problem: Problem::Group(g) }
+        })
+        .collect();
+    errors.extend(check(&t, text, file));
     if errors.is_empty() { Ok(t) } else { Err(errors) }
 }
 
@@ -159,10 +237,11 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Position of the first `"needle"` (quoted) in the text, as a best-effort location for
-/// semantic errors (serde gives spans only for syntax errors).
-fn locate(text: &str, needle: &str) -> (usize, usize) {
-    let quoted = format!("\"{needle}\"");
-    text.find(&quoted).map(|o| line_col(text, o)).unwrap_or((1, 1))
+/// semantic errors (serde gives spans only for syntax errors). A field generated from a group
+/// (`member3_name`) is found by its id inside the group (`name`).
+pub(crate) fn locate(text: &str, needle: &str) -> (usize, usize) {
+    let find = |n: &str| text.find(&format!("\"{n}\"")).map(|o| line_col(text, o));
+    find(needle).or_else(|| needle.split_once('_').and_then(|(_, short)| find(short))).unwrap_or((1, 1))
 }
 
 fn check(t: &Template, text: &str, file: &Path) -> Vec<TemplateError> {
@@ -183,11 +262,21 @@ fn check(t: &Template, text: &str, file: &Path) -> Vec<TemplateError> {
         }
     }
     let known = |id: &str| t.fields.iter().any(|f| f.id == id);
-    for f in &t.fields {
-        if let Some(w) = &f.when
-            && !known(&w.field)
-        {
+    let check_when = |owner: &str, w: &When, err: &mut dyn FnMut(&str, Problem)| {
+        let target = t.fields.iter().find(|f| f.id == w.field);
+        if target.is_none() {
             err(&w.field, Problem::UnknownField(w.field.clone()));
+        }
+        if w.any_of.is_empty() && w.at_least.is_none() {
+            err(&w.field, Problem::EmptyWhen(owner.to_string()));
+        }
+        if w.at_least.is_some() && target.is_some_and(|f| f.kind != FieldKind::Count) {
+            err(&w.field, Problem::AtLeastNotCount(w.field.clone()));
+        }
+    };
+    for f in &t.fields {
+        if let Some(w) = &f.when {
+            check_when(&f.id, w, &mut err);
         }
         let is_choice = matches!(f.kind, FieldKind::Choice | FieldKind::MultiChoice);
         if is_choice && f.choices.is_empty() {
@@ -237,7 +326,10 @@ fn check(t: &Template, text: &str, file: &Path) -> Vec<TemplateError> {
         }
     }
     for r in &t.rules {
-        for id in std::iter::once(&r.when.field).chain(r.fields.iter()) {
+        if let Some(w) = &r.when {
+            check_when("rules", w, &mut err);
+        }
+        for id in &r.fields {
             if !known(id) {
                 err(id, Problem::UnknownField(id.clone()));
             }

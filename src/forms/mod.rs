@@ -1,14 +1,15 @@
 //! Forms layer: templates written by administrators (TOML), filling from the card and the
 //! resident's answers, validation of the legal rules, and PDF rendering.
 //!
-//! Flow for the kiosk: [`Catalog::embedded`] or [`Catalog::load`] → [`Catalog::questions`] for
-//! the touch UI → [`Catalog::needs_my_number`] tells the card layer whether to read the 個人番号 →
+//! Flow for the kiosk: [`Catalog::embedded`] or [`Catalog::load`] → [`Catalog::active_questions`]
+//! for the touch UI (re-asked after each answer) → [`Catalog::needs_my_number`] tells the card layer whether to read the 個人番号 →
 //! [`fill`] per template → [`render_pdf`] (one form or the combined print job).
 
 pub mod catalog;
 pub mod fill;
 pub mod fonts;
 pub mod format;
+pub mod groups;
 pub mod jp;
 pub mod layout;
 pub mod loader;
@@ -20,9 +21,9 @@ pub mod sample;
 pub mod schema;
 
 pub use catalog::{Catalog, Question, template_needs_my_number};
-pub use fill::{Answer, Answers, FieldError, FillInput, FilledForm, Session, Value, fill};
+pub use fill::{Answer, Answers, FieldError, FillInput, FilledForm, Session, Value, fill, is_active};
 pub use fonts::{Fonts, FontsConfig};
 pub use loader::{TemplateError, load_template, parse_template};
 pub use model::Template;
 pub use overlay::{merge, overlay};
-pub use render::{RenderError, RenderOptions, render_each, render_pdf, render_pdf_with};
+pub use render::{RenderError, RenderOptions, pdf_date, render_each, render_pdf, render_pdf_with};

@@ -38,6 +38,11 @@ pub struct Template {
     /// Input, card and computed fields.
     #[serde(default)]
     pub fields: Vec<Field>,
+    /// Repeated rows (household members, children): expanded when the template is loaded into
+    /// ordinary fields `{group}{n}_{field}` that are asked and printed only when the group's
+    /// count is at least `n`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Group>,
     /// Legal and consistency rules checked before printing.
     #[serde(default)]
     pub rules: Vec<Rule>,
@@ -154,15 +159,41 @@ pub struct Choice {
     pub label: Label,
 }
 
-/// A condition on another field's answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// A condition on another field's answer. With both `in` and `at_least`, both must hold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct When {
     pub field: String,
     /// The condition holds when the answer is one of these (checkbox: "true"/"false";
-    /// multi-choice: any selected value).
-    #[serde(rename = "in")]
+    /// multi-choice: any selected value; count: the number as text).
+    #[serde(rename = "in", default, skip_serializing_if = "Vec::is_empty")]
     pub any_of: Vec<String>,
+    /// Count fields: the condition holds when the answer is at least this number (an
+    /// unanswered count is 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<u32>,
+}
+
+/// Rows of a table that repeat, e.g. 異動する方 2–6 or 児童 1–3. The fields of one row are
+/// written once, with the boxes of row `first`; row `n` is printed `step` mm further per row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    /// Prefix of the generated field ids: field `name` of row 2 of group `member` is `member2_name`.
+    pub id: String,
+    /// Id of the count field (kind = "count") saying how many rows are used; its `max` must not
+    /// exceed `last`.
+    pub count: String,
+    /// Number of the first generated row (2 when row 1 is the applicant, filled from the card).
+    #[serde(default = "one")]
+    pub first: u32,
+    /// Number of the last row the paper form has.
+    pub last: u32,
+    /// Offset [dx, dy] in mm from one row to the next.
+    pub step: [f32; 2],
+    /// The fields of one row. `{n}` in labels and help is replaced by the row number. They may
+    /// not have their own `when`: the row's condition is `count >= n`.
+    pub fields: Vec<Field>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -321,7 +352,9 @@ fn default_size() -> f32 {
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub kind: RuleKind,
-    pub when: When,
+    /// The rule applies only when this holds (always, without `when`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<When>,
     /// Fields the rule applies to.
     pub fields: Vec<String>,
     /// Plain-Japanese message for the resident / clerk, English for logs.
@@ -335,6 +368,9 @@ pub enum RuleKind {
     Forbid,
     /// The fields must be answered (e.g. 委任状 for a proxy).
     Require,
+    /// At least one of the fields must be answered; a count must be more than 0 (e.g. 通数 of
+    /// at least one kind of certificate).
+    RequireAny,
 }
 
 /// Static drawing on the form, in mm from the top-left corner.

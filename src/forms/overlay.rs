@@ -5,7 +5,7 @@ use lopdf::{Document, Object, ObjectId, Stream, dictionary};
 
 use super::fill::FilledForm;
 use super::fonts::Fonts;
-use super::render::{FontIds, RenderError, RenderOptions, form_pages, new_doc, save};
+use super::render::{FontIds, RenderError, RenderOptions, form_pages, new_doc, pdf_date, save};
 
 pub(crate) fn render_with_bases(
     forms: &[FilledForm],
@@ -19,21 +19,34 @@ pub(crate) fn render_with_bases(
         let base = form.template.base_pdf_data.as_deref();
         let pages = form_pages(&mut doc, &ids, form, fonts, opts, base.is_none())?;
         doc.with_pages(pages);
-        let bytes = save(&doc);
+        let bytes = save(&doc, &form.session.created);
         let bad = |e: lopdf::Error| RenderError::BasePdf { form: form.template.id.clone(), message: e.to_string() };
+        let date = pdf_date(&form.session.created);
         parts.push(match base {
-            Some(b) => overlay(b, &bytes).map_err(bad)?,
+            Some(b) => overlay_dated(b, &bytes, Some(&date)).map_err(bad)?,
             None => bytes,
         });
     }
     if parts.len() == 1 {
         return Ok(parts.remove(0));
     }
-    merge(&parts).map_err(|e| RenderError::BasePdf { form: "(combined)".into(), message: e.to_string() })
+    let date = forms.first().map(|f| pdf_date(&f.session.created));
+    merge_dated(&parts, date.as_deref())
+        .map_err(|e| RenderError::BasePdf { form: "(combined)".into(), message: e.to_string() })
 }
 
-/// Stamp page N of `over` onto page N of `base`.
+/// Stamp page N of `over` onto page N of `base` (document info stays that of `base`).
 pub fn overlay(base: &[u8], over: &[u8]) -> Result<Vec<u8>, lopdf::Error> {
+    overlay_dated(base, over, None)
+}
+
+/// Concatenate PDFs (the combined print job when some forms have a base PDF).
+pub fn merge(parts: &[Vec<u8>]) -> Result<Vec<u8>, lopdf::Error> {
+    merge_dated(parts, None)
+}
+
+/// [`overlay`], with the output's creation date set to `date` (a PDF date string).
+fn overlay_dated(base: &[u8], over: &[u8], date: Option<&str>) -> Result<Vec<u8>, lopdf::Error> {
     let mut tpl = Document::load_mem(base)?;
     let mut ov = Document::load_mem(over)?;
     ov.renumber_objects_with(tpl.max_id + 1);
@@ -56,11 +69,10 @@ pub fn overlay(base: &[u8], over: &[u8]) -> Result<Vec<u8>, lopdf::Error> {
     for (page, stamp) in stamps {
         tpl.insert_form_object(page, stamp)?;
     }
-    finish(tpl)
+    finish(tpl, date)
 }
 
-/// Concatenate PDFs (the combined print job when some forms have a base PDF).
-pub fn merge(parts: &[Vec<u8>]) -> Result<Vec<u8>, lopdf::Error> {
+fn merge_dated(parts: &[Vec<u8>], date: Option<&str>) -> Result<Vec<u8>, lopdf::Error> {
     let Some((first, rest)) = parts.split_first() else { return Err(lopdf::Error::PageNumberNotFound(0)) };
     let mut out = Document::load_mem(first)?;
     let pages_id: ObjectId = out.catalog()?.get(b"Pages")?.as_reference()?;
@@ -80,10 +92,21 @@ pub fn merge(parts: &[Vec<u8>]) -> Result<Vec<u8>, lopdf::Error> {
         }
         pages.set("Count", count + page_ids.len() as i64);
     }
-    finish(out)
+    finish(out, date)
 }
 
-fn finish(mut d: Document) -> Result<Vec<u8>, lopdf::Error> {
+fn finish(mut d: Document, date: Option<&str>) -> Result<Vec<u8>, lopdf::Error> {
+    if let Some(date) = date {
+        // The base PDF's own info (its creation date is the form's publication) is replaced by
+        // that of the filled form: created at the visit, by madoguchi.
+        let info = d.add_object(dictionary! {
+            "CreationDate" => Object::string_literal(date),
+            "ModDate" => Object::string_literal(date),
+            "Producer" => Object::string_literal("madoguchi"),
+            "Creator" => Object::string_literal("madoguchi"),
+        });
+        d.trailer.set("Info", info);
+    }
     d.prune_objects();
     // Dense object numbers and a matching trailer /Size (qpdf warns otherwise).
     d.renumber_objects();

@@ -5,7 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::fill::{Answers, FilledForm, Session, holds};
-use super::model::{FontFamily, Label, Static, Template, When};
+use super::layout::{Measure, PT_MM, break_lines};
+use super::model::{FontFamily, Label, Orientation, PageSetup, Static, Template, When};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -80,66 +81,98 @@ pub fn plan(event: &LifeEvent, answers: &Answers) -> EventPlan {
     plan
 }
 
-/// Build the 手続き案内 sheet as a form of static text (no personal data on it), so it
-/// renders and prints like any other form.
-pub fn guide_form(title: &str, procs: &[&Procedure], forms: &[&Template], notes: &[String], s: &Session) -> FilledForm {
-    let mut layout = Vec::new();
-    let mut y = 15.0;
-    let mut put = |text: String, size: f32, indent: f32, y: &mut f32| {
-        // Long lines are cut into pieces of 40 characters: the sheet is for reading, not a form.
-        let chars: Vec<char> = text.chars().collect();
-        for chunk in chars.chunks(40) {
-            layout.push(Static::Text {
-                page: 1,
-                at: [15.0 + indent, *y],
-                text: chunk.iter().collect(),
+/// Page geometry of the guide sheet (A4 portrait, mm).
+const LEFT: f32 = 15.0;
+const TOP: f32 = 15.0;
+const TEXT_W: f32 = 180.0;
+const BOTTOM: f32 = 282.0;
+/// The sheet never runs longer than this (notes are written by administrators).
+const MAX_PAGES: u32 = 10;
+
+/// Lines of the guide sheet flowing down the page and onto further pages.
+struct Flow<'a> {
+    measure: &'a dyn Measure,
+    layout: Vec<Static>,
+    page: u32,
+    y: f32,
+}
+
+impl Flow<'_> {
+    /// A paragraph broken at the measured width of the gothic font (with 禁則); continuation
+    /// lines are indented one em more so bullets stand out.
+    fn put(&mut self, text: &str, size: f32, indent: f32) {
+        let em = size * PT_MM;
+        let width = TEXT_W - indent;
+        let lines = break_lines(self.measure, FontFamily::Gothic, text, size, width - em)
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| vec![text.to_string()]);
+        for (i, line) in lines.into_iter().enumerate() {
+            let lh = em * 1.42;
+            if self.y + lh > BOTTOM && self.page < MAX_PAGES {
+                self.page += 1;
+                self.y = TOP;
+            }
+            let x = LEFT + indent + if i == 0 { 0.0 } else { em };
+            self.layout.push(Static::Text {
+                page: self.page,
+                at: [x, self.y],
+                text: line,
                 size,
                 font: Some(FontFamily::Gothic),
             });
-            *y += size * 0.5;
-        }
-    };
-    put(format!("手続き案内 {title}"), 16.0, 0.0, &mut y);
-    put(format!("{} {}  受付番号 {}", s.municipality, super::jp::seireki(s.date()), s.receipt_id), 9.0, 0.0, &mut y);
-    y += 3.0;
-    for (i, p) in procs.iter().enumerate() {
-        put(format!("{}. {}", i + 1, p.title.ja), 12.0, 0.0, &mut y);
-        let names: Vec<&str> =
-            p.forms.iter().filter_map(|f| forms.iter().find(|t| &t.id == f)).map(|t| t.title.ja.as_str()).collect();
-        if !names.is_empty() {
-            put(format!("書類: {}", names.join("、")), 9.5, 5.0, &mut y);
-        }
-        if let Some(c) = &p.counter {
-            put(format!("窓口: {c}"), 9.5, 5.0, &mut y);
-        }
-        for b in &p.bring {
-            put(format!("持ち物: {b}"), 9.5, 5.0, &mut y);
-        }
-        for n in &p.notes {
-            put(format!("・{n}"), 9.5, 5.0, &mut y);
-        }
-        y += 2.0;
-        if y > 260.0 {
-            break;
+            self.y += lh;
         }
     }
-    for n in notes {
-        if y > 280.0 {
-            break;
+}
+
+/// Build the 手続き案内 sheet as a form of static text (no personal data on it), so it
+/// renders and prints like any other form. Text is broken by the width `measure` gives (the
+/// fonts it is printed with); a long guide continues on further pages.
+pub fn guide_form(
+    title: &str,
+    procs: &[&Procedure],
+    forms: &[&Template],
+    notes: &[String],
+    s: &Session,
+    measure: &dyn Measure,
+) -> FilledForm {
+    let mut f = Flow { measure, layout: Vec::new(), page: 1, y: TOP };
+    f.put(&format!("手続き案内 {title}"), 16.0, 0.0);
+    f.put(&format!("{} {}  受付番号 {}", s.municipality, super::jp::seireki(s.date()), s.receipt_id), 9.0, 0.0);
+    f.y += 3.0;
+    for (i, p) in procs.iter().enumerate() {
+        f.put(&format!("{}. {}", i + 1, p.title.ja), 12.0, 0.0);
+        let names: Vec<&str> =
+            p.forms.iter().filter_map(|id| forms.iter().find(|t| &t.id == id)).map(|t| t.title.ja.as_str()).collect();
+        if !names.is_empty() {
+            f.put(&format!("書類: {}", names.join("、")), 9.5, 5.0);
         }
-        put(format!("※ {n}"), 9.5, 0.0, &mut y);
+        if let Some(c) = &p.counter {
+            f.put(&format!("窓口: {c}"), 9.5, 5.0);
+        }
+        for b in &p.bring {
+            f.put(&format!("持ち物: {b}"), 9.5, 5.0);
+        }
+        for n in &p.notes {
+            f.put(&format!("・{n}"), 9.5, 5.0);
+        }
+        f.y += 2.0;
+    }
+    for n in notes {
+        f.put(&format!("※ {n}"), 9.5, 0.0);
     }
     let template = Template {
         id: "guide".into(),
         version: 1,
         title: Label { ja: "手続き案内".into(), en: "Procedure guide".into() },
-        page: Default::default(),
+        page: PageSetup { orientation: Orientation::Portrait, pages: f.page },
         font: FontFamily::Gothic,
         base_pdf: None,
         base_pdf_data: None,
         fields: Vec::new(),
+        groups: Vec::new(),
         rules: Vec::new(),
-        layout,
+        layout: f.layout,
     };
     FilledForm { template, values: Default::default(), session: s.clone() }
 }

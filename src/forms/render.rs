@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, FixedOffset};
+
 use printpdf::{
     Color, FontId, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
     Point, Pt, RawImage, Rect, TextItem, XObjectTransform,
@@ -68,13 +70,16 @@ pub fn render_pdf_with(forms: &[FilledForm], fonts: &Fonts, opts: RenderOptions)
         pages.extend(form_pages(&mut doc, &ids, form, fonts, opts, true)?);
     }
     doc.with_pages(pages);
-    Ok(save(&doc))
+    Ok(save(&doc, &first.session.created))
 }
 
 pub(crate) fn new_doc(first: &FilledForm) -> PdfDocument {
     let mut doc = PdfDocument::new(&first.template.title.ja);
     // printpdf writes 1970-01-01 unless told; use the visit's time so output is reproducible.
-    let ts = first.session.created.and_utc().timestamp();
+    // It writes the fields as given, always followed by "+00'00'": give it the local wall-clock
+    // time and let `save` put the real offset after it.
+    let local = first.session.created.naive_local();
+    let ts = local.and_utc().timestamp();
     if let Ok(dt) = printpdf::OffsetDateTime::from_unix_timestamp(ts) {
         doc.metadata.info.creation_date = dt;
         doc.metadata.info.modification_date = dt;
@@ -85,9 +90,40 @@ pub(crate) fn new_doc(first: &FilledForm) -> PdfDocument {
     doc
 }
 
-pub(crate) fn save(doc: &PdfDocument) -> Vec<u8> {
+/// A PDF date string (ISO 32000-1 §7.9.4) with the real UTC offset: `D:20250501103000+09'00'`.
+pub fn pdf_date(t: &DateTime<FixedOffset>) -> String {
+    let off = t.offset().local_minus_utc();
+    let sign = if off < 0 { '-' } else { '+' };
+    let m = off.unsigned_abs() / 60;
+    format!("D:{}{sign}{:02}'{:02}'", t.format("%Y%m%d%H%M%S"), m / 60, m % 60)
+}
+
+pub(crate) fn save(doc: &PdfDocument, created: &DateTime<FixedOffset>) -> Vec<u8> {
     let mut warnings = Vec::new();
-    doc.save(&PdfSaveOptions { subset_fonts: true, ..Default::default() }, &mut warnings)
+    let mut bytes = doc.save(&PdfSaveOptions { subset_fonts: true, ..Default::default() }, &mut warnings);
+    // printpdf writes the Info dates as "(D:<local time>+00'00')" in an uncompressed dictionary
+    // (classic xref table, no object streams). The string with the real offset has the same
+    // length, so patching the bytes keeps every xref offset valid and costs no re-parse.
+    let utc_form = format!("(D:{}+00'00')", created.format("%Y%m%d%H%M%S"));
+    let real = format!("({})", pdf_date(created));
+    if utc_form != real {
+        replace_all(&mut bytes, utc_form.as_bytes(), real.as_bytes());
+    }
+    bytes
+}
+
+/// Replace every occurrence of `from` by `to` (same length) in place.
+fn replace_all(hay: &mut [u8], from: &[u8], to: &[u8]) {
+    debug_assert_eq!(from.len(), to.len());
+    let mut i = 0;
+    while i + from.len() <= hay.len() {
+        if &hay[i..i + from.len()] == from {
+            hay[i..i + from.len()].copy_from_slice(to);
+            i += from.len();
+        } else {
+            i += 1;
+        }
+    }
 }
 
 pub(crate) struct FontIds {

@@ -1,16 +1,23 @@
 //! Sample data for previews, benchmarks and tests: plausible answers for every question, a
 //! drawn signature, and answers read from a TOML file (`forms preview --answers`).
 
-use chrono::NaiveDate;
+use chrono::{FixedOffset, NaiveDate, Offset, TimeZone, Utc};
 use zeroize::Zeroizing;
 
 use super::fill::{Answer, Answers, Session};
 use super::model::{FieldKind, Source, Template};
 use crate::card::{CardAttributes, SecretString};
 
-/// A fixed session: 2025-05-01 10:30, receipt R-20250501-0001, 見本市.
+/// Japan Standard Time, +09:00 (no daylight saving).
+pub fn jst() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+/// A fixed session: 2025-05-01 10:30 JST, receipt R-20250501-0001, 見本市.
 pub fn sample_session() -> Session {
-    let created = NaiveDate::from_ymd_opt(2025, 5, 1).and_then(|d| d.and_hms_opt(10, 30, 0)).unwrap_or_default();
+    let local = NaiveDate::from_ymd_opt(2025, 5, 1).and_then(|d| d.and_hms_opt(10, 30, 0)).unwrap_or_default();
+    let created =
+        jst().from_local_datetime(&local).single().unwrap_or_else(|| Utc.from_utc_datetime(&local).fixed_offset());
     Session { created, receipt_id: "R-20250501-0001".into(), municipality: "見本市".into() }
 }
 
@@ -32,7 +39,9 @@ pub fn sample_answers(templates: &[&Template]) -> Answers {
                 FieldKind::Choice | FieldKind::MultiChoice => {
                     Answer::Choices(f.choices.first().map(|c| vec![c.value.clone()]).unwrap_or_default())
                 }
-                FieldKind::Checkbox => Answer::Flag(f.id != "child2"),
+                FieldKind::Checkbox => Answer::Flag(true),
+                // A count that opens table rows shows a few of them; other counts are 1.
+                FieldKind::Count if drives_rows(t, &f.id) => Answer::Count(f.max.unwrap_or(1).min(3)),
                 FieldKind::Count => Answer::Count(f.min.unwrap_or(1).max(1)),
                 FieldKind::Date => Answer::Date(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap_or_default()),
                 FieldKind::Signature => Answer::Signature(sample_signature()),
@@ -43,7 +52,27 @@ pub fn sample_answers(templates: &[&Template]) -> Answers {
     a
 }
 
+/// Does some field's `at_least` condition look at count `id` (rows of a group)?
+fn drives_rows(t: &Template, id: &str) -> bool {
+    t.fields.iter().any(|f| f.when.as_ref().is_some_and(|w| w.field == id && w.at_least.is_some()))
+}
+
+/// Row number in a generated id such as `member3_name`.
+fn row_of(id: &str) -> Option<usize> {
+    let (head, _) = id.split_once('_')?;
+    head.trim_start_matches(|c: char| !c.is_ascii_digit()).parse().ok()
+}
+
+const SAMPLE_NAMES: [&str; 8] =
+    ["見本 太郎", "見本 一郎", "見本 花子", "見本 次郎", "見本 桜", "見本 三郎", "見本 梅子", "見本 四郎"];
+
 fn sample_text(id: &str) -> String {
+    if id.ends_with("name")
+        && let Some(n) = row_of(id)
+    {
+        // Distinct names per row, so a test can tell which row a name was printed in.
+        return SAMPLE_NAMES[n % SAMPLE_NAMES.len()].into();
+    }
     if id.contains("address") || id.contains("honseki") {
         "東京都千代田区霞が関一丁目二番三号".into()
     } else if id.ends_with("_no") {

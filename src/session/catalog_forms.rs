@@ -188,7 +188,7 @@ impl FormService for CatalogForms {
             return Err(FormError::Fill("no forms for the chosen procedures".into()));
         }
         let session = forms::Session {
-            created: chrono::Local::now().naive_local(),
+            created: chrono::Local::now().fixed_offset(),
             receipt_id: req.receipt_id.to_string(),
             municipality: self.municipality.clone(),
         };
@@ -238,7 +238,7 @@ impl FormService for CatalogForms {
             && let Some(plan) = self.catalog.plan(event, &to_forms_answers(g))
         {
             let title = self.catalog.life_events.iter().find(|e| &e.id == event).map_or("", |e| e.title.ja.as_str());
-            let sheet = self.catalog.guide(title, &ids, &plan.notes, &session);
+            let sheet = self.catalog.guide(title, &ids, &plan.notes, &session, &self.fonts);
             let pdf = forms::render_pdf(std::slice::from_ref(&sheet), &self.fonts)
                 .map_err(|e| FormError::Fill(e.to_string()))?;
             let path = write_pdf(req.work_dir, "guide", &pdf)?;

@@ -59,3 +59,17 @@ pub fn page_count(pdf: &str) -> u32 {
     let s = String::from_utf8_lossy(&out.stdout).into_owned();
     s.lines().find_map(|l| l.strip_prefix("Pages:")).and_then(|v| v.trim().parse().ok()).expect("pdfinfo Pages")
 }
+
+/// Word boxes (xMin, yMin, xMax, yMax in pt) of page 1.
+pub fn words(pdf: &str) -> Vec<(f32, f32, f32, f32, String)> {
+    let out = tool("pdftotext", &["-bbox", "-f", "1", "-l", "1", pdf, "-"]);
+    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    s.lines()
+        .filter(|l| l.trim_start().starts_with("<word"))
+        .filter_map(|l| {
+            let num = |k: &str| l.split(&format!("{k}=\"")).nth(1)?.split('"').next()?.parse::<f32>().ok();
+            let text = l.split('>').nth(1)?.split('<').next()?.to_string();
+            Some((num("xMin")?, num("yMin")?, num("xMax")?, num("yMax")?, text))
+        })
+        .collect()
+}
