@@ -234,7 +234,10 @@ fn shared_field_ids_must_mean_the_same_in_every_template() {
     let errs = Catalog::load(&tdir, &dir.path().join("procedures.toml")).unwrap_err();
     assert_eq!(errs.len(), 1);
     let msg = errs[0].to_string();
-    assert!(msg.contains("\"name\"") && msg.contains("shared by id") && msg.contains("IDを変えて"), "{msg}");
+    assert!(
+        msg.contains("\"name\"") && msg.contains("mean the same everywhere") && msg.contains("IDを変えて"),
+        "{msg}"
+    );
 }
 
 fn with_requester(id: &str, kind: &str, choices: &[(&str, &str)]) -> String {

@@ -181,6 +181,11 @@ impl FormService for CatalogForms {
         self.catalog.questions(&ids).into_iter().filter_map(to_question).collect()
     }
 
+    fn active_questions(&self, procedures: &[String], answers: &Answers) -> Vec<Question> {
+        let ids: Vec<&str> = procedures.iter().map(String::as_str).collect();
+        self.catalog.active_questions(&ids, &to_forms_answers(answers)).into_iter().filter_map(to_question).collect()
+    }
+
     fn render(&self, req: &FillRequest<'_>) -> Result<RenderedVisit, FormError> {
         let ids: Vec<&str> = req.procedures.iter().map(String::as_str).collect();
         let templates = self.catalog.forms_for(&ids);

@@ -424,8 +424,14 @@ impl Session {
             (Step::Pin, Event::ClerkAllowLastTry) if self.clerk && self.pin_state == PinState::CallClerk => {
                 self.pin_state = PinState::LastTryAllowed;
             }
-            (Step::Review, Event::Answer(id, v)) => self.answers.set(id, v),
-            (Step::Review, Event::ClearAnswer(id)) => self.answers.remove(&id),
+            (Step::Review, Event::Answer(id, v)) => {
+                self.answers.set(id, v);
+                self.refresh_questions();
+            }
+            (Step::Review, Event::ClearAnswer(id)) => {
+                self.answers.remove(&id);
+                self.refresh_questions();
+            }
             (Step::Review, Event::ClerkEdit(field, v)) if self.clerk => {
                 self.clerk_edits.set(field, AnswerValue::Text(v));
             }
@@ -499,8 +505,21 @@ impl Session {
         }
     }
 
+    /// Questions whose conditions hold now (a count of 3 opens the third row of a table).
+    fn refresh_questions(&mut self) {
+        self.questions = self.forms.active_questions(&self.selected, &self.answers);
+        self.set_defaults();
+    }
+
     fn enter_review(&mut self) {
-        self.questions = self.forms.questions(&self.selected);
+        self.questions = self.forms.active_questions(&self.selected, &self.answers);
+        self.set_defaults();
+        self.show_problems = false;
+        self.message = None;
+        self.step = Step::Review;
+    }
+
+    fn set_defaults(&mut self) {
         for q in &self.questions {
             // Sensible starting values so only real decisions need a tap.
             let default = match q.kind {
@@ -514,9 +533,6 @@ impl Session {
                 self.answers.set(q.id.clone(), v);
             }
         }
-        self.show_problems = false;
-        self.message = None;
-        self.step = Step::Review;
     }
 
     fn back(&mut self) {

@@ -199,6 +199,11 @@ pub trait FormService {
     fn needs_my_number(&self, procedures: &[String]) -> bool;
     /// Questions the card cannot answer, for the review screen.
     fn questions(&self, procedures: &[String]) -> Vec<Question>;
+    /// The questions to show given the answers so far (e.g. the rows of a household table
+    /// appear as the count grows). By default all of them.
+    fn active_questions(&self, procedures: &[String], _answers: &Answers) -> Vec<Question> {
+        self.questions(procedures)
+    }
     /// Fill and render the forms (PDF + page previews) into `req.work_dir`.
     fn render(&self, req: &FillRequest<'_>) -> Result<RenderedVisit, FormError>;
 }
