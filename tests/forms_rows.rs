@@ -223,8 +223,8 @@ fn requester_choices_are_one_set_and_each_form_refuses_what_its_paper_lacks() {
         let t = cat.template(form).unwrap();
         let errs = fill_for(t, "typical", ans(&[("requester", choice(refused))])).unwrap_err();
         assert!(
-            errs.iter().any(|e| e.field == "requester" && e.message_ja.contains("選んでください")
-                || e.field == "requester" && e.message_ja.contains("だけ")),
+            errs.iter().any(|e| e.field == "requester"
+                && (e.message_ja.contains("選んでください") || e.message_ja.contains("だけ"))),
             "{form}/{refused}: {errs:?}"
         );
     }
