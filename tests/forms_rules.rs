@@ -239,14 +239,14 @@ fn guide_lines_are_broken_by_measured_width_with_kinsoku_and_continue_on_more_pa
         assert!(text.contains(&want), "note not intact: {want}");
     }
     // A long guide continues on a second page instead of being cut off.
-    for i in 0..40 {
+    for i in 0..80 {
         notes.push(format!("注意事項{i}: 窓口の受付時間は平日の午前8時30分から午後5時15分までです。"));
     }
     let long = cat.guide("転入", &["tennyu"], &notes, &session, &fonts);
     assert!(long.template.page.pages >= 2);
     let path = write_tmp(dir.path(), "g2.pdf", &madoguchi::forms::render_pdf(&[long], &fonts).unwrap());
     assert_eq!(page_count(&path), 2);
-    assert!(page_text(&path, 2).contains("注意事項39"));
+    assert!(page_text(&path, 2).contains("注意事項79"));
 }
 
 #[test]

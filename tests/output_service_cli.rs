@@ -96,8 +96,9 @@ fn outbox_cli_status_list_retry_purge() {
 #[test]
 fn without_a_backend_submissions_are_kept_then_expire() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut ocfg = outbox_config(dir.path());
-    ocfg.retention_hours = 0;
+    // The kiosk side keeps a week (the default); the sender service below is configured with
+    // zero retention, so its housekeeping pass expires the entry at once.
+    let ocfg = outbox_config(dir.path());
     let cfg = OutputConfig { outbox: ocfg.clone(), ..OutputConfig::default() };
     let svc = OutputService::start(&cfg).expect("start");
     svc.accept(&submission(7)).expect("accept");
