@@ -8,15 +8,16 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-use crate::card::{CardAttributes, LastTry, MyNumber, ReadRequest};
+use crate::card::{CardAttributes, MyNumber};
 
 use super::answers::{self, AnswerValue, Answers};
 use super::card_port::CardPort;
 use super::pin_entry::{PinEntry, PinState};
 mod files;
+mod pin_review;
 
 use super::services::{
-    FormService, OutputAction, OutputError, OutputService, Question, QuestionKind, Receipt, RenderedForm, RenderedVisit,
+    FormService, OutputAction, OutputError, OutputService, Question, Receipt, RenderedForm, RenderedVisit,
 };
 use super::signature::Signature;
 
@@ -360,30 +361,6 @@ impl Session {
         self.message = Some("カードが取り外されました。もう一度カードを置いてください。".into());
     }
 
-    fn enter_pin(&mut self) {
-        self.pin.clear();
-        match self.card.pin_tries() {
-            Ok(n) => {
-                self.pin_state = PinState::from_tries(n);
-                self.step = Step::Pin;
-                self.message = None;
-            }
-            Err(e) if e.needs_card_again() => {
-                self.step = Step::Card;
-                self.message = Some(e.message_ja());
-            }
-            Err(crate::card::CardError::PinLocked { .. }) => {
-                self.pin_state = PinState::Locked;
-                self.step = Step::Pin;
-                self.message = None;
-            }
-            Err(e) => {
-                self.step = Step::Card;
-                self.message = Some(e.message_ja());
-            }
-        }
-    }
-
     pub fn handle(&mut self, ev: Event, now: Instant) {
         self.last_activity = now;
         if self.delivery.is_some() && !matches!(ev, Event::ClerkUnlocked | Event::ClerkLock) {
@@ -468,71 +445,6 @@ impl Session {
         self.step = Step::Card;
         // A card already on the reader goes straight to the PIN.
         self.poll_card(now);
-    }
-
-    fn submit_pin(&mut self) {
-        let pin = match self.pin.take() {
-            Ok(p) => p,
-            Err(e) => {
-                self.message = Some(e.message_ja());
-                return;
-            }
-        };
-        let req = ReadRequest {
-            my_number: self.forms.needs_my_number(&self.selected),
-            last_try: if self.pin_state == PinState::LastTryAllowed { LastTry::ClerkOverride } else { LastTry::Refuse },
-        };
-        match self.card.read(&pin, req) {
-            Ok(out) => {
-                self.attributes = Some(out.attributes);
-                self.my_number = out.my_number;
-                self.card.release();
-                self.pin_state = PinState::Ready { tries_left: out.tries_before.max(1) };
-                self.enter_review();
-            }
-            Err(crate::card::CardError::WrongPin { tries_left }) => {
-                self.pin_state = if tries_left <= 1 { PinState::CallClerk } else { PinState::Wrong { tries_left } };
-                self.message = None;
-            }
-            Err(crate::card::CardError::LastTryRefused) => self.pin_state = PinState::CallClerk,
-            Err(crate::card::CardError::PinLocked { .. }) => self.pin_state = PinState::Locked,
-            Err(e) if e.needs_card_again() => {
-                self.drop_personal_data();
-                self.step = Step::Card;
-                self.message = Some(e.message_ja());
-            }
-            Err(e) => self.message = Some(e.message_ja()),
-        }
-    }
-
-    /// Questions whose conditions hold now (a count of 3 opens the third row of a table).
-    fn refresh_questions(&mut self) {
-        self.questions = self.forms.active_questions(&self.selected, &self.answers);
-        self.set_defaults();
-    }
-
-    fn enter_review(&mut self) {
-        self.questions = self.forms.active_questions(&self.selected, &self.answers);
-        self.set_defaults();
-        self.show_problems = false;
-        self.message = None;
-        self.step = Step::Review;
-    }
-
-    fn set_defaults(&mut self) {
-        for q in &self.questions {
-            // Sensible starting values so only real decisions need a tap.
-            let default = match q.kind {
-                QuestionKind::Count { min, .. } => Some(AnswerValue::Count(min)),
-                QuestionKind::YesNo if !q.required => Some(AnswerValue::YesNo(false)),
-                _ => None,
-            };
-            if let Some(v) = default
-                && self.answers.get(&q.id).is_none()
-            {
-                self.answers.set(q.id.clone(), v);
-            }
-        }
     }
 
     fn back(&mut self) {
