@@ -1,29 +1,16 @@
 //! The kiosk flow through the real forms layer: session state machine + virtual card +
 //! embedded templates + IPAex fonts → PDFs whose text is checked with pdftotext (poppler).
 
-use std::path::Path;
-use std::process::Command;
+mod kiosk_support;
+
 use std::time::{Duration, Instant};
 
+use kiosk_support::real::{catalog_forms, pdftotext};
 use madoguchi::card::sim::persona;
-use madoguchi::forms::{Catalog, Fonts, FontsConfig};
 use madoguchi::session::catalog_forms::GUIDE_EVENT;
 use madoguchi::session::{
-    AnswerValue, CatalogForms, Event, NotWiredOutput, ProcedureMode, Session, SessionSettings, SimHandle, SimReader,
-    Step,
+    AnswerValue, Event, NotWiredOutput, ProcedureMode, Session, SessionSettings, SimHandle, SimReader, Step,
 };
-
-fn catalog_forms() -> CatalogForms {
-    let catalog = Catalog::embedded().unwrap_or_else(|e| panic!("embedded templates: {e:?}"));
-    let fonts = Fonts::load(&FontsConfig::default()).expect("IPAex fonts installed (tests/stack.sh install)");
-    CatalogForms::new(catalog, fonts, "見本市")
-}
-
-fn pdftotext(pdf: &Path) -> String {
-    let out = Command::new("pdftotext").args(["-layout"]).arg(pdf).arg("-").output().expect("poppler-utils installed");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 struct Rig {
     s: Session,

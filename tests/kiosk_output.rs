@@ -2,6 +2,7 @@
 //! templates + fonts → `KioskOutput` → the stack's ippeveprinter / a CUPS queue, the SQLite
 //! outbox, the export spool and a loopback HTTPS back office.
 
+mod kiosk_support;
 mod output_support;
 
 use std::path::{Path, PathBuf};
@@ -9,13 +10,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use kiosk_support::real::{catalog_forms, pdftotext};
 use madoguchi::card::sim::persona;
-use madoguchi::forms::{Catalog, Fonts, FontsConfig};
 use madoguchi::output::{ExportConfig, OutputConfig, PrintConfig};
 use madoguchi::session::catalog_forms::GUIDE_EVENT;
 use madoguchi::session::{
-    AnswerValue, CatalogForms, Event, KioskOutput, OutputAction, OutputService, Session, SessionSettings, SimHandle,
-    SimReader, Step,
+    AnswerValue, Event, KioskOutput, OutputAction, OutputService, Session, SessionSettings, SimHandle, SimReader, Step,
 };
 use output_support::server::Server;
 use output_support::{Pki, outbox_config};
@@ -24,18 +24,6 @@ fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!("{name} is not set: run `bash tests/stack.sh up` and `eval \"$(bash tests/stack.sh env)\"`")
     })
-}
-
-fn catalog_forms() -> CatalogForms {
-    let catalog = Catalog::embedded().unwrap_or_else(|e| panic!("embedded templates: {e:?}"));
-    let fonts = Fonts::load(&FontsConfig::default()).expect("IPAex fonts installed (tests/stack.sh install)");
-    CatalogForms::new(catalog, fonts, "見本市")
-}
-
-fn pdftotext(pdf: &Path) -> String {
-    let out = Command::new("pdftotext").args(["-layout"]).arg(pdf).arg("-").output().expect("poppler-utils installed");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn pages(pdf: &Path) -> usize {

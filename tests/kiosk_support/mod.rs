@@ -139,3 +139,25 @@ pub mod rig {
         }
     }
 }
+
+/// The real forms layer for end-to-end tests: embedded templates, IPAex fonts, pdftotext.
+pub mod real {
+    use std::path::Path;
+    use std::process::Command;
+
+    use madoguchi::forms::{Catalog, Fonts, FontsConfig};
+    use madoguchi::session::CatalogForms;
+
+    pub fn catalog_forms() -> CatalogForms {
+        let catalog = Catalog::embedded().unwrap_or_else(|e| panic!("embedded templates: {e:?}"));
+        let fonts = Fonts::load(&FontsConfig::default()).expect("IPAex fonts installed (tests/stack.sh install)");
+        CatalogForms::new(catalog, fonts, "見本市")
+    }
+
+    pub fn pdftotext(pdf: &Path) -> String {
+        let out =
+            Command::new("pdftotext").args(["-layout"]).arg(pdf).arg("-").output().expect("poppler-utils installed");
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
