@@ -237,3 +237,28 @@ fn jpki_application_behaves_like_the_card() {
     assert_eq!(transmit(r, cmd::select_ef(0x001B)).1, 0x9000);
     assert_eq!(transmit(r, cmd::verify(b"WRONG1")).1, 0x63C4);
 }
+
+#[test]
+fn the_session_port_waits_for_a_missing_reader_and_uses_a_present_one() {
+    use madoguchi::session::{CardPort, PcscPort};
+    let _g = lock();
+    // No reader by that name on this pcscd: an error the card screen can show, every time.
+    let mut missing = PcscPort::new("RC-S300 that is not plugged in");
+    for _ in 0..2 {
+        assert!(matches!(missing.present(), Err(TransportError::NoReaderMatching { .. })));
+    }
+    assert!(missing.pin_tries().is_err());
+    // The stack's reader: card presence and PIN tries through pcscd.
+    let mut port = PcscPort::new(SLOT1.0);
+    assert_eq!(port.reader_name().expect("reader"), SLOT1.0);
+    let placed = place(persona("typical"), SLOT1);
+    assert_eq!(port.present(), Ok(true));
+    assert_eq!(port.pin_tries(), Ok(3));
+    port.release();
+    drop(placed);
+    let t = Instant::now();
+    while port.present() != Ok(false) {
+        assert!(t.elapsed() < Duration::from_secs(3), "pcscd reports the card gone");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -121,6 +121,27 @@ fn proxy_needs_letter_of_attorney_and_mail_consent_for_my_number() {
 }
 
 #[test]
+fn a_household_member_asks_for_juminhyo_and_koseki_with_one_requester_answer() {
+    let cat = catalog();
+    let household = ans(&[("requester", choice("household"))]);
+    // 住民票: "same household" is a category of its own.
+    assert!(fill_for(cat.template("juminhyo").unwrap(), "typical", household.clone()).is_ok());
+    // 戸籍 asks one more question, only then: spouse or lineal relative, or not.
+    let both = ["juminhyo", "koseki"];
+    let asked = |a: &Answers| cat.active_questions(&both, a).iter().any(|q| q.id == "household_relation");
+    assert!(asked(&household));
+    assert!(!asked(&ans(&[("requester", choice("self"))])));
+    let t = cat.template("koseki").unwrap();
+    let mut spouse = household.clone();
+    spouse.extend(ans(&[("household_relation", choice("family"))]));
+    assert!(fill_for(t, "typical", spouse).is_ok(), "a spouse in the household gets the 戸籍");
+    let mut other = household;
+    other.extend(ans(&[("household_relation", choice("other"))]));
+    let errs = fill_for(t, "typical", other).unwrap_err();
+    assert!(errs.iter().any(|e| e.field == "household_relation" && e.message_ja.contains("代理人")), "{errs:?}");
+}
+
+#[test]
 fn honseki_and_hittousha_are_answers_and_move_uses_card_address_as_old() {
     let cat = catalog();
     for t in &cat.templates {

@@ -89,6 +89,17 @@ fn moving_in_guide_with_children_reads_my_number_and_fills_two_forms() {
     r.ev(Event::Begin);
     r.ev(Event::ShowGuide);
     assert_eq!(r.s.procedure_mode(), ProcedureMode::Guide);
+    let asked = |r: &Rig| -> Vec<String> {
+        r.s.forms().guide_questions(r.s.guide_answers()).into_iter().map(|q| q.id).collect()
+    };
+    assert_eq!(asked(&r), [GUIDE_EVENT], "first only the life event; its questions follow");
+    r.ev(Event::GuideAnswer(GUIDE_EVENT.into(), AnswerValue::Choice("moving-in".into())));
+    assert!(asked(&r).iter().any(|q| q == "children_under_15"), "{:?}", asked(&r));
+    r.ev(Event::GuideAnswer("children_under_15".into(), AnswerValue::YesNo(true)));
+    // Another event does not ask about children: its answer goes, and comes back only if asked.
+    r.ev(Event::GuideAnswer(GUIDE_EVENT.into(), AnswerValue::Choice("moving-out".into())));
+    assert!(!asked(&r).iter().any(|q| q == "children_under_15"));
+    assert_eq!(r.s.guide_answers().get("children_under_15"), None);
     r.ev(Event::GuideAnswer(GUIDE_EVENT.into(), AnswerValue::Choice("moving-in".into())));
     r.ev(Event::GuideAnswer("children_under_15".into(), AnswerValue::YesNo(true)));
     r.ev(Event::GuideDone);

@@ -290,6 +290,58 @@ fn print_sends_the_visit_pdf_to_the_printer_and_a_stopped_queue_is_explained() {
     r.ev(Event::Deliver(OutputAction::Print));
     r.settle();
     assert_eq!(r.s.step(), Step::Done, "{:?}", r.s.message());
+    r.ev(Event::Finish);
+
+    // 3. Paper runs out after the job was queued (the stack's madoguchi-paperout backend):
+    // もう一度ためす follows the queued job instead of printing the forms a second time.
+    run("lpadmin", &["-p", &queue, "-v", "madoguchi-paperout:/"]);
+    let dir = tempfile::tempdir().unwrap();
+    let kiosk = format!("Q{}", std::process::id() % 100_000);
+    let mut r = Rig::with_kiosk(&cfg, dir, &kiosk);
+    r.juminhyo("typical");
+    r.ev(Event::Deliver(OutputAction::Print));
+    r.settle();
+    assert_eq!(r.s.step(), Step::Output);
+    let m = r.s.message().expect("a message for the clerk").to_string();
+    assert!(m.contains("用紙") && m.contains("消えていません"), "{m}");
+    run("lpadmin", &["-p", &queue, "-v", &ipp_uri]);
+    run("cupsenable", &[&queue]);
+    r.ev(Event::Deliver(OutputAction::Print));
+    r.settle();
+    assert_eq!(r.s.step(), Step::Done, "{:?}", r.s.message());
+    let receipt = r.s.receipt().expect("receipt").id.to_lowercase();
+    let copies = std::fs::read_dir(&spool)
+        .expect("spool dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(&format!("-{receipt}.pdf")))
+        .count();
+    assert_eq!(copies, 1, "printed exactly once after the retry");
+    r.ev(Event::Finish);
+
+    // 4. Printer and export spool both set up: the resident's one button sends, then prints.
+    let dir = tempfile::tempdir().unwrap();
+    let spool_dir = dir.path().join("export");
+    let cfg = OutputConfig {
+        print: PrintConfig { printer_uri: Some(ipp_uri.clone()), ..PrintConfig::default() },
+        outbox: outbox_config(&dir.path().join("outbox")),
+        export: ExportConfig { enabled: true, spool_dir: spool_dir.clone(), ..ExportConfig::default() },
+        ..OutputConfig::default()
+    };
+    let kiosk = format!("B{}", std::process::id() % 100_000);
+    let mut r = Rig::with_kiosk(&cfg, dir, &kiosk);
+    assert!(r.s.output().can_print() && r.s.output().can_send());
+    r.juminhyo("typical");
+    r.ev(Event::Deliver(OutputAction::PrintAndSend));
+    r.settle();
+    assert_eq!(r.s.step(), Step::Done, "{:?}", r.s.message());
+    let receipt = r.s.receipt().expect("receipt").id.clone();
+    let printed = std::fs::read_dir(&spool)
+        .expect("spool dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(&format!("-{}.pdf", receipt.to_lowercase())))
+        .count();
+    assert_eq!(printed, 1, "printed once");
+    assert!(spool_dir.join(format!("{receipt}-juminhyo.json")).exists(), "and sent (export spool)");
 }
 
 #[test]

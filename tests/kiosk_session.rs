@@ -289,7 +289,7 @@ fn guide_flow_picks_several_procedures_and_reads_my_number_only_then() {
     assert_eq!(r.s.step(), Step::Review);
     assert!(r.s.has_my_number(), "児童手当 needs the 個人番号");
     let ids: Vec<&str> = r.s.questions().iter().map(|q| q.id.as_str()).collect();
-    assert_eq!(ids, ["moved-on", "furigana", "children"]);
+    assert_eq!(ids, ["moved-on", "furigana", "prev-honseki", "children"]);
     r.ev(Event::Answer("furigana".into(), AnswerValue::Text(madoguchi::card::SecretString::new("yamada"))));
     r.ev(Event::Answer("moved-on".into(), AnswerValue::Date(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap())));
     r.ev(Event::ReviewDone);
@@ -362,4 +362,58 @@ fn signature_png_reaches_the_forms_layer() {
     let dec = png::Decoder::new(std::io::Cursor::new(bytes));
     let info = dec.read_info().unwrap();
     assert_eq!((info.info().width, info.info().height), (madoguchi::session::PAD_W, madoguchi::session::PAD_H));
+}
+
+/// A reader that is unplugged and plugged back in. A mock, because vpcd's readers exist as
+/// long as pcscd runs and cannot be unplugged on demand; the real "no such reader" answer is
+/// tested through pcscd in card_pcsc.rs.
+struct Unpluggable {
+    inner: SimReader,
+    plugged: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl madoguchi::session::CardPort for Unpluggable {
+    fn present(&mut self) -> Result<bool, madoguchi::card::TransportError> {
+        if !self.plugged.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(madoguchi::card::TransportError::NoReader);
+        }
+        self.inner.present()
+    }
+    fn pin_tries(&mut self) -> Result<u8, madoguchi::card::CardError> {
+        self.inner.pin_tries()
+    }
+    fn read(
+        &mut self,
+        pin: &madoguchi::card::Pin,
+        req: madoguchi::card::ReadRequest,
+    ) -> Result<madoguchi::card::ReadOutcome, madoguchi::card::CardError> {
+        self.inner.read(pin, req)
+    }
+}
+
+#[test]
+fn a_missing_reader_is_explained_on_the_card_screen_until_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = SessionSettings { work_root: dir.path().join("work"), ..SessionSettings::default() };
+    let (reader, hand) = SimReader::new();
+    let plugged = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let port = Unpluggable { inner: reader, plugged: plugged.clone() };
+    let mut t = Instant::now();
+    let mut s = Session::new(settings, Box::new(port), Box::new(SignatureWritingForms), Box::new(AcceptingOutput), t);
+    s.handle(Event::Begin, t);
+    s.handle(Event::ChooseProcedure(JUMINHYO.into()), t);
+    assert_eq!(s.step(), Step::Card);
+    t += Duration::from_secs(1);
+    s.tick(t);
+    let m = s.message().expect("the reader problem is shown").to_string();
+    assert!(m.contains("カードリーダー"), "{m}");
+    assert_eq!(s.step(), Step::Card, "the session waits; nothing crashes");
+    plugged.store(true, std::sync::atomic::Ordering::SeqCst);
+    t += Duration::from_secs(1);
+    s.tick(t);
+    assert_eq!(s.message(), None, "the message goes when the reader is back");
+    hand.insert(persona::builtin_by_id("typical").unwrap());
+    t += Duration::from_secs(1);
+    s.tick(t);
+    assert_eq!(s.step(), Step::Pin);
 }

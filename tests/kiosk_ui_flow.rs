@@ -103,8 +103,8 @@ fn juminhyo_resident_flow_by_touch_within_ten_taps_plus_pin() {
     assert_eq!(r.ui.window.get_screen(), "confirm");
     // The demo forms are not wired: the confirm screen says so instead of showing a fake form.
     assert!(r.ui.window.get_message().contains("接続されていません"));
-    // 印刷 would be the last tap.
-    let print = t.find("印刷");
+    // 印刷と送信 (both are offered) would be the last tap.
+    let print = t.find("印刷と送信");
     assert_eq!(print.accessible_enabled(), Some(false), "no preview → nothing to print");
     let taps = t.n + 1;
     assert!(taps <= 10, "住民票の写し took {taps} taps plus {digits} PIN digits");
@@ -233,6 +233,9 @@ fn walk_every_screen(size: (u32, u32)) -> Vec<String> {
         w.invoke_kana_key(k.into());
     }
     w.invoke_kana_done();
+    w.invoke_kana_start("prev-honseki".into());
+    check(&mut bad); // place keyboard with 住所と同じ and the clerk's keyboard field
+    w.invoke_kana_done();
     w.invoke_date_step("moved-on".into(), "d".into(), -1);
     w.invoke_review_next();
     assert_eq!(w.get_screen(), "signature", "{:?}", r.ui.session().problems());
@@ -262,4 +265,84 @@ fn every_touch_target_is_at_least_10_mm_landscape() {
 fn every_touch_target_is_at_least_10_mm_portrait() {
     let bad = walk_every_screen((1080, 1920));
     assert!(bad.is_empty(), "touch targets under 10 mm:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn place_text_by_touch_same_as_address_and_by_a_clerk_keyboard() {
+    use madoguchi::session::AnswerValue;
+    i_slint_backend_testing::init_no_event_loop();
+    let mut cfg = demo_cfg();
+    cfg.clerk.pin_hash = madoguchi::config::hash_clerk_pin("2580").unwrap();
+    let r = build(&cfg, Box::new(SignatureWritingForms), Box::new(AcceptingOutput));
+    r.ui.window.window().set_size(slint::PhysicalSize::new(1920, 1080));
+    r.ui.window.show().unwrap();
+    let w = &r.ui.window;
+    w.invoke_begin();
+    w.invoke_choose_procedure(madoguchi::session::demo_forms::TENNYU.into());
+    w.invoke_place_demo_card("typical".into());
+    for d in [1, 2, 3, 4] {
+        w.invoke_pin_digit(d);
+    }
+    w.invoke_pin_submit();
+    assert_eq!(w.get_screen(), "review");
+    let text = |r: &UiRig| match r.ui.session().answers().get("prev-honseki") {
+        Some(AnswerValue::Text(t)) => t.expose().to_string(),
+        _ => String::new(),
+    };
+    let mut t = Taps { r: &r, n: 0 };
+    w.invoke_kana_start("prev-honseki".into());
+    assert!(w.get_kana_place(), "本籍 gets the place keyboard");
+    assert!(
+        ElementHandle::find_by_accessible_label(w, "キーボード入力").next().is_none(),
+        "no keyboard field without a clerk"
+    );
+    t.tap("住所と同じ");
+    let address = madoguchi::card::sim::persona::builtin_by_id("typical").unwrap().address.expose().to_string();
+    assert_eq!(text(&r), address);
+    t.tap("1文字消す");
+    t.tap("place:番地");
+    assert_eq!(text(&r), format!("{}番地", &address[..address.len() - address.chars().last().unwrap().len_utf8()]));
+    w.invoke_kana_done();
+    // A clerk types kanji on a hardware keyboard (through its input method) into the field.
+    w.invoke_clerk_show();
+    for d in [2, 5, 8, 0] {
+        w.invoke_clerk_digit(d);
+    }
+    w.invoke_clerk_submit();
+    w.invoke_clerk_close();
+    w.invoke_kana_start("prev-honseki".into());
+    let field =
+        ElementHandle::find_by_accessible_label(w, "キーボード入力").next().expect("the clerk's keyboard field");
+    field.set_accessible_value("北海道札幌市中央区北一条西二丁目1番地");
+    assert_eq!(text(&r), "北海道札幌市中央区北一条西二丁目1番地");
+    assert_eq!(w.get_kana_text(), "北海道札幌市中央区北一条西二丁目1番地");
+    // The kana keyboard for フリガナ has neither.
+    w.invoke_kana_done();
+    w.invoke_kana_start("furigana".into());
+    assert!(!w.get_kana_place());
+}
+
+#[test]
+fn english_shows_the_templates_english_titles_and_labels() {
+    use slint::Model as _;
+    i_slint_backend_testing::init_no_event_loop();
+    let forms = kiosk_support::real::catalog_forms();
+    let r = build(&demo_cfg(), Box::new(forms), Box::new(AcceptingOutput));
+    r.ui.window.window().set_size(slint::PhysicalSize::new(1920, 1080));
+    r.ui.window.show().unwrap();
+    let w = &r.ui.window;
+    w.invoke_set_language("en".into());
+    w.invoke_begin();
+    let titles: Vec<String> = w.get_procedures().iter().map(|p| p.title.to_string()).collect();
+    assert!(titles.iter().any(|t| t == "I need a copy of my resident record"), "{titles:?}");
+    let cats: Vec<String> = w.get_procedures().iter().map(|p| p.category.to_string()).collect();
+    assert!(cats.iter().any(|c| c == "Certificates"), "{cats:?}");
+    w.invoke_show_guide();
+    let first = w.get_guide_questions().iter().next().expect("the life-event question");
+    assert_eq!(first.label.as_str(), "What brings you here today?");
+    assert!(first.choices.iter().any(|c| c == "I moved into the city"));
+    // Back to Japanese: the same data in Japanese.
+    w.invoke_set_language("ja".into());
+    let titles: Vec<String> = w.get_procedures().iter().map(|p| p.title.to_string()).collect();
+    assert!(titles.iter().any(|t| t == "住民票の写しがほしい"), "{titles:?}");
 }

@@ -201,4 +201,46 @@ fn printing_over_ipp_and_cups() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let spooled_cli = spooled(&spool, &format!("cli-{n}"), Duration::from_secs(5));
     assert_eq!(std::fs::read(spooled_cli).expect("spooled"), std::fs::read(&file).expect("src"));
+
+    // 9. ipps:// to cupsd (TLS on 631): trusted through print.ca_cert, refused without it.
+    let ipps_uri = env("MADOGUCHI_TEST_CUPS_IPPS_URI");
+    let cert = PathBuf::from(env("MADOGUCHI_TEST_CUPS_CERT"));
+    let name = format!("ipps-{n}");
+    let (src, bytes) = pdf(work.path(), &name);
+    let untrusted = Printer::new(&cfg(), Some(&ipps_uri)).expect("printer");
+    let e = untrusted.print(&PrintRequest { pdf: bytes.clone(), job_name: name.clone() }).expect_err("untrusted");
+    assert!(matches!(e, PrintError::Tls(_)), "a self-signed printer certificate is not trusted by default: {e:?}");
+    assert!(e.to_string().contains("print.ca_cert") && !e.retryable(), "{e}");
+    let trusted = PrintConfig { ca_cert: Some(cert), ..cfg() };
+    let p = Printer::new(&trusted, Some(&ipps_uri)).expect("printer");
+    p.print(&PrintRequest { pdf: bytes, job_name: name.clone() }).expect("print over ipps");
+    assert_eq!(text_of(&spooled(&spool, &name, Duration::from_secs(10))), text_of(&src));
+
+    // 10. Paper runs out after the job was queued (the stack's madoguchi-paperout backend):
+    // the typed condition comes back, and once paper is in, `resume` follows the SAME job.
+    let q = Queue(format!("madoguchi-paperout-{}", std::process::id()));
+    run("lpadmin", &["-p", &q.0, "-E", "-v", &ipp_uri, "-m", "everywhere"]);
+    run("lpadmin", &["-p", &q.0, "-v", "madoguchi-paperout:/"]);
+    let p = Printer::new(&cfg(), Some(&format!("ipp://localhost:631/printers/{}", q.0))).expect("printer");
+    let name = format!("paperout-{n}");
+    let (_, bytes) = pdf(work.path(), &name);
+    let job = p.submit(&PrintRequest { pdf: bytes.clone(), job_name: name.clone() }).expect("queued");
+    let e = p.wait(job).expect_err("out of paper");
+    assert!(matches!(e, PrintError::Condition { condition: PrinterCondition::MediaEmpty, .. }), "{e:?}");
+    assert!(e.message_ja().contains("用紙"));
+    // A canceled job is not followed (the caller prints again); a held one is.
+    let canceled = format!("canceled-{n}");
+    let other = p.submit(&PrintRequest { pdf: bytes, job_name: canceled.clone() }).expect("queued behind");
+    p.cancel(other).expect("cancel");
+    assert_eq!(p.resume(other).expect("job state"), None);
+    run("lpadmin", &["-p", &q.0, "-v", &ipp_uri]);
+    run("cupsenable", &[&q.0]);
+    let done = p.resume(job).expect("resume").expect("the queued job completes");
+    assert_eq!(done.job_id, job.job_id);
+    spooled(&spool, &name, Duration::from_secs(10));
+    let canceled_printed = std::fs::read_dir(&spool)
+        .expect("spool")
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().ends_with(&format!("-{canceled}.pdf")));
+    assert!(!canceled_printed, "the canceled job was not printed");
 }

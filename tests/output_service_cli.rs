@@ -25,12 +25,24 @@ fn service_accepts_exports_and_delivers() {
     let svc = OutputService::start(&cfg).expect("start");
     assert!(svc.printer().is_none(), "no printer configured");
     let mut keys = std::collections::HashSet::new();
-    for i in 0..3 {
-        let a = svc.accept(&submission(i)).expect("accept");
+    let mut subs: Vec<_> = (0..3).map(submission).collect();
+    for sub in &subs {
+        let a = svc.accept(sub).expect("accept");
         let ex = a.export.expect("export enabled");
         assert!(ex.json.exists() && ex.csv.iter().all(|p| p.exists()));
         keys.insert(a.outbox.idempotency_key);
     }
+    // The same submission accepted again (送信 pressed twice): same entry, and the spool does
+    // not get it a second time after the RPA took the files.
+    let again = subs.swap_remove(0);
+    let spool = dir.path().join("spool");
+    for f in std::fs::read_dir(&spool).expect("spool").flatten() {
+        std::fs::remove_file(f.path()).expect("the RPA takes the files");
+    }
+    let a = svc.accept(&again).expect("accept again");
+    assert!(keys.contains(&a.outbox.idempotency_key), "same outbox entry");
+    assert!(a.export.is_none(), "not exported twice");
+    assert_eq!(std::fs::read_dir(&spool).expect("spool").count(), 0);
     let t = Instant::now();
     while svc.outbox().status().expect("status").sent < 3 {
         assert!(t.elapsed() < Duration::from_secs(20), "not delivered: {:?}", svc.outbox().status());

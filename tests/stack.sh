@@ -22,6 +22,10 @@ PACKAGES=(
 # --- packaging (issue 6): cargo-deb builds the .deb in tests/packaging_deb.rs ---
 CARGO_DEB_VERSION=3.8.0
 
+# A CUPS backend that behaves like a printer out of paper: it reports media-empty and exits
+# with CUPS_BACKEND_STOP, so cupsd stops the queue and keeps the job (tests of resuming a job).
+PAPEROUT_BACKEND=/usr/lib/cups/backend/madoguchi-paperout
+
 log() { echo "[stack] $*" >&2; }
 wait_for() { local n=$(( $1 * 20 )); shift; for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done; log "timeout waiting for: $*"; return 1; }
 alive() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
@@ -68,6 +72,18 @@ up() {
   fi
   wait_for 10 sh -c 'lpstat -r | grep -q "is running"'
   lpadmin -p kiosk -E -v "ipp://localhost:$IPP_PORT/ipp/print" -m everywhere
+  # cupsd makes its self-signed certificate on the first TLS connection; make it now so
+  # the ipps:// tests can trust it (see env_vars).
+  wait_for 10 ipptool -q ipps://localhost:631/printers/kiosk get-printer-attributes.test
+  cat >"$PAPEROUT_BACKEND" <<'SH'
+#!/bin/sh
+if [ $# -eq 0 ]; then echo 'direct madoguchi-paperout "Unknown" "madoguchi test: out of paper"'; exit 0; fi
+cat >/dev/null
+echo "STATE: +media-empty-error" >&2
+echo "ERROR: out of paper (madoguchi test backend)" >&2
+exit 4
+SH
+  chmod 0700 "$PAPEROUT_BACKEND"
   log "up: pcscd, dbus, ippeveprinter (ipp://localhost:$IPP_PORT/ipp/print), cupsd (queue kiosk)"
 }
 
@@ -80,7 +96,7 @@ down() {
     alive "$pid" && kill -9 "$pid" 2>/dev/null || true
     rm -f "$RUN/$p.pid"
   done
-  rm -f /run/dbus/pid
+  rm -f /run/dbus/pid "$PAPEROUT_BACKEND"
   :  # quiet: the test totals line stays the last line of the output
 }
 
@@ -96,6 +112,9 @@ env_vars() {
   echo "export MADOGUCHI_TEST_IPP_URI=ipp://localhost:$IPP_PORT/ipp/print"
   echo "export MADOGUCHI_TEST_CUPS_URI=ipp://localhost:631/printers/kiosk"
   echo "export MADOGUCHI_TEST_IPP_SPOOL=$SPOOL"
+  echo "export MADOGUCHI_TEST_CUPS_IPPS_URI=ipps://localhost:631/printers/kiosk"
+  # cupsd's self-signed certificate (named after the host; made by `up`).
+  echo "export MADOGUCHI_TEST_CUPS_CERT=$(ls -t /etc/cups/ssl/*.crt 2>/dev/null | head -n 1)"
 }
 
 # Idempotent and cheap when the pinned version is already there.

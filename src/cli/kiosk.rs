@@ -8,7 +8,6 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use madoguchi::card::pcsc::PcscReader;
 use madoguchi::card::sim::persona;
 use madoguchi::config::{self, Config, Orientation};
 use madoguchi::forms::{Catalog, Fonts, FontsConfig};
@@ -79,16 +78,16 @@ pub fn run(args: KioskArgs) -> ExitCode {
         let (reader, hand) = SimReader::new();
         (Box::new(reader), Some(Demo { hand, personas: persona::builtin() }))
     } else {
-        match PcscReader::open(&cfg.reader.name_pattern) {
-            Ok(r) => (Box::new(PcscPort(r)), None),
-            Err(e) => {
-                eprintln!("madoguchi: {e}");
-                eprintln!(
-                    "  → check the reader and pcscd, or try --demo / リーダーと pcscd を確認するか --demo で起動してください"
-                );
-                return ExitCode::FAILURE;
-            }
+        // A missing reader does not stop the kiosk (a service would restart it in a loop
+        // behind a black screen): the card screen says what is wrong until one is plugged in.
+        let mut port = PcscPort::new(&cfg.reader.name_pattern);
+        match port.reader_name() {
+            Ok(name) => eprintln!("madoguchi: card reader / カードリーダー: {name}"),
+            Err(e) => eprintln!(
+                "madoguchi: {e}\n  → the kiosk starts anyway and shows this on the card screen; check the reader and pcscd / カード画面に表示します。リーダーと pcscd を確認してください"
+            ),
         }
+        (Box::new(port), None)
     };
     let has_display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     let headless = args.headless || !has_display;
@@ -147,7 +146,7 @@ pub fn run(args: KioskArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match ui.run() {
+    match ui.run(cfg.screen.fullscreen) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("madoguchi: {e}");

@@ -54,6 +54,10 @@ pub struct PrintConfig {
     /// How long to wait for a job to finish.
     pub job_timeout_secs: u64,
     pub user_name: String,
+    /// `ipps://` only: PEM file with the certificate(s) to trust for the printer, e.g. the
+    /// printer's own self-signed certificate or the municipality's CA. The system's CAs are
+    /// trusted as well.
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl Default for PrintConfig {
@@ -65,6 +69,7 @@ impl Default for PrintConfig {
             busy_timeout_secs: 60,
             job_timeout_secs: 120,
             user_name: "madoguchi".into(),
+            ca_cert: None,
         }
     }
 }

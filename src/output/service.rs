@@ -79,8 +79,16 @@ impl OutputService {
         // With no back office the outbox is the kiosk's own record: kept, never sent.
         let outbox = if self.cfg.backend.is_some() { self.outbox.enqueue(sub)? } else { self.outbox.keep(sub)? };
         self.purge_if_due();
-        let export =
-            if self.cfg.export.enabled { Some(export_submission(&self.cfg.export, sub, Utc::now())?) } else { None };
+        // Export once per submission: the RPA may already have taken (and deleted) the files
+        // when the same submission is accepted again. A crash between writing the files and
+        // the mark exports it again (at least once, never lost).
+        let export = if self.cfg.export.enabled && !self.outbox.exported(outbox.id)? {
+            let written = export_submission(&self.cfg.export, sub, Utc::now())?;
+            self.outbox.mark_exported(outbox.id)?;
+            Some(written)
+        } else {
+            None
+        };
         Ok(Accepted { outbox, export })
     }
 

@@ -55,6 +55,10 @@ impl Answers {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &AnswerValue)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
+    /// Keep only the answers whose question id passes `keep`.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.0.retain(|k, _| keep(k));
+    }
     /// Drop every answer; text answers zeroize themselves on drop.
     pub fn clear(&mut self) {
         self.0.clear();
@@ -155,6 +159,7 @@ mod tests {
         let q = Question {
             id: "copies".into(),
             label_ja: "必要な通数".into(),
+            label_en: String::new(),
             kind: QuestionKind::Count { min: 1, max: 10 },
             required: true,
         };
@@ -164,6 +169,7 @@ mod tests {
         let k = Question {
             id: "kana".into(),
             label_ja: "フリガナ".into(),
+            label_en: String::new(),
             kind: QuestionKind::Kana { max_chars: 5 },
             required: true,
         };

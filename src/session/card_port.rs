@@ -2,6 +2,7 @@
 //! demo); [`PcscPort`] wraps a real PC/SC reader.
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::card::pcsc::PcscReader;
 use crate::card::sim::{InProcess, Persona};
@@ -90,20 +91,86 @@ impl CardPort for SimReader {
     }
 }
 
-/// A real PC/SC reader.
-pub struct PcscPort(pub PcscReader);
+/// A real PC/SC reader, opened lazily and reopened after it (or pcscd) went away, so an
+/// unplugged reader is a message on the card screen instead of a kiosk that will not start.
+pub struct PcscPort {
+    pattern: String,
+    reader: Option<PcscReader>,
+    /// No reader: when to look again, and what was wrong last time.
+    retry: Option<(Instant, TransportError)>,
+}
+
+/// How often to look for a missing reader (each look opens a pcscd context).
+const REOPEN_EVERY: Duration = Duration::from_secs(1);
+
+impl PcscPort {
+    /// The first reader whose name contains `pattern` (any reader when empty), whenever it
+    /// is there.
+    pub fn new(pattern: &str) -> PcscPort {
+        PcscPort { pattern: pattern.to_string(), reader: None, retry: None }
+    }
+
+    /// The reader now, or why there is none.
+    pub fn reader_name(&mut self) -> Result<String, TransportError> {
+        self.reader().map(|r| r.name().to_string())
+    }
+
+    fn reader(&mut self) -> Result<&mut PcscReader, TransportError> {
+        if self.reader.is_none() {
+            if let Some((at, e)) = &self.retry
+                && Instant::now() < *at
+            {
+                return Err(e.clone());
+            }
+            match PcscReader::open(&self.pattern) {
+                Ok(r) => {
+                    self.reader = Some(r);
+                    self.retry = None;
+                }
+                Err(e) => {
+                    self.retry = Some((Instant::now() + REOPEN_EVERY, e.clone()));
+                    return Err(e);
+                }
+            }
+        }
+        self.reader.as_mut().ok_or(TransportError::NoReader)
+    }
+
+    /// Forget a reader that is gone (unplugged, pcscd restarted): the next call looks again.
+    fn check<T>(&mut self, r: Result<T, TransportError>) -> Result<T, TransportError> {
+        if let Err(
+            e @ (TransportError::NoReader | TransportError::NoService | TransportError::NoReaderMatching { .. }),
+        ) = &r
+        {
+            self.reader = None;
+            self.retry = Some((Instant::now() + REOPEN_EVERY, e.clone()));
+        }
+        r
+    }
+}
 
 impl CardPort for PcscPort {
     fn present(&mut self) -> Result<bool, TransportError> {
-        self.0.card_present()
+        let r = self.reader()?.card_present();
+        self.check(r)
     }
     fn pin_tries(&mut self) -> Result<u8, CardError> {
-        text_ap::pin_status(&mut self.0)
+        let r = text_ap::pin_status(self.reader()?);
+        if let Err(CardError::Transport(t)) = &r {
+            let _ = self.check::<()>(Err(t.clone()));
+        }
+        r
     }
     fn read(&mut self, pin: &Pin, req: ReadRequest) -> Result<ReadOutcome, CardError> {
-        read_card(&mut self.0, pin, req)
+        let r = read_card(self.reader()?, pin, req);
+        if let Err(CardError::Transport(t)) = &r {
+            let _ = self.check::<()>(Err(t.clone()));
+        }
+        r
     }
     fn release(&mut self) {
-        self.0.disconnect();
+        if let Some(r) = self.reader.as_mut() {
+            r.disconnect();
+        }
     }
 }

@@ -69,7 +69,10 @@ fn category_of(first_form: &str) -> (&'static str, &'static str) {
 fn to_question(f: &Field) -> Option<Question> {
     let kind = match f.kind {
         FieldKind::Choice | FieldKind::MultiChoice => QuestionKind::Choice(
-            f.choices.iter().map(|c| Choice { id: c.value.clone(), label_ja: c.label.ja.clone() }).collect(),
+            f.choices
+                .iter()
+                .map(|c| Choice { id: c.value.clone(), label_ja: c.label.ja.clone(), label_en: c.label.en.clone() })
+                .collect(),
         ),
         FieldKind::Checkbox => QuestionKind::YesNo,
         FieldKind::Count => QuestionKind::Count { min: f.min.unwrap_or(0), max: f.max.unwrap_or(99) },
@@ -79,7 +82,13 @@ fn to_question(f: &Field) -> Option<Question> {
         FieldKind::Signature => return None,
     };
     // A conditional field is only required when its condition holds; the filler checks that.
-    Some(Question { id: f.id.clone(), label_ja: f.label.ja.clone(), kind, required: f.required && f.when.is_none() })
+    Some(Question {
+        id: f.id.clone(),
+        label_ja: f.label.ja.clone(),
+        label_en: f.label.en.clone(),
+        kind,
+        required: f.required && f.when.is_none(),
+    })
 }
 
 fn to_forms_answers(a: &Answers) -> forms::Answers {
@@ -135,6 +144,7 @@ impl FormService for CatalogForms {
                 ProcedureInfo {
                     id: p.id.clone(),
                     title_ja: p.title.ja.clone(),
+                    title_en: p.title.en.clone(),
                     category_ja: cat.into(),
                     icon: icon.into(),
                 }
@@ -142,23 +152,29 @@ impl FormService for CatalogForms {
             .collect()
     }
 
-    fn guide_questions(&self) -> Vec<Question> {
-        let events = self.catalog.life_events.iter().map(|e| Choice { id: e.id.clone(), label_ja: e.title.ja.clone() });
+    fn guide_questions(&self, answers: &Answers) -> Vec<Question> {
+        let events = self.catalog.life_events.iter().map(|e| Choice {
+            id: e.id.clone(),
+            label_ja: e.title.ja.clone(),
+            label_en: e.title.en.clone(),
+        });
         let mut qs = vec![Question {
             id: GUIDE_EVENT.into(),
             label_ja: "どのようなご用件ですか?".into(),
+            label_en: "What brings you here today?".into(),
             kind: QuestionKind::Choice(events.collect()),
             required: true,
         }];
-        for e in &self.catalog.life_events {
-            for f in &e.questions {
-                if let Some(mut q) = to_question(f) {
-                    // Only some events ask it; the rules treat "not answered" as "no".
-                    q.required = false;
-                    if !qs.iter().any(|o| o.id == q.id) {
-                        qs.push(q);
-                    }
-                }
+        // Only the chosen event's follow-up questions; none until one is chosen.
+        let chosen = match answers.get(GUIDE_EVENT) {
+            Some(AnswerValue::Choice(c)) => self.catalog.life_events.iter().find(|e| &e.id == c),
+            _ => None,
+        };
+        for f in chosen.map_or(&[][..], |e| e.questions.as_slice()) {
+            if let Some(mut q) = to_question(f) {
+                // The rules treat "not answered" as "no".
+                q.required = false;
+                qs.push(q);
             }
         }
         qs

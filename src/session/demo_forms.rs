@@ -18,15 +18,26 @@ pub const KOKUHO: &str = "kokuho-kanyu";
 pub struct DemoForms;
 
 fn p(id: &str, title: &str, cat: &str, icon: &str) -> ProcedureInfo {
-    ProcedureInfo { id: id.into(), title_ja: title.into(), category_ja: cat.into(), icon: icon.into() }
+    ProcedureInfo {
+        id: id.into(),
+        title_ja: title.into(),
+        title_en: String::new(),
+        category_ja: cat.into(),
+        icon: icon.into(),
+    }
 }
 
 fn choice(items: &[(&str, &str)]) -> QuestionKind {
-    QuestionKind::Choice(items.iter().map(|(id, l)| Choice { id: (*id).into(), label_ja: (*l).into() }).collect())
+    QuestionKind::Choice(
+        items
+            .iter()
+            .map(|(id, l)| Choice { id: (*id).into(), label_ja: (*l).into(), label_en: String::new() })
+            .collect(),
+    )
 }
 
 fn q(id: &str, label: &str, kind: QuestionKind, required: bool) -> Question {
-    Question { id: id.into(), label_ja: label.into(), kind, required }
+    Question { id: id.into(), label_ja: label.into(), label_en: String::new(), kind, required }
 }
 
 impl FormService for DemoForms {
@@ -41,7 +52,7 @@ impl FormService for DemoForms {
         ]
     }
 
-    fn guide_questions(&self) -> Vec<Question> {
+    fn guide_questions(&self, _answers: &Answers) -> Vec<Question> {
         vec![
             q(
                 "g-move",
@@ -110,6 +121,7 @@ impl FormService for DemoForms {
                 TENNYU | TENKYO => {
                     out.push(q("moved-on", "引っ越した日", QuestionKind::Date, true));
                     out.push(q("furigana", "お名前のフリガナ", QuestionKind::Kana { max_chars: 30 }, true));
+                    out.push(q("prev-honseki", "本籍", QuestionKind::Text { max_chars: 80 }, false));
                 }
                 JIDO_TEATE => out.push(q("children", "お子さんの人数", QuestionKind::Count { min: 1, max: 10 }, true)),
                 KOKUHO => out.push(q("kokuho-from", "加入する日", QuestionKind::Date, true)),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use crate::output::payload::{FormInput, Submission};
-use crate::output::print::{PrintError, PrintRequest, Printer};
+use crate::output::print::{PrintError, PrintJob, PrintRequest, Printer};
 use crate::output::{self, OutputConfig};
 
 use super::services::{
@@ -24,6 +24,9 @@ pub struct KioskOutput {
     kiosk_id: String,
     send: bool,
     printer_seen: Arc<Mutex<PrinterSeen>>,
+    /// The job of a print that did not finish (paper out, jam, …), by receipt id: もう一度
+    /// ためす follows it instead of submitting the same forms a second time.
+    unfinished: Mutex<Option<(String, PrintJob)>>,
 }
 
 /// The last known printer state, refreshed in the background (never on the UI thread).
@@ -50,6 +53,7 @@ impl KioskOutput {
             kiosk_id: kiosk_id.to_string(),
             send: outbox_only_send || cfg.backend.is_some() || cfg.export.enabled,
             printer_seen: Arc::default(),
+            unfinished: Mutex::default(),
         })
     }
 
@@ -69,10 +73,32 @@ impl KioskOutput {
         })?;
         let printer = Printer::new(&self.cfg.print, None).map_err(perr)?;
         // The receipt id names the job: spool file names never carry personal data.
-        let job = PrintRequest { pdf: Zeroizing::new(pdf), job_name: visit.receipt_id.clone() };
-        let result = printer.print(&job);
+        let req = PrintRequest { pdf: Zeroizing::new(pdf), job_name: visit.receipt_id.clone() };
+        let result = self.print_once(&printer, &req);
         self.remember_printer(result.as_ref().err().map(|e| e.message_ja()));
-        result.map(|_| ()).map_err(perr)
+        result.map_err(perr)
+    }
+
+    /// Submit and follow one job, or follow the unfinished job of this receipt. A job the
+    /// printer holds (paper out…) is remembered; one that completed is forgotten, so a later
+    /// 印刷 on the same receipt is a deliberate reprint.
+    fn print_once(&self, printer: &Printer, req: &PrintRequest) -> Result<(), PrintError> {
+        let mut unfinished = self.unfinished.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((receipt, job)) = unfinished.take()
+            && receipt == req.job_name
+        {
+            match printer.resume(job) {
+                Ok(Some(_)) => return Ok(()),
+                Ok(None) => {} // aborted, canceled or gone: print it again
+                Err(e) => {
+                    *unfinished = Some((receipt, job));
+                    return Err(e);
+                }
+            }
+        }
+        printer.check()?;
+        let job = printer.submit(req)?;
+        printer.wait(job).map(|_| ()).inspect_err(|_| *unfinished = Some((req.job_name.clone(), job)))
     }
 
     fn send(&self, visit: &Visit) -> Result<(), OutputError> {
@@ -185,6 +211,16 @@ impl OutputService for KioskOutput {
         match action {
             OutputAction::Print => self.print(visit)?,
             OutputAction::Send => self.send(visit)?,
+            OutputAction::PrintAndSend => {
+                self.send(visit)?;
+                self.print(visit).map_err(|e| match e {
+                    OutputError::Printer { detail, message_ja } => OutputError::Printer {
+                        detail,
+                        message_ja: format!("窓口への送信は済みました。{message_ja}"),
+                    },
+                    other => other,
+                })?
+            }
         }
         Ok(Receipt::for_id(&visit.receipt_id))
     }

@@ -152,6 +152,8 @@ pub struct Session {
     last_action: Option<OutputAction>,
     receipt: Option<Receipt>,
     message: Option<String>,
+    /// `message` is a reader error, cleared when the reader answers again.
+    reader_problem: bool,
     last_activity: Instant,
     entered_done: Instant,
     clerk: bool,
@@ -196,6 +198,7 @@ impl Session {
             last_action: None,
             receipt: None,
             message: None,
+            reader_problem: false,
             last_activity: now,
             entered_done: now,
             clerk: settings_clerk_mode,
@@ -336,10 +339,14 @@ impl Session {
             Err(e) => {
                 if self.step == Step::Card {
                     self.message = Some(e.message_ja());
+                    self.reader_problem = true;
                 }
                 return;
             }
         };
+        if std::mem::take(&mut self.reader_problem) && self.step == Step::Card {
+            self.message = None; // the reader is back
+        }
         match (self.step, present) {
             (Step::Card, true) => {
                 self.last_activity = now;
@@ -384,9 +391,14 @@ impl Session {
                 self.via_guide = false;
                 self.enter_card_step(now);
             }
-            (Step::Procedure, Event::GuideAnswer(id, v)) => self.guide.set(id, v),
+            (Step::Procedure, Event::GuideAnswer(id, v)) => {
+                self.guide.set(id, v);
+                // Another life event: forget the answers to the questions it does not ask.
+                let asked: Vec<String> = self.forms.guide_questions(&self.guide).into_iter().map(|q| q.id).collect();
+                self.guide.retain(|k| asked.iter().any(|a| a == k));
+            }
             (Step::Procedure, Event::GuideDone) => {
-                let qs = self.forms.guide_questions();
+                let qs = self.forms.guide_questions(&self.guide);
                 if let Some((_, m)) = answers::problems(&qs, &self.guide).into_iter().next() {
                     self.message = Some(m);
                 } else {

@@ -18,6 +18,8 @@ use super::answers::Answers;
 pub struct ProcedureInfo {
     pub id: String,
     pub title_ja: String,
+    /// English title from the template catalogue; empty = show the Japanese.
+    pub title_en: String,
     /// Category heading on the procedure screen (証明書, 引っ越し, …).
     pub category_ja: String,
     /// Icon key known to the UI (`certificate`, `moving`, `family`, `seal`, `tax`, `other`).
@@ -29,6 +31,8 @@ pub struct ProcedureInfo {
 pub struct Choice {
     pub id: String,
     pub label_ja: String,
+    /// Empty = show the Japanese.
+    pub label_en: String,
 }
 
 /// The touch control a question needs. Free text only where it is unavoidable.
@@ -58,6 +62,8 @@ pub enum QuestionKind {
 pub struct Question {
     pub id: String,
     pub label_ja: String,
+    /// Empty = show the Japanese.
+    pub label_en: String,
     pub kind: QuestionKind,
     pub required: bool,
 }
@@ -191,8 +197,9 @@ impl FormError {
 /// The forms layer as the session sees it.
 pub trait FormService {
     fn procedures(&self) -> Vec<ProcedureInfo>;
-    /// The life-event guide: a few touch questions …
-    fn guide_questions(&self) -> Vec<Question>;
+    /// The life-event guide: a few touch questions (given the answers so far: the chosen life
+    /// event decides which follow) …
+    fn guide_questions(&self, answers: &Answers) -> Vec<Question>;
     /// … and the procedures they lead to.
     fn guide_result(&self, answers: &Answers) -> Vec<String>;
     /// Whether any chosen form legally needs the 個人番号 (read it only then).
@@ -213,6 +220,10 @@ pub trait FormService {
 pub enum OutputAction {
     Print,
     Send,
+    /// Both configured: one 申請する does both, sending first (the submission is durable
+    /// before anything else), then printing. A retry re-sends nothing twice (idempotency
+    /// keys) and follows an unfinished print job.
+    PrintAndSend,
 }
 
 /// Proof of delivery shown on the done screen.

@@ -148,8 +148,11 @@ impl KioskUi {
         send(&self.window, &self.shared, ev);
     }
 
-    /// Run the window with a 250 ms tick until it is closed.
-    pub fn run(&self) -> Result<(), slint::PlatformError> {
+    /// Run the window with a 250 ms tick until it is closed. `fullscreen`: no title bar or
+    /// frame (a kiosk under `cage`), else a normal window (a desktop demo).
+    pub fn run(&self, fullscreen: bool) -> Result<(), slint::PlatformError> {
+        slint::ComponentHandle::show(&self.window)?;
+        self.window.window().set_fullscreen(fullscreen);
         let timer = slint::Timer::default();
         let w = self.window.as_weak();
         let sh = self.shared.clone();
@@ -198,6 +201,7 @@ impl KioskUi {
         ev!(on_sig_next, Event::SignatureDone);
         ev!(on_print, Event::Deliver(OutputAction::Print));
         ev!(on_send, Event::Deliver(OutputAction::Send));
+        ev!(on_print_and_send, Event::Deliver(OutputAction::PrintAndSend));
         ev!(on_finish, Event::Finish);
         ev!(on_clerk_allow_last_try, Event::ClerkAllowLastTry);
         ev!(on_clerk_reprint, Event::Deliver(OutputAction::Print));
@@ -225,7 +229,10 @@ impl KioskUi {
             t.set_high_contrast(!t.get_high_contrast());
         });
         on!(on_guide_choose, |sh, win, id: slint::SharedString, i: i32| {
-            let v = answer_for(&sh.session.borrow().forms().guide_questions(), &id, i);
+            let v = {
+                let s = sh.session.borrow();
+                answer_for(&s.forms().guide_questions(s.guide_answers()), &id, i)
+            };
             if let Some(v) = v {
                 send(&win, &sh, Event::GuideAnswer(id.into(), v));
             }
@@ -256,6 +263,19 @@ impl KioskUi {
         on!(on_kana_key, |sh, win, k: slint::SharedString| kana_edit(&win, &sh, |t| t.push_str(&k)));
         on!(on_kana_backspace, |sh, win| kana_edit(&win, &sh, |t| {
             t.pop();
+        }));
+        on!(on_kana_same_as_address, |sh, win| {
+            let address = sh.session.borrow().current_address();
+            if let Some(a) = address {
+                kana_edit(&win, &sh, |t| {
+                    t.clear();
+                    t.push_str(a.expose());
+                });
+            }
+        });
+        on!(on_kana_set, |sh, win, text: slint::SharedString| kana_edit(&win, &sh, |t| {
+            t.clear();
+            t.push_str(&text);
         }));
         on!(on_kana_done, |sh, win| {
             let _ = &win;
@@ -350,7 +370,9 @@ fn refresh(w: &AppWindow, sh: &Shared) {
         (Some(id), Step::Review) => {
             let q = s.questions().iter().find(|q| &q.id == id);
             w.set_kana_open(q.is_some());
-            w.set_kana_label(q.map_or("", |q| q.label_ja.as_str()).into());
+            w.set_kana_place(q.is_some_and(|q| matches!(q.kind, QuestionKind::Text { .. })));
+            let lang = w.get_language();
+            w.set_kana_label(q.map_or("", |q| view::in_language(&q.label_ja, &q.label_en, &lang)).into());
             w.set_kana_text(match s.answers().get(id) {
                 Some(AnswerValue::Text(t)) => t.expose().into(),
                 _ => "".into(),

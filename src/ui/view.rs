@@ -49,10 +49,31 @@ pub fn date_of(s: &Session, id: &str, today: NaiveDate) -> NaiveDate {
     }
 }
 
-pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today: NaiveDate) -> QuestionRow {
+/// Template text in the resident's language: English where the template has it, else the
+/// Japanese (which every template has).
+pub fn in_language<'a>(ja: &'a str, en: &'a str, lang: &str) -> &'a str {
+    if lang == "en" && !en.is_empty() { en } else { ja }
+}
+
+/// English for the procedure screen's fixed category headings.
+fn category_in(ja: &str, lang: &str) -> String {
+    let en = match ja {
+        "証明書" => "Certificates",
+        "税" => "Tax",
+        "引っ越し" => "Moving",
+        "子育て" => "Children",
+        "印鑑" => "Seal registration",
+        "保険・年金" => "Insurance and pension",
+        "その他" => "Other",
+        _ => "",
+    };
+    in_language(ja, en, lang).to_string()
+}
+
+pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today: NaiveDate, lang: &str) -> QuestionRow {
     let mut row = QuestionRow {
         id: q.id.as_str().into(),
-        label: q.label_ja.as_str().into(),
+        label: in_language(&q.label_ja, &q.label_en, lang).into(),
         kind: SharedString::default(),
         choices: model(Vec::new()),
         selected: -1,
@@ -67,7 +88,8 @@ pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today:
     match &q.kind {
         QuestionKind::Choice(cs) => {
             row.kind = "choice".into();
-            row.choices = model(cs.iter().map(|c| SharedString::from(c.label_ja.as_str())).collect());
+            row.choices =
+                model(cs.iter().map(|c| SharedString::from(in_language(&c.label_ja, &c.label_en, lang))).collect());
             if let Some(AnswerValue::Choice(id)) = a {
                 row.selected = cs.iter().position(|c| &c.id == id).map_or(-1, |i| i as i32);
             }
@@ -146,6 +168,7 @@ fn card_fields(s: &Session) -> Vec<FieldRow> {
 /// Everything the window shows, from the session.
 pub fn apply(w: &AppWindow, s: &Session, now: Instant, today: NaiveDate) {
     let step = s.step();
+    let lang = w.get_language().to_string();
     w.set_screen(screen_name(step).into());
     w.set_message(s.message().unwrap_or("").into());
     w.set_idle_seconds_left(s.idle_warning(now).map_or(-1, |n| n as i32));
@@ -158,20 +181,22 @@ pub fn apply(w: &AppWindow, s: &Session, now: Instant, today: NaiveDate) {
             .iter()
             .map(|p| ProcItem {
                 id: p.id.as_str().into(),
-                title: p.title_ja.as_str().into(),
-                category: p.category_ja.as_str().into(),
+                title: in_language(&p.title_ja, &p.title_en, &lang).into(),
+                category: category_in(&p.category_ja, &lang).into(),
                 icon: p.icon.as_str().into(),
                 selected: s.selected().contains(&p.id),
             })
             .collect(),
     ));
-    let gq = s.forms().guide_questions();
-    w.set_guide_questions(model(gq.iter().map(|q| question_row(q, s.guide_answers().get(&q.id), "", today)).collect()));
+    let gq = s.forms().guide_questions(s.guide_answers());
+    w.set_guide_questions(model(
+        gq.iter().map(|q| question_row(q, s.guide_answers().get(&q.id), "", today, &lang)).collect(),
+    ));
     w.set_selected_titles(model(
         s.selected()
             .iter()
             .filter_map(|id| procs.iter().find(|p| &p.id == id))
-            .map(|p| SharedString::from(p.title_ja.as_str()))
+            .map(|p| SharedString::from(in_language(&p.title_ja, &p.title_en, &lang)))
             .collect(),
     ));
 
@@ -186,7 +211,7 @@ pub fn apply(w: &AppWindow, s: &Session, now: Instant, today: NaiveDate) {
             .iter()
             .map(|q| {
                 let p = problems.iter().find(|(id, _)| id == &q.id).map_or("", |(_, m)| m.as_str());
-                question_row(q, s.answers().get(&q.id), p, today)
+                question_row(q, s.answers().get(&q.id), p, today, &lang)
             })
             .collect(),
     ));
@@ -222,6 +247,7 @@ pub fn apply(w: &AppWindow, s: &Session, now: Instant, today: NaiveDate) {
     w.set_output_action(
         match s.delivering().or(s.last_action()) {
             Some(OutputAction::Send) => "send",
+            Some(OutputAction::PrintAndSend) => "both",
             _ => "print",
         }
         .into(),

@@ -19,8 +19,8 @@ impl FormService for SignatureWritingForms {
     fn procedures(&self) -> Vec<ProcedureInfo> {
         DemoForms.procedures()
     }
-    fn guide_questions(&self) -> Vec<Question> {
-        DemoForms.guide_questions()
+    fn guide_questions(&self, a: &Answers) -> Vec<Question> {
+        DemoForms.guide_questions(a)
     }
     fn guide_result(&self, a: &Answers) -> Vec<String> {
         DemoForms.guide_result(a)

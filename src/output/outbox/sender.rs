@@ -198,8 +198,9 @@ async fn attempt(client: &reqwest::Client, url: reqwest::Url, token: Option<&str
         .post(url)
         .header("Idempotency-Key", &d.key)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        // One copy for the request body; the sealed original stays in SQLite.
-        .body(body.to_vec());
+        // No copy: the decrypted body is wiped when the request lets go of it; the sealed
+        // original stays in SQLite.
+        .body(reqwest::Body::from(bytes::Bytes::from_owner(body)));
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }

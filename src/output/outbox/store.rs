@@ -160,7 +160,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     sent_ms         INTEGER,
     http_status     INTEGER,
     last_error      TEXT,
-    payload         BLOB NOT NULL
+    payload         BLOB NOT NULL,
+    exported_ms     INTEGER
 );
 CREATE INDEX IF NOT EXISTS submissions_due ON submissions(state, next_attempt_ms);
 CREATE TABLE IF NOT EXISTS receipt_numbers (
@@ -415,6 +416,25 @@ impl Outbox {
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
+    /// Whether the export spool already has this entry's files (see [`Outbox::mark_exported`]).
+    pub fn exported(&self, id: i64) -> Result<bool, OutboxError> {
+        let v: Option<Option<i64>> = self
+            .worker()
+            .query_row("SELECT exported_ms FROM submissions WHERE id = ?1", params![id], |r| r.get(0))
+            .optional()?;
+        Ok(matches!(v, Some(Some(_))))
+    }
+
+    /// Record that the entry was written to the export spool, so accepting the same
+    /// submission again (送信 pressed twice, a retry) does not hand it to the RPA twice.
+    pub fn mark_exported(&self, id: i64) -> Result<(), OutboxError> {
+        let (lock, conn) = self.writer();
+        conn.execute("UPDATE submissions SET exported_ms = ?2 WHERE id = ?1", params![id, ms(Utc::now())])?;
+        drop(conn);
+        drop(lock);
+        Ok(())
+    }
+
     /// Whether an entry exists with this key (for callers that re-enqueue after a crash).
     pub fn contains_key(&self, key: &str) -> Result<bool, OutboxError> {
         Ok(self
@@ -445,5 +465,11 @@ fn open_conn(path: &Path, max_db_size_mb: u64, durable: bool) -> Result<Connecti
         conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
     }
     conn.execute_batch(SCHEMA)?;
+    // Databases from before the export mark get the column (NULL = not exported yet).
+    let has_exported: bool =
+        conn.prepare("SELECT 1 FROM pragma_table_info('submissions') WHERE name = 'exported_ms'")?.exists([])?;
+    if !has_exported {
+        conn.execute_batch("ALTER TABLE submissions ADD COLUMN exported_ms INTEGER")?;
+    }
     Ok(conn)
 }

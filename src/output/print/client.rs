@@ -37,6 +37,9 @@ pub struct JobDone {
     pub elapsed: Duration,
 }
 
+/// How long a printer condition must last while a job waits before it is reported.
+const CONDITION_GRACE: Duration = Duration::from_secs(2);
+
 pub struct Printer {
     uri: Uri,
     cfg: PrintConfig,
@@ -46,6 +49,14 @@ pub struct Printer {
 
 fn ipp_err(e: IppError) -> PrintError {
     match e {
+        // The printer's certificate is not trusted (or the TLS handshake failed).
+        IppError::ClientError(e @ (ureq::Error::Rustls(_) | ureq::Error::Tls(_) | ureq::Error::Pem(_))) => {
+            PrintError::Tls(e.to_string())
+        }
+        // A handshake failure (e.g. an untrusted certificate) arrives as an I/O error.
+        IppError::ClientError(ureq::Error::Io(e)) if e.get_ref().is_some_and(|i| i.is::<rustls::Error>()) => {
+            PrintError::Tls(e.to_string())
+        }
         IppError::ClientError(e) => PrintError::Unreachable(e.to_string()),
         IppError::IoError(e) => PrintError::Unreachable(e.to_string()),
         IppError::RequestError(code) => PrintError::Protocol(format!("HTTP {code}")),
@@ -74,16 +85,58 @@ fn safe_job_name(s: &str) -> String {
     if t.is_empty() { "madoguchi".into() } else { t }
 }
 
+/// The DER bodies of every CERTIFICATE block in a PEM file.
+fn read_pem_certs(path: &std::path::Path) -> Result<Vec<Vec<u8>>, PrintError> {
+    let bad = |detail: String| PrintError::Certificate { path: path.display().to_string(), detail };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let certs = pem_blocks(&text, "CERTIFICATE").map_err(bad)?;
+    if certs.is_empty() {
+        return Err(bad("no -----BEGIN CERTIFICATE----- block".into()));
+    }
+    Ok(certs)
+}
+
+/// Decode the base64 bodies of `-----BEGIN <label>-----` blocks (RFC 7468).
+fn pem_blocks(text: &str, label: &str) -> Result<Vec<Vec<u8>>, String> {
+    use base64::Engine as _;
+    let (begin, end) = (format!("-----BEGIN {label}-----"), format!("-----END {label}-----"));
+    let mut out = Vec::new();
+    let mut body: Option<String> = None;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line == begin {
+            body = Some(String::new());
+        } else if line == end {
+            let b64 = body.take().ok_or_else(|| format!("line {}: END without BEGIN", n + 1))?;
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|e| format!("line {}: bad base64 in the certificate: {e}", n + 1))?;
+            out.push(der);
+        } else if let Some(b) = body.as_mut() {
+            b.push_str(line);
+        }
+    }
+    if body.is_some() {
+        return Err(format!("-----BEGIN {label}----- without END"));
+    }
+    Ok(out)
+}
+
 impl Printer {
     /// Use `uri` if given, else the configured printer.
     pub fn new(cfg: &PrintConfig, uri: Option<&str>) -> Result<Printer, PrintError> {
         let s = uri.or(cfg.printer_uri.as_deref()).ok_or_else(|| PrintError::InvalidUri(String::new()))?;
         let uri: Uri = s.parse().map_err(|_| PrintError::InvalidUri(s.to_owned()))?;
-        if !matches!(uri.scheme_str(), Some("ipp" | "http")) {
-            // ipps needs a TLS-enabled ipp build; refuse clearly instead of failing later.
+        if !matches!(uri.scheme_str(), Some("ipp" | "http" | "ipps" | "https")) || uri.host().is_none() {
             return Err(PrintError::InvalidUri(s.to_owned()));
         }
-        let client = IppClient::builder(uri.clone()).request_timeout(Duration::from_secs(30)).build();
+        let mut builder = IppClient::builder(uri.clone()).request_timeout(Duration::from_secs(30));
+        if let Some(path) = &cfg.ca_cert {
+            for der in read_pem_certs(path)? {
+                builder = builder.ca_cert(der);
+            }
+        }
+        let client = builder.build();
         Ok(Printer { uri, cfg: cfg.clone(), client, poll: Duration::from_millis(100) })
     }
 
@@ -127,7 +180,8 @@ impl Printer {
             let user = if self.cfg.user_name.is_empty() { "madoguchi" } else { self.cfg.user_name.as_str() };
             let op = IppOperationBuilder::print_job(
                 self.uri.clone(),
-                IppPayload::new(std::io::Cursor::new(req.pdf.to_vec())),
+                // A copy that is wiped when the client is done with it.
+                IppPayload::new(std::io::Cursor::new(req.pdf.clone())),
             )
             .user_name(user)
             .job_title(safe_job_name(&req.job_name))
@@ -165,6 +219,7 @@ impl Printer {
     pub fn wait(&self, job: PrintJob) -> Result<JobDone, PrintError> {
         let started = Instant::now();
         let limit = Duration::from_secs(self.cfg.job_timeout_secs);
+        let mut problem_since: Option<Instant> = None;
         loop {
             let op = IppOperationBuilder::get_job_attributes(self.uri.clone(), job.job_id)
                 .build()
@@ -186,13 +241,43 @@ impl Printer {
                 Some(JobState::Canceled) => {
                     return Err(PrintError::JobFailed { job_id: job.job_id, state: "canceled", reasons: reasons() });
                 }
-                Some(JobState::ProcessingStopped | JobState::Pending | JobState::PendingHeld) => self.check()?,
-                _ => {}
+                Some(_) => match self.check() {
+                    // Printers (and cupsd right after cupsenable) report a cleared condition
+                    // for a moment: only a condition that lasts is the clerk's business.
+                    Err(e) if problem_since.get_or_insert_with(Instant::now).elapsed() >= CONDITION_GRACE => {
+                        return Err(e);
+                    }
+                    Err(_) => {}
+                    Ok(()) => problem_since = None,
+                },
+                None => {}
             }
             if started.elapsed() >= limit {
                 return Err(PrintError::Timeout(job.job_id));
             }
             std::thread::sleep(self.poll);
+        }
+    }
+
+    /// Follow a job submitted earlier (a retry after the printer had a problem), so the
+    /// document is not printed twice. `Ok(None)`: the job is gone, aborted or canceled and
+    /// must be submitted again.
+    pub fn resume(&self, job: PrintJob) -> Result<Option<JobDone>, PrintError> {
+        let op = IppOperationBuilder::get_job_attributes(self.uri.clone(), job.job_id)
+            .build()
+            .map_err(|e| PrintError::Protocol(e.to_string()))?;
+        let resp = self.client.send(op).map_err(ipp_err)?;
+        let st = status_of(&resp);
+        if st == StatusCode::ClientErrorNotFound {
+            return Ok(None);
+        }
+        if !st.is_success() {
+            return Err(PrintError::Protocol(format!("Get-Job-Attributes: {st}")));
+        }
+        let state = attr(&resp, DelimiterTag::JobAttributes, "job-state").and_then(|v| v.as_enum().copied());
+        match state.and_then(JobState::from_i32) {
+            Some(JobState::Aborted | JobState::Canceled) | None => Ok(None),
+            Some(_) => self.wait(job).map(Some),
         }
     }
 
@@ -212,5 +297,36 @@ impl Printer {
         let resp = self.client.send(op).map_err(ipp_err)?;
         let st = status_of(&resp);
         if st.is_success() { Ok(()) } else { Err(PrintError::Rejected(st.to_string())) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_blocks_decode_every_certificate_and_reject_broken_files() {
+        let pem = "junk\n-----BEGIN CERTIFICATE-----\nAAEC\nAwQ=\n-----END CERTIFICATE-----\n\
+                   -----BEGIN PRIVATE KEY-----\nBQY=\n-----END PRIVATE KEY-----\n\
+                   -----BEGIN CERTIFICATE-----\nBwg=\n-----END CERTIFICATE-----\n";
+        assert_eq!(pem_blocks(pem, "CERTIFICATE").expect("valid"), vec![vec![0, 1, 2, 3, 4], vec![7, 8]]);
+        assert!(pem_blocks("-----BEGIN CERTIFICATE-----\nAAEC\n", "CERTIFICATE").is_err());
+        assert!(pem_blocks("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n", "CERTIFICATE").is_err());
+        assert!(pem_blocks("-----END CERTIFICATE-----\n", "CERTIFICATE").is_err());
+    }
+
+    #[test]
+    fn uri_schemes_and_missing_certificate_file() {
+        let cfg = PrintConfig::default();
+        for ok in ["ipp://p/ipp/print", "ipps://p:631/printers/q", "http://p:631/x", "https://p/x"] {
+            assert!(Printer::new(&cfg, Some(ok)).is_ok(), "{ok}");
+        }
+        for bad in ["lpd://p/q", "file:///tmp/x", "ipp:/no-host", "not a uri"] {
+            assert!(matches!(Printer::new(&cfg, Some(bad)), Err(PrintError::InvalidUri(_))), "{bad}");
+        }
+        let cfg = PrintConfig { ca_cert: Some("/nonexistent/printer.pem".into()), ..cfg };
+        let err = Printer::new(&cfg, Some("ipps://p/x")).err().expect("missing file is an error");
+        assert!(matches!(err, PrintError::Certificate { .. }));
+        assert!(!err.retryable());
     }
 }

@@ -50,6 +50,12 @@ pub enum PrintError {
     Protocol(String),
     #[error("cannot read {path}: {detail} / ファイルを読めません")]
     File { path: String, detail: String },
+    #[error("printer certificate file {path}: {detail} / プリンター証明書ファイル(print.ca_cert)を読めません")]
+    Certificate { path: String, detail: String },
+    #[error(
+        "TLS to the printer failed: {0}; for ipps:// set print.ca_cert to the printer's certificate / プリンターとの暗号化通信に失敗しました"
+    )]
+    Tls(String),
 }
 
 impl PrintError {
@@ -69,12 +75,18 @@ impl PrintError {
             PrintError::JobFailed { .. } => "印刷が中止されました。プリンターを確認して再印刷してください。",
             PrintError::Timeout(_) => "印刷が終わりません。プリンターを確認してください。",
             PrintError::File { .. } => "印刷するファイルを読めませんでした。",
+            PrintError::Certificate { .. } | PrintError::Tls(_) => {
+                "プリンターの証明書を確認できません。管理者に連絡してください（設定 print.ca_cert）。"
+            }
         }
     }
 
     /// Whether pressing 再印刷 may succeed without an administrator.
     pub fn retryable(&self) -> bool {
-        !matches!(self, PrintError::InvalidUri(_) | PrintError::File { .. })
+        !matches!(
+            self,
+            PrintError::InvalidUri(_) | PrintError::File { .. } | PrintError::Certificate { .. } | PrintError::Tls(_)
+        )
     }
 }
 

@@ -94,6 +94,7 @@ impl Session {
         let allowed = match action {
             OutputAction::Print => self.output.can_print(),
             OutputAction::Send => self.output.can_send(),
+            OutputAction::PrintAndSend => self.output.can_print() && self.output.can_send(),
         };
         if !allowed || self.delivery.is_some() {
             return;

@@ -96,3 +96,14 @@ impl Session {
         }
     }
 }
+
+impl Session {
+    /// The resident's address as the forms will print it: a clerk's correction, else the
+    /// card's. Offered as 「住所と同じ」 for 本籍.
+    pub fn current_address(&self) -> Option<crate::card::SecretString> {
+        match self.clerk_edits.get("address") {
+            Some(AnswerValue::Text(t)) => Some(t.clone()),
+            _ => self.attributes.as_ref().map(|a| a.address.clone()),
+        }
+    }
+}
