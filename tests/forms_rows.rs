@@ -235,7 +235,6 @@ fn requester_choices_are_one_set_and_each_form_refuses_what_its_paper_lacks() {
     }
     for (form, refused) in [
         ("juminhyo", "family"),
-        ("koseki", "household"),
         ("shotoku-kazei", "third_party"),
         ("inkan-toroku", "household"),
         ("inkan-shomei", "family"),

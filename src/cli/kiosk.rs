@@ -146,7 +146,7 @@ pub fn run(args: KioskArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match ui.run(cfg.screen.fullscreen) {
+    match ui.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("madoguchi: {e}");

@@ -80,8 +80,6 @@ pub struct ScreenConfig {
     pub orientation: Orientation,
     pub text_size: TextSize,
     pub high_contrast: bool,
-    /// Fill the screen without a title bar (a kiosk); `false` = a normal window.
-    pub fullscreen: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -135,7 +133,6 @@ impl Default for ScreenConfig {
             orientation: Orientation::Landscape,
             text_size: TextSize::Standard,
             high_contrast: false,
-            fullscreen: false,
         }
     }
 }

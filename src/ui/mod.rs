@@ -148,11 +148,8 @@ impl KioskUi {
         send(&self.window, &self.shared, ev);
     }
 
-    /// Run the window with a 250 ms tick until it is closed. `fullscreen`: no title bar or
-    /// frame (a kiosk under `cage`), else a normal window (a desktop demo).
-    pub fn run(&self, fullscreen: bool) -> Result<(), slint::PlatformError> {
-        slint::ComponentHandle::show(&self.window)?;
-        self.window.window().set_fullscreen(fullscreen);
+    /// Run the window with a 250 ms tick until it is closed.
+    pub fn run(&self) -> Result<(), slint::PlatformError> {
         let timer = slint::Timer::default();
         let w = self.window.as_weak();
         let sh = self.shared.clone();
