@@ -44,6 +44,17 @@ fn answer(r: &kiosk_support::rig::UiRig, answers: Vec<(String, AnswerValue)>) {
     }
 }
 
+/// Review → signature → confirm: the answers, 次へ, a finger stroke, 次へ.
+fn review_sign_confirm(r: &kiosk_support::rig::UiRig, answers: Vec<(String, AnswerValue)>) {
+    let w = &r.ui.window;
+    answer(r, answers);
+    tap(w, "次へ");
+    assert_eq!(w.get_screen(), "signature", "{:?}", r.ui.session().problems());
+    sign(w);
+    tap(w, "次へ");
+    assert_eq!(w.get_screen(), "confirm", "{}", w.get_message());
+}
+
 /// A finger stroke across the signature pad.
 fn sign(w: &madoguchi::ui::AppWindow) {
     let pad = ElementHandle::find_by_accessible_label(w, "署名欄").next().expect("signature pad");
@@ -92,12 +103,7 @@ fn moving_in_guide_in_the_window_fills_several_forms() {
     tap(w, "確定");
     assert_eq!(w.get_screen(), "review", "{}", w.get_message());
     assert!(r.ui.session().has_my_number(), "児童手当 needs the 個人番号");
-    answer(&r, answers);
-    tap(w, "次へ");
-    assert_eq!(w.get_screen(), "signature", "{:?}", r.ui.session().problems());
-    sign(w);
-    tap(w, "次へ");
-    assert_eq!(w.get_screen(), "confirm", "{}", w.get_message());
+    review_sign_confirm(&r, answers);
     let rendered = r.ui.session().rendered().to_vec();
     assert_eq!(rendered.len(), 2, "住民異動届 and 児童手当認定請求書");
     let p = persona::builtin_by_id("long-address").unwrap();
@@ -132,12 +138,7 @@ fn juminhyo_in_the_window_with_the_real_forms_to_the_sent_pdf() {
     tap(w, "確定");
     assert_eq!(w.get_screen(), "review", "{}", w.get_message());
 
-    answer(&r, answers);
-    tap(w, "次へ");
-    assert_eq!(w.get_screen(), "signature", "{:?}", r.ui.session().problems());
-    sign(w);
-    tap(w, "次へ");
-    assert_eq!(w.get_screen(), "confirm", "{}", w.get_message());
+    review_sign_confirm(&r, answers);
     assert!(w.get_pages().row_count() > 0, "a preview of the filled form");
 
     // The real PDF carries the card's name and address.

@@ -125,6 +125,17 @@ pub mod rig {
     }
 
     impl UiRig {
+        /// A clerk unlocks with staff PIN 2580 (the tests' `clerk.pin_hash`) and closes the panel.
+        pub fn unlock_clerk(&self) {
+            let w = &self.ui.window;
+            w.invoke_clerk_show();
+            for d in [2, 5, 8, 0] {
+                w.invoke_clerk_digit(d);
+            }
+            w.invoke_clerk_submit();
+            w.invoke_clerk_close();
+        }
+
         /// Let a print/send on the session's worker thread finish, then repaint.
         pub fn settle(&self) {
             for _ in 0..2000 {
