@@ -6,6 +6,7 @@
 pub mod card;
 pub mod config;
 pub mod forms;
+pub mod i18n;
 pub mod output;
 pub mod session;
 pub mod ui;

@@ -111,7 +111,10 @@ fn juminhyo_flow_reads_only_basic_four_and_validates_answers() {
     assert_eq!(r.s.step(), Step::Review);
     let problems = r.s.problems();
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert!(problems[0].1.contains("記載する人"));
+    assert!(problems[0].1.ja().contains("記載する人"));
+    // The same problem on an English screen: English words around the (untranslated) label.
+    let en = problems[0].1.render("en");
+    assert!(en.starts_with("Please choose") && en.contains("記載する人"), "{en}");
     r.answer_juminhyo();
     r.ev(Event::ReviewDone);
     assert_eq!(r.s.step(), Step::Signature);
@@ -294,7 +297,7 @@ fn guide_flow_picks_several_procedures_and_reads_my_number_only_then() {
     r.ev(Event::Answer("moved-on".into(), AnswerValue::Date(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap())));
     r.ev(Event::ReviewDone);
     assert_eq!(r.s.step(), Step::Review);
-    assert!(r.s.problems().iter().any(|(id, m)| id == "furigana" && m.contains("カタカナ")));
+    assert!(r.s.problems().iter().any(|(id, m)| id == "furigana" && m.ja().contains("カタカナ")));
     r.ev(Event::Answer("furigana".into(), AnswerValue::Text(madoguchi::card::SecretString::new("ヤマダ　タロウ"))));
     r.ev(Event::ReviewDone);
     assert_eq!(r.s.step(), Step::Signature);

@@ -336,6 +336,33 @@ fn english_shows_the_templates_english_titles_and_labels() {
     let first = w.get_guide_questions().iter().next().expect("the life-event question");
     assert_eq!(first.label.as_str(), "What brings you here today?");
     assert!(first.choices.iter().any(|c| c == "I moved into the city"));
+    // Messages made in Rust follow the language too: the guide finished without an answer …
+    w.invoke_guide_done();
+    assert_eq!(w.get_message().as_str(), "Please choose \"What brings you here today?\".");
+    // … the PIN screen and the card's labels …
+    w.invoke_show_catalogue();
+    w.invoke_choose_procedure("juminhyo".into());
+    w.invoke_place_demo_card("typical".into());
+    assert!(w.get_pin_state_text().starts_with("Please press your 4-digit PIN"), "{}", w.get_pin_state_text());
+    for d in [1, 2, 3, 4] {
+        w.invoke_pin_digit(d);
+    }
+    w.invoke_pin_submit();
+    assert_eq!(w.get_screen(), "review");
+    let labels: Vec<String> = w.get_fields().iter().map(|f| f.label.to_string()).collect();
+    assert_eq!(labels, ["Name", "Address", "Date of birth", "Sex"]);
+    // … and the validation of the answers still missing.
+    w.invoke_review_next();
+    let problems: Vec<String> =
+        w.get_questions().iter().map(|q| q.problem.to_string()).filter(|p| !p.is_empty()).collect();
+    assert!(!problems.is_empty(), "required answers are missing");
+    assert!(problems.iter().all(|p| p.starts_with("Please") && p.is_ascii()), "{problems:?}");
+    // やさしい日本語 has its own wording, Japanese falls back to the source.
+    w.invoke_set_language("ja-easy".into());
+    assert!(w.get_fields().iter().any(|f| f.label == "なまえ"));
+    w.invoke_set_language("ja".into());
+    assert!(w.get_fields().iter().any(|f| f.label == "氏名"));
+    w.invoke_cancel();
     // Back to Japanese: the same data in Japanese.
     w.invoke_set_language("ja".into());
     let titles: Vec<String> = w.get_procedures().iter().map(|p| p.title.to_string()).collect();

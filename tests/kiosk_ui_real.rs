@@ -1,6 +1,7 @@
 //! The window with the real forms and output layers: the 住民票の写し flow driven through the
-//! Slint testing backend — navigation, choices, signature and 送信 by touch (accessible labels
-//! or the callback a button fires) — to the filled PDF, whose content is checked.
+//! Slint testing backend — navigation, choices (tapped inside their question, scrolling the
+//! review screen to it), signature and 送信 by touch — to the filled PDF, whose content is
+//! checked.
 
 mod kiosk_support;
 mod output_support;
@@ -25,23 +26,132 @@ fn tap(w: &madoguchi::ui::AppWindow, label: &str) {
     hits[0].mock_single_click(PointerEventButton::Left);
 }
 
-/// Each answer as the review screen's control gives it: a choice by the index of its button.
-fn answer(r: &kiosk_support::rig::UiRig, answers: Vec<(String, AnswerValue)>) {
-    let w = &r.ui.window;
-    for (id, v) in answers {
-        let choice_index = {
-            let s = r.ui.session();
-            s.questions().iter().find(|q| q.id == id).and_then(|q| match (&q.kind, &v) {
-                (QuestionKind::Choice(cs), AnswerValue::Choice(c)) => cs.iter().position(|x| &x.id == c),
-                _ => None,
-            })
-        };
-        match choice_index {
-            Some(i) => w.invoke_answer_choose(id.as_str().into(), i as i32),
-            None => r.ui.send(Event::Answer(id, v)),
+/// Each answer as the resident gives it: a choice or yes/no by tapping its button inside the
+/// question's group (labels such as はい repeat across questions), a count with +/−. Dates
+/// and free text go through the session event their pickers fire (the date and place/kana
+/// keyboards are driven by touch in kiosk_ui_flow.rs). Questions appear as earlier answers
+/// ask for them (a second child's row after the count is 2): answer what is on screen until
+/// nothing more appears; sample answers to questions never shown (a proxy's 委任状 when the
+/// resident asks for themself) are not given.
+fn answer(r: &kiosk_support::rig::UiRig, mut pending: Vec<(String, AnswerValue)>) {
+    loop {
+        let shown = |id: &str| r.ui.session().questions().iter().any(|q| q.id == id);
+        let (now, later): (Vec<_>, Vec<_>) = pending.into_iter().partition(|(id, _)| shown(id));
+        if now.is_empty() {
+            break;
         }
-        r.ui.refresh();
+        for (id, v) in now {
+            answer_one(r, id, v);
+        }
+        pending = later;
     }
+}
+
+fn answer_one(r: &kiosk_support::rig::UiRig, id: String, v: AnswerValue) {
+    let w = &r.ui.window;
+    let q = r.ui.session().questions().iter().find(|q| q.id == id).cloned().expect("shown");
+    let button = match (&q.kind, &v) {
+        (QuestionKind::Choice(cs), AnswerValue::Choice(c)) => {
+            cs.iter().find(|x| &x.id == c).map(|x| x.label_ja.clone())
+        }
+        (QuestionKind::YesNo, AnswerValue::YesNo(b)) => Some(if *b { "はい" } else { "いいえ" }.to_string()),
+        (QuestionKind::Count { .. }, AnswerValue::Count(n)) => {
+            let now = match r.ui.session().answers().get(&id) {
+                Some(AnswerValue::Count(c)) => *c,
+                _ => 0,
+            };
+            let (label, times) = if *n >= now { ("ふやす", n - now) } else { ("へらす", now - n) };
+            for _ in 0..times {
+                tap_scrolled(w, &format!("{} {label}", q.label_ja));
+            }
+            None
+        }
+        _ => {
+            r.ui.send(Event::Answer(id.clone(), v.clone()));
+            None
+        }
+    };
+    if let Some(label) = button {
+        tap_in_question(w, &q.label_ja, &label);
+    }
+    r.ui.refresh();
+    assert_eq!(r.ui.session().answers().get(&id), Some(&v), "answer to {id}");
+}
+
+/// Tap the button labelled `label` inside the question labelled `question`, scrolling the
+/// review screen to it first as a finger would.
+fn tap_in_question(w: &madoguchi::ui::AppWindow, question: &str, label: &str) {
+    let find = || {
+        let group = ElementHandle::find_by_accessible_label(w, question)
+            .find(|h| h.accessible_role() == Some(AccessibleRole::Groupbox))?;
+        let wanted = label.to_string();
+        let hits = group
+            .query_descendants()
+            .match_accessible_role(AccessibleRole::Button)
+            .match_predicate(move |h| h.accessible_label().is_some_and(|l| l == wanted.as_str()))
+            .find_all();
+        assert!(hits.len() <= 1, "one button {label:?} in question {question:?}");
+        hits.into_iter().next()
+    };
+    scroll_to(w, &format!("{question} / {label}"), find).mock_single_click(PointerEventButton::Left);
+}
+
+/// The testing backend with the software renderer: scrolling to a question needs the screen
+/// laid out as it is drawn.
+fn init_with_renderer() {
+    use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        renderer_name: Some("software".into()),
+    })))
+    .expect("one platform per test thread");
+}
+
+/// Tap a button by its own (unique) label, scrolling to it first.
+fn tap_scrolled(w: &madoguchi::ui::AppWindow, label: &str) {
+    let find = || {
+        ElementHandle::find_by_accessible_label(w, label).find(|h| h.accessible_role() == Some(AccessibleRole::Button))
+    };
+    scroll_to(w, label, find).mock_single_click(PointerEventButton::Left);
+}
+
+/// Scroll with the wheel (a drag on a touch screen) until what `find` finds lies between the
+/// title bar and the 次へ bar.
+fn scroll_to(w: &madoguchi::ui::AppWindow, what: &str, find: impl Fn() -> Option<ElementHandle>) -> ElementHandle {
+    let win = w.window();
+    let size = win.size().to_logical(win.scale_factor());
+    // Below the title bar, above the bar with 次へ.
+    let band_top = 90.0;
+    let band_bottom = ElementHandle::find_by_accessible_label(w, "次へ")
+        .find(|h| h.accessible_role() == Some(AccessibleRole::Button))
+        .map_or(size.height, |h| h.absolute_position().y);
+    let middle = slint::LogicalPosition::new(size.width / 2.0, size.height / 2.0);
+    let scroll =
+        |dy: f32| win.dispatch_event(WindowEvent::PointerScrolled { position: middle, delta_x: 0.0, delta_y: dy });
+    // Rows far off screen are not instantiated: not found yet → scroll down, then back up.
+    let mut misses = 0;
+    for _ in 0..80 {
+        // Rendering lays the screen out and instantiates the rows now in view.
+        win.take_snapshot().expect("software renderer snapshot");
+        let Some(h) = find() else {
+            misses += 1;
+            scroll(if misses <= 25 { -300.0 } else { 300.0 });
+            continue;
+        };
+        let top = h.absolute_position().y;
+        let bottom = top + h.size().height;
+        // Half a pixel of slack: scroll positions are fractional.
+        if top < band_top - 0.5 {
+            scroll((band_top - top + 10.0).min(300.0));
+        } else if bottom > band_bottom + 0.5 {
+            scroll(-(bottom - band_bottom + 10.0).min(300.0));
+        } else {
+            return h;
+        }
+    }
+    let model: Vec<String> = w.get_questions().iter().map(|q| q.label.to_string()).collect();
+    panic!("{what:?} cannot be brought into view on screen {} (questions: {model:?})", w.get_screen())
 }
 
 /// Review → signature → confirm: the answers, 次へ, a finger stroke, 次へ.
@@ -79,7 +189,7 @@ fn output_in(dir: &std::path::Path) -> KioskOutput {
 
 #[test]
 fn moving_in_guide_in_the_window_fills_several_forms() {
-    i_slint_backend_testing::init_no_event_loop();
+    init_with_renderer();
     let dir = tempfile::tempdir().unwrap();
     let forms = catalog_forms();
     let answers = forms.demo_answers(&["tennyu", "jidou-teate"]);
@@ -118,7 +228,7 @@ fn moving_in_guide_in_the_window_fills_several_forms() {
 
 #[test]
 fn juminhyo_in_the_window_with_the_real_forms_to_the_sent_pdf() {
-    i_slint_backend_testing::init_no_event_loop();
+    init_with_renderer();
     let dir = tempfile::tempdir().unwrap();
     let output = output_in(dir.path());
     let forms = catalog_forms();

@@ -4,6 +4,7 @@ use thiserror::Error;
 
 use super::apdu::StatusWord;
 use super::attributes::RecordError;
+use crate::i18n::Msg;
 
 /// Failures of the PC/SC (or simulator) link, independent of the card protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -62,23 +63,35 @@ pub enum CardError {
 impl CardError {
     /// A message a resident or clerk can act on, in plain Japanese. No personal data.
     pub fn message_ja(&self) -> String {
+        self.message().ja()
+    }
+
+    /// The same message, translated where it is shown ([`Msg::render`]).
+    pub fn message(&self) -> Msg {
         match self {
-            CardError::InvalidPinFormat => "暗証番号は数字4桁で入力してください。".into(),
-            CardError::WrongPin { tries_left } => format!(
-                "暗証番号が違います。あと{tries_left}回まちがえるとロックされます。分からないときは職員にお声がけください。"
-            ),
-            CardError::LastTryRefused => "暗証番号の残り回数が1回です。ロックを防ぐため、職員をお呼びください。".into(),
-            CardError::PinLocked { .. } => "暗証番号がロックされています。このカードの暗証番号の再設定は、お住まいの市区町村の窓口で行えます。職員にお声がけください。".into(),
-            CardError::SecurityNotSatisfied | CardError::AlreadyVerified => {
-                "カードの読み取りをやり直します。カードをいったん取り、もう一度置いてください。".into()
+            CardError::InvalidPinFormat => Msg::new("暗証番号は数字4桁で入力してください。"),
+            CardError::WrongPin { tries_left } => Msg::new(
+                "暗証番号が違います。あと{}回まちがえるとロックされます。分からないときは職員にお声がけください。",
+            )
+            .arg(*tries_left),
+            CardError::LastTryRefused => {
+                Msg::new("暗証番号の残り回数が1回です。ロックを防ぐため、職員をお呼びください。")
             }
-            CardError::NotMyNumberCard => "マイナンバーカードを読み取れませんでした。マイナンバーカードを置いてください。".into(),
+            CardError::PinLocked { .. } => Msg::new(
+                "暗証番号がロックされています。このカードの暗証番号の再設定は、お住まいの市区町村の窓口で行えます。職員にお声がけください。",
+            ),
+            CardError::SecurityNotSatisfied | CardError::AlreadyVerified => {
+                Msg::new("カードの読み取りをやり直します。カードをいったん取り、もう一度置いてください。")
+            }
+            CardError::NotMyNumberCard => {
+                Msg::new("マイナンバーカードを読み取れませんでした。マイナンバーカードを置いてください。")
+            }
             CardError::FileNotFound { .. }
             | CardError::WrongOffset
             | CardError::WrongLength
             | CardError::UnexpectedStatus { .. }
-            | CardError::Record(_) => "カードの情報を読み取れませんでした。職員にお声がけください。".into(),
-            CardError::Transport(t) => t.message_ja(),
+            | CardError::Record(_) => Msg::new("カードの情報を読み取れませんでした。職員にお声がけください。"),
+            CardError::Transport(t) => t.message(),
         }
     }
 
@@ -93,17 +106,21 @@ impl CardError {
 
 impl TransportError {
     pub fn message_ja(&self) -> String {
-        match self {
+        self.message().ja()
+    }
+
+    pub fn message(&self) -> Msg {
+        Msg::new(match self {
             TransportError::NoService | TransportError::Other(_) | TransportError::Busy => {
-                "カードリーダーが使えません。職員にお声がけください。".into()
+                "カードリーダーが使えません。職員にお声がけください。"
             }
             TransportError::NoReader | TransportError::NoReaderMatching { .. } => {
-                "カードリーダーが見つかりません。職員にお声がけください。".into()
+                "カードリーダーが見つかりません。職員にお声がけください。"
             }
-            TransportError::NoCard | TransportError::Timeout => "カードを読み取り機に置いてください。".into(),
-            TransportError::CardRemoved => "カードが取り外されました。もう一度カードを置いてください。".into(),
-            TransportError::Unresponsive => "カードを読み取れません。置き直してください。".into(),
-        }
+            TransportError::NoCard | TransportError::Timeout => "カードを読み取り機に置いてください。",
+            TransportError::CardRemoved => "カードが取り外されました。もう一度カードを置いてください。",
+            TransportError::Unresponsive => "カードを読み取れません。置き直してください。",
+        })
     }
 }
 
@@ -127,12 +144,17 @@ mod tests {
             CardError::UnexpectedStatus { command: "READ BINARY", sw: StatusWord(0x6F00) },
             CardError::Record(RecordError::BirthDate),
             CardError::Transport(TransportError::NoService),
+            CardError::Transport(TransportError::NoReader),
             CardError::Transport(TransportError::NoCard),
+            CardError::Transport(TransportError::CardRemoved),
+            CardError::Transport(TransportError::Unresponsive),
         ];
         for e in all {
             let m = e.message_ja();
             assert!(m.ends_with('。'), "{m}");
             assert!(!e.to_string().is_empty());
+            let t = e.message().template();
+            assert!(crate::i18n::translation("en", t).is_some(), "no English for {t}");
         }
         assert!(CardError::WrongPin { tries_left: 2 }.message_ja().contains("2回"));
         assert!(CardError::PinLocked { sw: StatusWord(0x63C0) }.message_ja().contains("市区町村の窓口"));

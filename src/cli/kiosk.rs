@@ -253,7 +253,7 @@ fn walk_headless(
     ui.refresh();
     shot(if ui.session().step() == Step::Done { "08-done" } else { "08-output" })?;
     let receipt = ui.session().receipt().map(|r| r.id.clone());
-    let problem = ui.session().message().map(str::to_string);
+    let problem = ui.session().message();
     ui.send(Event::Finish);
     ui.send(Event::Cancel);
     ui.refresh();

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::card::SecretString;
+use crate::i18n::{Arg, Msg};
 
 use super::services::{Question, QuestionKind};
 
@@ -66,23 +67,24 @@ impl Answers {
 }
 
 /// Whether `v` fits question `q`; `Err` is a message a resident understands.
-pub fn check(q: &Question, v: Option<&AnswerValue>) -> Result<(), String> {
+pub fn check(q: &Question, v: Option<&AnswerValue>) -> Result<(), Msg> {
+    let label = || Arg::Text { ja: q.label_ja.clone(), en: q.label_en.clone() };
     let Some(v) = v else {
-        return if q.required { Err(format!("「{}」を選んでください。", q.label_ja)) } else { Ok(()) };
+        return if q.required { Err(Msg::new("「{}」を選んでください。").arg(label())) } else { Ok(()) };
     };
     match (&q.kind, v) {
         (QuestionKind::Choice(cs), AnswerValue::Choice(c)) if cs.iter().any(|x| &x.id == c) => Ok(()),
         (QuestionKind::YesNo, AnswerValue::YesNo(_)) => Ok(()),
         (QuestionKind::Count { min, max }, AnswerValue::Count(n)) => {
             if n < min || n > max {
-                Err(format!("「{}」は{min}から{max}までの数で選んでください。", q.label_ja))
+                Err(Msg::new("「{}」は{}から{}までの数で選んでください。").arg(label()).arg(*min).arg(*max))
             } else {
                 Ok(())
             }
         }
         (QuestionKind::Date, AnswerValue::Date(d)) => {
             if *d < NaiveDate::from_ymd_opt(1868, 1, 25).unwrap_or(NaiveDate::MIN) {
-                Err(format!("「{}」の日付が古すぎます。", q.label_ja))
+                Err(Msg::new("「{}」の日付が古すぎます。").arg(label()))
             } else {
                 Ok(())
             }
@@ -91,16 +93,16 @@ pub fn check(q: &Question, v: Option<&AnswerValue>) -> Result<(), String> {
             let n = t.expose().chars().count();
             let kana_only = matches!(q.kind, QuestionKind::Kana { .. });
             if n == 0 && q.required {
-                Err(format!("「{}」を入力してください。", q.label_ja))
+                Err(Msg::new("「{}」を入力してください。").arg(label()))
             } else if kana_only && !t.expose().chars().all(is_kana) {
-                Err(format!("「{}」はカタカナで入力してください。", q.label_ja))
+                Err(Msg::new("「{}」はカタカナで入力してください。").arg(label()))
             } else if n > *max_chars {
-                Err(format!("「{}」は{max_chars}文字までです。", q.label_ja))
+                Err(Msg::new("「{}」は{}文字までです。").arg(label()).arg(*max_chars))
             } else {
                 Ok(())
             }
         }
-        _ => Err(format!("「{}」の答えを選び直してください。", q.label_ja)),
+        _ => Err(Msg::new("「{}」の答えを選び直してください。").arg(label())),
     }
 }
 
@@ -111,7 +113,7 @@ fn is_kana(c: char) -> bool {
 }
 
 /// The first problem of each question, in question order.
-pub fn problems(questions: &[Question], answers: &Answers) -> Vec<(String, String)> {
+pub fn problems(questions: &[Question], answers: &Answers) -> Vec<(String, Msg)> {
     questions.iter().filter_map(|q| check(q, answers.get(&q.id)).err().map(|m| (q.id.clone(), m))).collect()
 }
 
@@ -163,7 +165,7 @@ mod tests {
             kind: QuestionKind::Count { min: 1, max: 10 },
             required: true,
         };
-        assert!(check(&q, None).unwrap_err().contains("必要な通数"));
+        assert!(check(&q, None).unwrap_err().ja().contains("必要な通数"));
         assert!(check(&q, Some(&AnswerValue::Count(11))).is_err());
         assert!(check(&q, Some(&AnswerValue::Count(2))).is_ok());
         let k = Question {
@@ -174,7 +176,9 @@ mod tests {
             required: true,
         };
         assert!(check(&k, Some(&AnswerValue::Text(SecretString::new("ヤマダ")))).is_ok());
-        assert!(check(&k, Some(&AnswerValue::Text(SecretString::new("yamada")))).unwrap_err().contains("カタカナ"));
+        assert!(
+            check(&k, Some(&AnswerValue::Text(SecretString::new("yamada")))).unwrap_err().ja().contains("カタカナ")
+        );
         assert!(check(&k, Some(&AnswerValue::Text(SecretString::new("ヤマダタロウ")))).is_err());
     }
 

@@ -224,11 +224,13 @@ impl FormService for CatalogForms {
         for t in &templates {
             match forms::fill(t, &input) {
                 Ok(f) => filled.push(f),
-                Err(errs) => problems.extend(errs.into_iter().map(|e| format!("{}: {}", e.label_ja, e.message_ja))),
+                Err(errs) => problems.extend(errs),
             }
         }
         if !problems.is_empty() {
-            return Err(FormError::Fill(problems.join(" / ")));
+            let ja = problems.iter().map(|e| format!("{}: {}", e.label_ja, e.message_ja)).collect::<Vec<_>>();
+            let en = problems.iter().map(|e| format!("{}: {}", e.field, e.message_en)).collect::<Vec<_>>();
+            return Err(FormError::Invalid { ja: ja.join(" / "), en: en.join(" / ") });
         }
         let mut out = RenderedVisit { card: declared_card(&templates, req), ..RenderedVisit::default() };
         for (i, f) in filled.iter().enumerate() {

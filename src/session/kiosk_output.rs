@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
+use crate::i18n::Msg;
 use crate::output::payload::{FormInput, Submission};
 use crate::output::print::{PrintError, PrintJob, PrintRequest, Printer};
 use crate::output::{self, OutputConfig};
@@ -62,14 +63,14 @@ impl KioskOutput {
     }
 
     fn print(&self, visit: &Visit) -> Result<(), OutputError> {
-        let perr = |e: PrintError| OutputError::Printer { detail: e.to_string(), message_ja: e.message_ja().into() };
+        let perr = |e: PrintError| OutputError::Printer { detail: e.to_string(), message: Msg::new(e.message_ja()) };
         let path = visit.rendered.print_pdf.as_ref().ok_or_else(|| OutputError::Printer {
             detail: "no print PDF was rendered / 印刷用PDFがありません".into(),
-            message_ja: "印刷する書類がありません。".into(),
+            message: Msg::new("印刷する書類がありません。"),
         })?;
         let pdf = std::fs::read(path).map_err(|e| OutputError::Printer {
             detail: format!("cannot read the print PDF: {e} / 印刷用PDFを読めません"),
-            message_ja: "印刷する書類を読めませんでした。".into(),
+            message: Msg::new("印刷する書類を読めませんでした。"),
         })?;
         let printer = Printer::new(&self.cfg.print, None).map_err(perr)?;
         // The receipt id names the job: spool file names never carry personal data.
@@ -105,7 +106,7 @@ impl KioskOutput {
         for sub in submissions(visit, &self.kiosk_id)? {
             self.service
                 .accept(&sub)
-                .map_err(|e| OutputError::Send { detail: e.to_string(), message_ja: e.message_ja().into() })?;
+                .map_err(|e| OutputError::Send { detail: e.to_string(), message: Msg::new(e.message_ja()) })?;
         }
         Ok(())
     }
@@ -145,7 +146,7 @@ impl KioskOutput {
 /// One submission per procedure of the visit, each with its own forms and PDF.
 pub fn submissions(visit: &Visit, kiosk_id: &str) -> Result<Vec<Submission>, OutputError> {
     let serr = |detail: String| OutputError::Send {
-        detail, message_ja: "送信用のデータを作れませんでした。".into()
+        detail, message: Msg::new("送信用のデータを作れませんでした。")
     };
     let mut out = Vec::new();
     for (procedure_id, key) in &visit.keys {
@@ -204,7 +205,7 @@ impl OutputService for KioskOutput {
             .service
             .outbox()
             .next_receipt_number(today)
-            .map_err(|e| OutputError::Send { detail: e.to_string(), message_ja: e.message_ja().into() })?;
+            .map_err(|e| OutputError::Send { detail: e.to_string(), message: Msg::new(e.message_ja()) })?;
         Ok(receipt_id(&self.kiosk_id, today, n))
     }
     fn deliver(&self, visit: &Visit, action: OutputAction) -> Result<Receipt, OutputError> {
@@ -214,9 +215,9 @@ impl OutputService for KioskOutput {
             OutputAction::PrintAndSend => {
                 self.send(visit)?;
                 self.print(visit).map_err(|e| match e {
-                    OutputError::Printer { detail, message_ja } => OutputError::Printer {
+                    OutputError::Printer { detail, message } => OutputError::Printer {
                         detail,
-                        message_ja: format!("窓口への送信は済みました。{message_ja}"),
+                        message: Msg::new("窓口への送信は済みました。{}").arg(message),
                     },
                     other => other,
                 })?

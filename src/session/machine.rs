@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use crate::card::{CardAttributes, MyNumber};
+use crate::i18n::Msg;
 
 use super::answers::{self, AnswerValue, Answers};
 use super::card_port::CardPort;
@@ -152,7 +153,7 @@ pub struct Session {
     delivery: Option<Delivery>,
     last_action: Option<OutputAction>,
     receipt: Option<Receipt>,
-    message: Option<String>,
+    message: Option<Msg>,
     /// `message` is a reader error, cleared when the reader answers again.
     reader_problem: bool,
     last_activity: Instant,
@@ -250,7 +251,7 @@ impl Session {
         &self.answers
     }
     /// Validation messages by question id; shown once the resident pressed 次へ.
-    pub fn problems(&self) -> Vec<(String, String)> {
+    pub fn problems(&self) -> Vec<(String, Msg)> {
         if self.show_problems { answers::problems(&self.questions, &self.answers) } else { Vec::new() }
     }
     pub fn signature(&self) -> &Signature {
@@ -277,9 +278,13 @@ impl Session {
     pub fn receipt(&self) -> Option<&Receipt> {
         self.receipt.as_ref()
     }
-    /// The message the current screen shows (errors, card removed, timed out, …).
-    pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+    /// The message the current screen shows (errors, card removed, timed out, …), in Japanese.
+    pub fn message(&self) -> Option<String> {
+        self.message.as_ref().map(Msg::ja)
+    }
+    /// The same message, to be shown in the screen's language ([`Msg::render`]).
+    pub fn message_msg(&self) -> Option<&Msg> {
+        self.message.as_ref()
     }
     pub fn clerk_unlocked(&self) -> bool {
         self.clerk
@@ -326,7 +331,7 @@ impl Session {
                 if now.saturating_duration_since(self.last_activity) >= self.settings.idle_timeout {
                     self.end(EndReason::TimedOut);
                     self.message =
-                        Some("時間が過ぎたため、入力した内容を消去しました。はじめからやり直してください。".into());
+                        Some(Msg::new("時間が過ぎたため、入力した内容を消去しました。はじめからやり直してください。"));
                     return;
                 }
                 self.poll_card(now);
@@ -404,7 +409,7 @@ impl Session {
             (Step::Signature, Event::SignatureClear) => self.signature.clear(),
             (Step::Signature, Event::SignatureDone) => {
                 if self.signature.is_empty() {
-                    self.message = Some("枠の中に指でお名前を書いてください。".into());
+                    self.message = Some(Msg::new("枠の中に指でお名前を書いてください。"));
                 } else {
                     self.message = None;
                     self.render();

@@ -3,6 +3,7 @@
 use zeroize::Zeroizing;
 
 use crate::card::{CardError, Pin};
+use crate::i18n::Msg;
 
 /// The PIN screen's situation, from the card's tries counter and the last VERIFY.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,17 +44,21 @@ impl PinState {
 
     /// What the PIN screen says, plain Japanese.
     pub fn message_ja(self) -> String {
+        self.message().ja()
+    }
+
+    /// What the PIN screen says, translated where it is shown.
+    pub fn message(self) -> Msg {
         match self {
             PinState::Ready { tries_left } => {
-                format!("数字4桁の暗証番号を押してください。(あと{tries_left}回まちがえるとロックされます)")
+                Msg::new("数字4桁の暗証番号を押してください。(あと{}回まちがえるとロックされます)").arg(tries_left)
             }
-            PinState::Wrong { tries_left } => CardError::WrongPin { tries_left }.message_ja(),
-            PinState::CallClerk => CardError::LastTryRefused.message_ja(),
-            PinState::LastTryAllowed => "職員が確認しました。最後の1回です。落ち着いて入力してください。".into(),
-            PinState::Locked => {
-                "暗証番号がロックされています。暗証番号の再設定は、お住まいの市区町村のマイナンバーカード窓口でできます。このカードを持って窓口へお越しください。職員がご案内します。"
-                    .into()
-            }
+            PinState::Wrong { tries_left } => CardError::WrongPin { tries_left }.message(),
+            PinState::CallClerk => CardError::LastTryRefused.message(),
+            PinState::LastTryAllowed => Msg::new("職員が確認しました。最後の1回です。落ち着いて入力してください。"),
+            PinState::Locked => Msg::new(
+                "暗証番号がロックされています。暗証番号の再設定は、お住まいの市区町村のマイナンバーカード窓口でできます。このカードを持って窓口へお越しください。職員がご案内します。",
+            ),
         }
     }
 }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use crate::i18n::{Arg, Msg};
+
 use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
@@ -183,13 +185,23 @@ pub enum FormError {
     NotWired,
     #[error("a form could not be filled: {0} / 書類を作成できませんでした")]
     Fill(String),
+    /// Answers or card data a form refuses (e.g. a 外字 the font cannot draw): the clerk is
+    /// shown which field and why (the messages never quote the value).
+    #[error("a form refused its data: {en} / 書類に書けない内容があります: {ja}")]
+    Invalid { ja: String, en: String },
 }
 
 impl FormError {
     pub fn message_ja(&self) -> String {
+        self.message().ja()
+    }
+
+    pub fn message(&self) -> Msg {
         match self {
-            FormError::NotWired => "書類の作成機能がまだ接続されていません(デモ)。職員にお声がけください。".into(),
-            FormError::Fill(_) => "書類を作成できませんでした。職員にお声がけください。".into(),
+            FormError::NotWired => Msg::new("書類の作成機能がまだ接続されていません(デモ)。職員にお声がけください。"),
+            FormError::Fill(_) => Msg::new("書類を作成できませんでした。職員にお声がけください。"),
+            FormError::Invalid { ja, en } => Msg::new("書類を作成できませんでした。職員にお声がけください。({})")
+                .arg(Arg::Text { ja: ja.clone(), en: en.clone() }),
         }
     }
 }
@@ -249,19 +261,25 @@ impl Receipt {
 pub enum OutputError {
     #[error("output is not wired into this build yet / 出力機能がまだ接続されていません")]
     NotWired,
-    /// `detail` is for logs (English + Japanese); `message_ja` for the screen.
+    /// `detail` is for logs (English + Japanese); `message` for the screen.
     #[error("the printer failed: {detail}")]
-    Printer { detail: String, message_ja: String },
+    Printer { detail: String, message: Msg },
     #[error("the submission could not be stored: {detail}")]
-    Send { detail: String, message_ja: String },
+    Send { detail: String, message: Msg },
 }
 
 impl OutputError {
     pub fn message_ja(&self) -> String {
+        self.message().ja()
+    }
+
+    pub fn message(&self) -> Msg {
         match self {
-            OutputError::NotWired => "印刷・送信の機能がまだ接続されていません(デモ)。職員にお声がけください。".into(),
-            OutputError::Printer { message_ja, .. } | OutputError::Send { message_ja, .. } => {
-                format!("{message_ja} 申請の内容は消えていません。職員にお声がけください。")
+            OutputError::NotWired => {
+                Msg::new("印刷・送信の機能がまだ接続されていません(デモ)。職員にお声がけください。")
+            }
+            OutputError::Printer { message, .. } | OutputError::Send { message, .. } => {
+                Msg::new("{} 申請の内容は消えていません。職員にお声がけください。").arg(message.clone())
             }
         }
     }

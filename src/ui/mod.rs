@@ -48,14 +48,7 @@ pub struct KioskUi {
     shared: Rc<Shared>,
 }
 
-/// Slint language code for a config language: Japanese is the source text.
-pub fn slint_language(lang: &str) -> &'static str {
-    match lang {
-        "ja-easy" => "ja-easy",
-        "en" => "en-US",
-        _ => "",
-    }
-}
+pub use crate::i18n::slint_language;
 
 fn step_date(d: NaiveDate, part: &str, delta: i32) -> NaiveDate {
     let r = match part {

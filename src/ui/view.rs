@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use slint::{Image, ModelRc, SharedString, VecModel};
 
 use crate::card::Sex;
+use crate::i18n::{Arg, Msg, tr};
 use crate::session::answers::{self, AnswerValue};
 use crate::session::services::{Question, QuestionKind};
 use crate::session::{OutputAction, PinState, ProcedureMode, Session, Step};
@@ -55,22 +56,10 @@ pub fn in_language<'a>(ja: &'a str, en: &'a str, lang: &str) -> &'a str {
     if lang == "en" && !en.is_empty() { en } else { ja }
 }
 
-/// English for the procedure screen's fixed category headings.
-fn category_in(ja: &str, lang: &str) -> String {
-    let en = match ja {
-        "証明書" => "Certificates",
-        "税" => "Tax",
-        "引っ越し" => "Moving",
-        "子育て" => "Children",
-        "印鑑" => "Seal registration",
-        "保険・年金" => "Insurance and pension",
-        "その他" => "Other",
-        _ => "",
-    };
-    in_language(ja, en, lang).to_string()
-}
-
 pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today: NaiveDate, lang: &str) -> QuestionRow {
+    let seireki = |d: NaiveDate| {
+        if lang == "en" { d.format("%-d %B %Y").to_string() } else { d.format("%Y年%-m月%-d日").to_string() }
+    };
     let mut row = QuestionRow {
         id: q.id.as_str().into(),
         label: in_language(&q.label_ja, &q.label_en, lang).into(),
@@ -116,12 +105,17 @@ pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today:
             match a {
                 Some(AnswerValue::Date(d)) => {
                     row.date_wareki = answers::wareki(*d).into();
-                    row.date_seireki = d.format("%Y年%-m月%-d日").to_string().into();
+                    row.date_seireki = seireki(*d).into();
                 }
                 // Not chosen yet: say so; the buttons start from today.
                 _ => {
-                    row.date_wareki = "まだ選んでいません".into();
-                    row.date_seireki = format!("今日は{}", answers::wareki(today)).into();
+                    row.date_wareki = tr(lang, "まだ選んでいません").into();
+                    row.date_seireki = if lang == "en" {
+                        format!("Today is {}", seireki(today))
+                    } else {
+                        Msg::new("今日は{}").arg(Arg::Plain(answers::wareki(today))).render(lang)
+                    }
+                    .into();
                 }
             }
         }
@@ -135,31 +129,33 @@ pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today:
     row
 }
 
-fn card_fields(s: &Session) -> Vec<FieldRow> {
+fn card_fields(s: &Session, lang: &str) -> Vec<FieldRow> {
     let Some(a) = s.attributes() else { return Vec::new() };
+    // The card's values are shown as read (a name is never translated); only the labels are.
     let edited = |k: &str, orig: &str| match s.clerk_edits().get(k) {
-        Some(AnswerValue::Text(t)) => format!("{}(職員が修正)", t.expose()),
+        Some(AnswerValue::Text(t)) => format!("{}{}", t.expose(), tr(lang, "(職員が修正)")),
         _ => orig.to_string(),
     };
     let d = a.birth_date.date();
     let mut rows = vec![
-        FieldRow { label: "氏名".into(), value: edited("name", a.name.expose()).into() },
-        FieldRow { label: "住所".into(), value: edited("address", a.address.expose()).into() },
+        FieldRow { label: tr(lang, "氏名").into(), value: edited("name", a.name.expose()).into() },
+        FieldRow { label: tr(lang, "住所").into(), value: edited("address", a.address.expose()).into() },
         FieldRow {
-            label: "生年月日".into(),
+            label: tr(lang, "生年月日").into(),
             value: format!("{}({})", answers::wareki(d), d.format("%Y年%-m月%-d日")).into(),
         },
         FieldRow {
-            label: "性別".into(),
+            label: tr(lang, "性別").into(),
             value: match a.sex {
                 Sex::NotKnown => "—".into(),
-                other => other.label_ja().into(),
+                other => tr(lang, other.label_ja()).into(),
             },
         },
     ];
     if s.has_my_number() {
         rows.push(FieldRow {
-            label: "個人番号".into(), value: "読み取り済み(画面には表示しません)".into()
+            label: tr(lang, "個人番号").into(),
+            value: tr(lang, "読み取り済み(画面には表示しません)").into(),
         });
     }
     rows
@@ -170,7 +166,7 @@ pub fn apply(w: &AppWindow, s: &Session, now: Instant, today: NaiveDate) {
     let step = s.step();
     let lang = w.get_language().to_string();
     w.set_screen(screen_name(step).into());
-    w.set_message(s.message().unwrap_or("").into());
+    w.set_message(s.message_msg().map(|m| m.render(&lang)).unwrap_or_default().into());
     w.set_idle_seconds_left(s.idle_warning(now).map_or(-1, |n| n as i32));
     w.set_clerk_unlocked(s.clerk_unlocked());
 
@@ -182,7 +178,7 @@ pub fn apply(w: &AppWindow, s: &Session, now: Instant, today: NaiveDate) {
             .map(|p| ProcItem {
                 id: p.id.as_str().into(),
                 title: in_language(&p.title_ja, &p.title_en, &lang).into(),
-                category: category_in(&p.category_ja, &lang).into(),
+                category: tr(&lang, &p.category_ja).into(),
                 icon: p.icon.as_str().into(),
                 selected: s.selected().contains(&p.id),
             })
@@ -202,16 +198,16 @@ pub fn apply(w: &AppWindow, s: &Session, now: Instant, today: NaiveDate) {
 
     w.set_pin_entered(s.pin_len() as i32);
     w.set_pin_state(pin_state_name(s.pin_state()).into());
-    w.set_pin_state_text(s.pin_state().message_ja().into());
+    w.set_pin_state_text(s.pin_state().message().render(&lang).into());
 
-    w.set_fields(model(card_fields(s)));
+    w.set_fields(model(card_fields(s, &lang)));
     let problems = s.problems();
     w.set_questions(model(
         s.questions()
             .iter()
             .map(|q| {
-                let p = problems.iter().find(|(id, _)| id == &q.id).map_or("", |(_, m)| m.as_str());
-                question_row(q, s.answers().get(&q.id), p, today, &lang)
+                let p = problems.iter().find(|(id, _)| id == &q.id).map(|(_, m)| m.render(&lang));
+                question_row(q, s.answers().get(&q.id), p.as_deref().unwrap_or(""), today, &lang)
             })
             .collect(),
     ));

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use super::{Session, Step};
+use crate::i18n::Msg;
 
 impl Session {
     pub(super) fn enter_card_step(&mut self, now: Instant) {
@@ -18,7 +19,7 @@ impl Session {
             Ok(p) => p,
             Err(e) => {
                 if self.step == Step::Card {
-                    self.message = Some(e.message_ja());
+                    self.message = Some(e.message());
                     self.reader_problem = true;
                 }
                 return;
@@ -45,6 +46,6 @@ impl Session {
     pub(super) fn card_removed(&mut self) {
         self.drop_personal_data();
         self.step = Step::Card;
-        self.message = Some("カードが取り外されました。もう一度カードを置いてください。".into());
+        self.message = Some(Msg::new("カードが取り外されました。もう一度カードを置いてください。"));
     }
 }

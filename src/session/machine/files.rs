@@ -10,6 +10,7 @@ use super::super::answers::AnswerValue;
 use super::super::services::{FillRequest, OutputAction, RenderedVisit, Visit};
 use super::{Delivery, PAD_H, PAD_W, Session, Step};
 use crate::card::CardAttributes;
+use crate::i18n::{Arg, Msg};
 
 impl Session {
     pub(super) fn render(&mut self) {
@@ -20,14 +21,17 @@ impl Session {
         self.delete_work_dir();
         let dir = self.settings.work_root.join(format!("session-{}-{}", std::process::id(), self.sessions_started));
         if let Err(e) = make_private_dir(&dir) {
-            self.message = Some(format!("作業用フォルダを作れませんでした。職員にお声がけください。({})", e.kind()));
+            self.message = Some(
+                Msg::new("作業用フォルダを作れませんでした。職員にお声がけください。({})")
+                    .arg(Arg::Plain(e.kind().to_string())),
+            );
             return;
         }
         self.work_dir = Some(dir.clone());
         let png = match self.signature.to_png(PAD_W, PAD_H, 6.0) {
             Ok(p) => p,
             Err(_) => {
-                self.message = Some("署名を画像にできませんでした。もう一度書いてください。".into());
+                self.message = Some(Msg::new("署名を画像にできませんでした。もう一度書いてください。"));
                 return;
             }
         };
@@ -41,7 +45,7 @@ impl Session {
                 }
                 Err(e) => {
                     eprintln!("madoguchi: {e}");
-                    self.message = Some(e.message_ja());
+                    self.message = Some(e.message());
                     return;
                 }
             },
@@ -71,7 +75,7 @@ impl Session {
             Err(e) => {
                 eprintln!("madoguchi: {e}");
                 self.rendered = RenderedVisit::default();
-                self.message = Some(e.message_ja());
+                self.message = Some(e.message());
             }
         }
         self.step = Step::Confirm;
@@ -100,7 +104,7 @@ impl Session {
             return;
         }
         let Some(receipt_id) = self.receipt_id.clone().filter(|_| !self.rendered.forms.is_empty()) else {
-            self.message = Some("作成された書類がありません。職員にお声がけください。".into());
+            self.message = Some(Msg::new("作成された書類がありません。職員にお声がけください。"));
             self.step = Step::Output;
             return;
         };
@@ -119,7 +123,7 @@ impl Session {
         });
         if let Err(e) = spawned {
             eprintln!("madoguchi: cannot start the output thread: {e} / 出力処理を開始できません");
-            self.message = Some("印刷・送信を開始できませんでした。職員にお声がけください。".into());
+            self.message = Some(Msg::new("印刷・送信を開始できませんでした。職員にお声がけください。"));
             self.step = Step::Output;
             return;
         }
@@ -138,7 +142,7 @@ impl Session {
             Err(TryRecvError::Empty) => return,
             Err(TryRecvError::Disconnected) => Err(super::super::services::OutputError::Send {
                 detail: "the output thread ended without an answer / 出力処理が応答なく終了しました".into(),
-                message_ja: "印刷・送信の処理が途中で止まりました。".into(),
+                message: Msg::new("印刷・送信の処理が途中で止まりました。"),
             }),
         };
         self.delivery = None;
@@ -152,7 +156,7 @@ impl Session {
             }
             Err(e) => {
                 eprintln!("madoguchi: {e}");
-                self.message = Some(e.message_ja());
+                self.message = Some(e.message());
                 self.step = if self.receipt.is_some() { Step::Done } else { Step::Output };
                 self.entered_done = now;
             }

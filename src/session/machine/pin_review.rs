@@ -18,7 +18,7 @@ impl Session {
             }
             Err(e) if e.needs_card_again() => {
                 self.step = Step::Card;
-                self.message = Some(e.message_ja());
+                self.message = Some(e.message());
             }
             Err(crate::card::CardError::PinLocked { .. }) => {
                 self.pin_state = PinState::Locked;
@@ -27,7 +27,7 @@ impl Session {
             }
             Err(e) => {
                 self.step = Step::Card;
-                self.message = Some(e.message_ja());
+                self.message = Some(e.message());
             }
         }
     }
@@ -36,7 +36,7 @@ impl Session {
         let pin = match self.pin.take() {
             Ok(p) => p,
             Err(e) => {
-                self.message = Some(e.message_ja());
+                self.message = Some(e.message());
                 return;
             }
         };
@@ -61,9 +61,9 @@ impl Session {
             Err(e) if e.needs_card_again() => {
                 self.drop_personal_data();
                 self.step = Step::Card;
-                self.message = Some(e.message_ja());
+                self.message = Some(e.message());
             }
-            Err(e) => self.message = Some(e.message_ja()),
+            Err(e) => self.message = Some(e.message()),
         }
     }
 
