@@ -240,8 +240,8 @@ fn walk_headless(
         std::fs::copy(&f.pdf, &dest).map_err(|e| format!("cannot copy {}: {e}", dest.display()))?;
         pdfs.push(dest);
     }
-    if let Some(m) = ui.session().message() {
-        println!("madoguchi: {m}");
+    if let Some(m) = ui.session().message_msg() {
+        println!("madoguchi: {} / {}", m.render("en"), m.ja());
     }
     // 送信: the submission goes into the local outbox (and the export spool).
     ui.send(Event::Deliver(OutputAction::Send));
@@ -253,7 +253,7 @@ fn walk_headless(
     ui.refresh();
     shot(if ui.session().step() == Step::Done { "08-done" } else { "08-output" })?;
     let receipt = ui.session().receipt().map(|r| r.id.clone());
-    let problem = ui.session().message();
+    let problem = ui.session().message_msg().map(|m| format!("{} / {}", m.render("en"), m.ja()));
     ui.send(Event::Finish);
     ui.send(Event::Cancel);
     ui.refresh();
