@@ -24,7 +24,7 @@ pub fn slint_language(lang: &str) -> &'static str {
 
 /// A message for a resident or clerk: a Japanese template with `{}` (in order) or `{N}`
 /// (by position, so a translation may reorder) placeholders.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Msg {
     template: &'static str,
     args: Vec<Arg>,
@@ -97,6 +97,12 @@ impl From<u8> for Arg {
 
 impl From<u32> for Arg {
     fn from(n: u32) -> Arg {
+        Arg::Plain(n.to_string())
+    }
+}
+
+impl From<u64> for Arg {
+    fn from(n: u64) -> Arg {
         Arg::Plain(n.to_string())
     }
 }

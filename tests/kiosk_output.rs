@@ -248,7 +248,8 @@ fn print_sends_the_visit_pdf_to_the_printer_and_a_stopped_queue_is_explained() {
     let text = pdftotext(&spooled);
     assert!(text.contains(persona::builtin_by_id("typical").unwrap().name.expose()));
     let status = r.s.output().status();
-    assert_eq!(status.printer_ja, "印刷できます");
+    assert_eq!(status.printer.ja(), "印刷できます");
+    assert_eq!(status.printer.render("en"), "The printer is ready.");
     r.ev(Event::Finish);
 
     // 2. A paused CUPS queue: the clerk is told why, the forms stay, 再印刷 works after cupsenable.

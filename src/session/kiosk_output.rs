@@ -34,7 +34,7 @@ pub struct KioskOutput {
 #[derive(Default)]
 struct PrinterSeen {
     at: Option<Instant>,
-    text: String,
+    text: Msg,
     checking: bool,
 }
 
@@ -111,15 +111,15 @@ impl KioskOutput {
         Ok(())
     }
 
-    fn remember_printer(&self, problem: Option<&str>) {
+    fn remember_printer(&self, problem: Option<&'static str>) {
         let mut seen = self.printer_seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.text = problem.map_or_else(|| "印刷できます".to_string(), str::to_string);
+        seen.text = Msg::new(problem.unwrap_or("印刷できます"));
         seen.at = Some(Instant::now());
     }
 
-    fn printer_status(&self) -> String {
+    fn printer_status(&self) -> Msg {
         if self.cfg.print.printer_uri.is_none() {
-            return "印刷は設定されていません".into();
+            return Msg::new("印刷は設定されていません");
         }
         let mut seen = self.printer_seen.lock().unwrap_or_else(|p| p.into_inner());
         let stale = seen.at.is_none_or(|at| at.elapsed() >= PRINTER_CHECK_EVERY);
@@ -129,8 +129,8 @@ impl KioskOutput {
             let cfg = self.cfg.print.clone();
             let spawned = std::thread::Builder::new().name("madoguchi-printer-check".into()).spawn(move || {
                 let text = match Printer::new(&cfg, None).and_then(|p| p.check()) {
-                    Ok(()) => "印刷できます".to_string(),
-                    Err(e) => e.message_ja().to_string(),
+                    Ok(()) => Msg::new("印刷できます"),
+                    Err(e) => Msg::new(e.message_ja()),
                 };
                 let mut seen = shared.lock().unwrap_or_else(|p| p.into_inner());
                 *seen = PrinterSeen { at: Some(Instant::now()), text, checking: false };
@@ -139,7 +139,7 @@ impl KioskOutput {
                 seen.checking = false;
             }
         }
-        if seen.text.is_empty() { "確認しています".into() } else { seen.text.clone() }
+        if seen.at.is_none() { Msg::new("確認しています") } else { seen.text.clone() }
     }
 }
 
@@ -226,12 +226,14 @@ impl OutputService for KioskOutput {
         Ok(Receipt::for_id(&visit.receipt_id))
     }
     fn status(&self) -> OutputStatus {
-        let outbox_ja = match self.service.outbox().status() {
-            Ok(s) if self.cfg.backend.is_none() => format!("保存のみ {} 件(送信先なし)", s.kept),
-            Ok(s) => format!("送信待ち {} 件・送信済み {} 件・要対応 {} 件", s.pending, s.sent, s.needs_clerk),
-            Err(e) => e.message_ja().to_string(),
+        let outbox = match self.service.outbox().status() {
+            Ok(s) if self.cfg.backend.is_none() => Msg::new("保存のみ {} 件(送信先なし)").arg(s.kept),
+            Ok(s) => {
+                Msg::new("送信待ち {} 件・送信済み {} 件・要対応 {} 件").arg(s.pending).arg(s.sent).arg(s.needs_clerk)
+            }
+            Err(e) => Msg::new(e.message_ja()),
         };
-        OutputStatus { printer_ja: self.printer_status(), outbox_ja }
+        OutputStatus { printer: self.printer_status(), outbox }
     }
 }
 

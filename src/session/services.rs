@@ -288,8 +288,8 @@ impl OutputError {
 /// Printer / outbox state for the clerk screen, in plain Japanese.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OutputStatus {
-    pub printer_ja: String,
-    pub outbox_ja: String,
+    pub printer: Msg,
+    pub outbox: Msg,
 }
 
 /// The output layer as the session sees it. `deliver` may block (a print job runs until the
@@ -323,6 +323,6 @@ impl OutputService for NotWiredOutput {
         Err(OutputError::NotWired)
     }
     fn status(&self) -> OutputStatus {
-        OutputStatus { printer_ja: "未接続".into(), outbox_ja: "未接続".into() }
+        OutputStatus { printer: Msg::new("未接続"), outbox: Msg::new("未接続") }
     }
 }

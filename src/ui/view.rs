@@ -250,8 +250,8 @@ pub fn apply(w: &AppWindow, s: &Session, now: Instant, today: NaiveDate) {
     );
     w.set_done_seconds_left(s.done_countdown(now).map_or(0, |n| n as i32));
     let st = s.output().status();
-    w.set_printer_status(st.printer_ja.into());
-    w.set_outbox_status(st.outbox_ja.into());
+    w.set_printer_status(st.printer.render(&lang).into());
+    w.set_outbox_status(st.outbox.render(&lang).into());
     if let Some(a) = s.attributes() {
         w.set_edit_name(a.name.expose().into());
         w.set_edit_address(a.address.expose().into());
