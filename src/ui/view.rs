@@ -260,3 +260,40 @@ pub fn apply(w: &AppWindow, s: &Session, now: Instant, today: NaiveDate) {
         w.set_edit_address(SharedString::default());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date_question() -> Question {
+        Question {
+            id: "moved-on".into(),
+            label_ja: "引っ越した日".into(),
+            label_en: "Date you moved".into(),
+            kind: QuestionKind::Date,
+            required: true,
+        }
+    }
+
+    #[test]
+    fn dates_show_wareki_with_the_western_date_in_the_screens_language() {
+        let q = date_question();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let d = AnswerValue::Date(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap());
+        let ja = question_row(&q, Some(&d), "", today, "ja");
+        assert_eq!(
+            (ja.label.as_str(), ja.date_wareki.as_str(), ja.date_seireki.as_str()),
+            ("引っ越した日", "令和元年5月1日", "2019年5月1日")
+        );
+        let en = question_row(&q, Some(&d), "", today, "en");
+        assert_eq!((en.label.as_str(), en.date_seireki.as_str()), ("Date you moved", "1 May 2019"));
+        let none = question_row(&q, None, "", today, "en");
+        assert_eq!(
+            (none.date_wareki.as_str(), none.date_seireki.as_str()),
+            ("Not chosen yet", "Today is 22 November 2026")
+        );
+        let easy = question_row(&q, None, "", today, "ja-easy");
+        assert_eq!((easy.label.as_str(), easy.date_wareki.as_str()), ("引っ越した日", "まだ えらんで いません"));
+        assert_eq!(easy.date_seireki.as_str(), "きょうは 令和8年11月22日");
+    }
+}
