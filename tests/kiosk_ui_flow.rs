@@ -351,6 +351,9 @@ fn english_shows_the_templates_english_titles_and_labels() {
     assert_eq!(w.get_screen(), "review");
     let labels: Vec<String> = w.get_fields().iter().map(|f| f.label.to_string()).collect();
     assert_eq!(labels, ["Name", "Address", "Date of birth", "Sex"]);
+    // The templates' hints under the controls, in English where the template has it.
+    let helps: Vec<String> = w.get_questions().iter().map(|q| q.help.to_string()).filter(|h| !h.is_empty()).collect();
+    assert!(helps.iter().any(|h| h == "Shared by every form of the visit."), "{helps:?}");
     // … and the validation of the answers still missing.
     w.invoke_review_next();
     let problems: Vec<String> =
@@ -362,6 +365,7 @@ fn english_shows_the_templates_english_titles_and_labels() {
     assert!(w.get_fields().iter().any(|f| f.label == "なまえ"));
     w.invoke_set_language("ja".into());
     assert!(w.get_fields().iter().any(|f| f.label == "氏名"));
+    assert!(w.get_questions().iter().any(|q| q.help == "この質問はお選びの書類すべてに共通です。"));
     w.invoke_cancel();
     // Back to Japanese: the same data in Japanese.
     w.invoke_set_language("ja".into());

@@ -162,6 +162,8 @@ mod tests {
             id: "copies".into(),
             label_ja: "必要な通数".into(),
             label_en: String::new(),
+            help_ja: String::new(),
+            help_en: String::new(),
             kind: QuestionKind::Count { min: 1, max: 10 },
             required: true,
         };
@@ -172,6 +174,8 @@ mod tests {
             id: "kana".into(),
             label_ja: "フリガナ".into(),
             label_en: String::new(),
+            help_ja: String::new(),
+            help_en: String::new(),
             kind: QuestionKind::Kana { max_chars: 5 },
             required: true,
         };

@@ -86,6 +86,8 @@ fn to_question(f: &Field) -> Option<Question> {
         id: f.id.clone(),
         label_ja: f.label.ja.clone(),
         label_en: f.label.en.clone(),
+        help_ja: f.help.as_ref().map(|h| h.ja.clone()).unwrap_or_default(),
+        help_en: f.help.as_ref().map(|h| h.en.clone()).unwrap_or_default(),
         kind,
         required: f.required && f.when.is_none(),
     })
@@ -162,6 +164,8 @@ impl FormService for CatalogForms {
             id: GUIDE_EVENT.into(),
             label_ja: "どのようなご用件ですか?".into(),
             label_en: "What brings you here today?".into(),
+            help_ja: String::new(),
+            help_en: String::new(),
             kind: QuestionKind::Choice(events.collect()),
             required: true,
         }];

@@ -37,7 +37,15 @@ fn choice(items: &[(&str, &str)]) -> QuestionKind {
 }
 
 fn q(id: &str, label: &str, kind: QuestionKind, required: bool) -> Question {
-    Question { id: id.into(), label_ja: label.into(), label_en: String::new(), kind, required }
+    Question {
+        id: id.into(),
+        label_ja: label.into(),
+        label_en: String::new(),
+        help_ja: String::new(),
+        help_en: String::new(),
+        kind,
+        required,
+    }
 }
 
 impl FormService for DemoForms {

@@ -66,6 +66,9 @@ pub struct Question {
     pub label_ja: String,
     /// Empty = show the Japanese.
     pub label_en: String,
+    /// A hint under the control (the template's `help`); empty = none.
+    pub help_ja: String,
+    pub help_en: String,
     pub kind: QuestionKind,
     pub required: bool,
 }

@@ -63,6 +63,7 @@ pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today:
     let mut row = QuestionRow {
         id: q.id.as_str().into(),
         label: in_language(&q.label_ja, &q.label_en, lang).into(),
+        help: in_language(&q.help_ja, &q.help_en, lang).into(),
         kind: SharedString::default(),
         choices: model(Vec::new()),
         selected: -1,
@@ -270,6 +271,8 @@ mod tests {
             id: "moved-on".into(),
             label_ja: "引っ越した日".into(),
             label_en: "Date you moved".into(),
+            help_ja: String::new(),
+            help_en: String::new(),
             kind: QuestionKind::Date,
             required: true,
         }
