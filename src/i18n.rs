@@ -17,6 +17,10 @@ const CATALOGS: &[(&str, &str, &str)] = &[
     ("ja-easy", "ja-easy", include_str!("../ui/translations/ja-easy/LC_MESSAGES/madoguchi.po")),
 ];
 
+/// The languages the kiosk can offer (configuration code, the language's own name), in the
+/// order the start screen shows them.
+pub const LANGUAGES: &[(&str, &str)] = &[("ja", "日本語"), ("ja-easy", "やさしい にほんご"), ("en", "English")];
+
 /// Slint's bundled-translation name for a configuration language ("" = the Japanese source).
 pub fn slint_language(lang: &str) -> &'static str {
     CATALOGS.iter().find(|(code, _, _)| *code == lang).map_or("", |(_, folder, _)| folder)

@@ -372,3 +372,29 @@ fn english_shows_the_templates_english_titles_and_labels() {
     let titles: Vec<String> = w.get_procedures().iter().map(|p| p.title.to_string()).collect();
     assert!(titles.iter().any(|t| t == "住民票の写しがほしい"), "{titles:?}");
 }
+
+#[test]
+fn the_start_screen_offers_only_the_configured_languages() {
+    i_slint_backend_testing::init_no_event_loop();
+    let buttons = |r: &UiRig, label: &str| {
+        ElementHandle::find_by_accessible_label(&r.ui.window, label)
+            .filter(|h| h.accessible_role() == Some(AccessibleRole::Button))
+            .count()
+    };
+    // Japanese and English only: two buttons, and やさしい日本語 cannot be chosen.
+    let cfg = Config { languages: vec!["ja".into(), "en".into()], ..demo_cfg() };
+    let r = build(&cfg, Box::new(DemoForms), Box::new(NotWiredOutput));
+    r.ui.window.show().unwrap();
+    assert_eq!((buttons(&r, "日本語"), buttons(&r, "English"), buttons(&r, "やさしい にほんご")), (1, 1, 0));
+    r.ui.window.invoke_set_language("ja-easy".into());
+    assert_eq!(r.ui.window.get_language(), "ja");
+    let english = ElementHandle::find_by_accessible_label(&r.ui.window, "English").next().unwrap();
+    english.mock_single_click(PointerEventButton::Left);
+    assert_eq!(r.ui.window.get_language(), "en");
+    // English first: the kiosk starts in English; one language: no language row at all.
+    let r =
+        build(&Config { languages: vec!["en".into()], ..demo_cfg() }, Box::new(DemoForms), Box::new(NotWiredOutput));
+    r.ui.window.show().unwrap();
+    assert_eq!(r.ui.window.get_language(), "en");
+    assert_eq!(buttons(&r, "日本語") + buttons(&r, "English"), 0);
+}

@@ -200,7 +200,6 @@ impl Config {
     /// Every problem, one message each.
     pub fn validate(&self) -> Vec<ConfigError> {
         let mut out = Vec::new();
-        const LANGS: &[&str] = &["ja", "ja-easy", "en"];
         if self.kiosk_id.is_empty()
             || self.kiosk_id.len() > 16
             || !self.kiosk_id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
@@ -215,7 +214,7 @@ impl Config {
             out.push(bad("languages", "list at least one language", "言語を1つ以上指定してください"));
         }
         for l in &self.languages {
-            if !LANGS.contains(&l.as_str()) {
+            if !crate::i18n::LANGUAGES.iter().any(|(code, _)| code == l) {
                 out.push(bad(
                     "languages",
                     format!("unknown language {l:?} (use ja, ja-easy, en)"),

@@ -36,6 +36,8 @@ struct Shared {
     clock: Clock,
     demo: Option<Demo>,
     clerk_hash: String,
+    /// The configured languages: the only ones set-language accepts.
+    cfg_languages: Vec<String>,
     clerk_pin: RefCell<Zeroizing<String>>,
     clerk_message: RefCell<String>,
     kana_target: RefCell<Option<String>>,
@@ -87,6 +89,13 @@ impl KioskUi {
         window.set_language(lang.as_str().into());
         // Not bundled (e.g. a trimmed build) → stay in Japanese, the source language.
         let _ = slint::select_bundled_translation(slint_language(&lang));
+        // The start screen offers the configured languages, in the kiosk's order.
+        let offered: Vec<LangItem> = crate::i18n::LANGUAGES
+            .iter()
+            .filter(|(code, _)| cfg.languages.iter().any(|l| l == code))
+            .map(|(code, label)| LangItem { code: (*code).into(), label: (*label).into() })
+            .collect();
+        window.set_languages(slint::ModelRc::from(Rc::new(slint::VecModel::from(offered))));
         window.set_demo(demo.is_some());
         window.set_pad_width(PAD_W as f32);
         window.set_pad_height(PAD_H as f32);
@@ -103,6 +112,7 @@ impl KioskUi {
             clock,
             demo,
             clerk_hash: cfg.clerk.pin_hash.clone(),
+            cfg_languages: cfg.languages.clone(),
             clerk_pin: RefCell::new(Zeroizing::new(String::new())),
             clerk_message: RefCell::new(String::new()),
             kana_target: RefCell::new(None),
@@ -204,7 +214,10 @@ impl KioskUi {
         on!(on_stroke_begin, |sh, win, x: f32, y: f32| send(&win, &sh, Event::StrokeBegin(x, y)));
         on!(on_stroke_move, |sh, win, x: f32, y: f32| send(&win, &sh, Event::StrokeMove(x, y)));
         on!(on_set_language, |sh, win, l: slint::SharedString| {
-            let _ = &sh;
+            // Only a language this kiosk offers.
+            if !sh.cfg_languages.iter().any(|c| c.as_str() == l.as_str()) {
+                return;
+            }
             let _ = slint::select_bundled_translation(slint_language(&l));
             win.set_language(l);
         });
