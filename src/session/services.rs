@@ -3,14 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use thiserror::Error;
-
-use crate::i18n::{Arg, Msg};
-
 use chrono::{DateTime, Utc};
+use thiserror::Error;
 use zeroize::Zeroizing;
 
 use crate::card::{CardAttributes, MyNumber, SecretString};
+use crate::i18n::{Arg, Msg};
 pub use crate::output::payload::DeclaredCard;
 
 use super::answers::Answers;
@@ -288,7 +286,7 @@ impl OutputError {
     }
 }
 
-/// Printer / outbox state for the clerk screen, in plain Japanese.
+/// Printer / outbox state for the clerk screen, shown in the screen's language.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OutputStatus {
     pub printer: Msg,
