@@ -360,6 +360,14 @@ fn english_shows_the_templates_english_titles_and_labels() {
         w.get_questions().iter().map(|q| q.problem.to_string()).filter(|p| !p.is_empty()).collect();
     assert!(!problems.is_empty(), "required answers are missing");
     assert!(problems.iter().all(|p| p.starts_with("Please") && p.is_ascii()), "{problems:?}");
+    // The clerk panel too (this configuration has no staff PIN).
+    w.invoke_clerk_show();
+    for d in [1, 1, 1, 1] {
+        w.invoke_clerk_digit(d);
+    }
+    w.invoke_clerk_submit();
+    assert!(w.get_clerk_message().starts_with("No staff PIN is set up"), "{}", w.get_clerk_message());
+    w.invoke_clerk_close();
     // やさしい日本語 has its own wording, Japanese falls back to the source.
     w.invoke_set_language("ja-easy".into());
     assert!(w.get_fields().iter().any(|f| f.label == "なまえ"));

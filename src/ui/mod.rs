@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 use crate::card::SecretString;
 use crate::card::sim::Persona;
 use crate::config::{Config, TextSize};
+use crate::i18n::Msg;
 use crate::session::answers::AnswerValue;
 use crate::session::services::QuestionKind;
 use crate::session::{Event, OutputAction, PAD_H, PAD_W, Session, SimHandle, Step};
@@ -39,7 +40,7 @@ struct Shared {
     /// The configured languages: the only ones set-language accepts.
     cfg_languages: Vec<String>,
     clerk_pin: RefCell<Zeroizing<String>>,
-    clerk_message: RefCell<String>,
+    clerk_message: RefCell<Option<Msg>>,
     kana_target: RefCell<Option<String>>,
     today_override: std::cell::Cell<Option<NaiveDate>>,
 }
@@ -114,7 +115,7 @@ impl KioskUi {
             clerk_hash: cfg.clerk.pin_hash.clone(),
             cfg_languages: cfg.languages.clone(),
             clerk_pin: RefCell::new(Zeroizing::new(String::new())),
-            clerk_message: RefCell::new(String::new()),
+            clerk_message: RefCell::new(None),
             kana_target: RefCell::new(None),
             today_override: std::cell::Cell::new(None),
         });
@@ -295,7 +296,7 @@ impl KioskUi {
             let _ = &win;
         });
         on!(on_clerk_show, |sh, win| {
-            sh.clerk_message.borrow_mut().clear();
+            *sh.clerk_message.borrow_mut() = None;
             win.set_clerk_open(true);
         });
         on!(on_clerk_close, |sh, win| {
@@ -317,12 +318,12 @@ impl KioskUi {
             let pin = std::mem::replace(&mut *sh.clerk_pin.borrow_mut(), Zeroizing::new(String::new()));
             if sh.clerk_hash.is_empty() {
                 *sh.clerk_message.borrow_mut() =
-                    "職員用暗証番号が設定されていません(設定ファイルの clerk.pin_hash)。".into();
+                    Some(Msg::new("職員用暗証番号が設定されていません(設定ファイルの clerk.pin_hash)。"));
             } else if crate::config::verify_clerk_pin(&pin, &sh.clerk_hash) {
-                sh.clerk_message.borrow_mut().clear();
+                *sh.clerk_message.borrow_mut() = None;
                 send(&win, &sh, Event::ClerkUnlocked);
             } else {
-                *sh.clerk_message.borrow_mut() = "暗証番号が違います。".into();
+                *sh.clerk_message.borrow_mut() = Some(Msg::new("暗証番号が違います。"));
             }
         });
         on!(on_clerk_save_edits, |sh, win, name: slint::SharedString, address: slint::SharedString| {
@@ -367,14 +368,14 @@ fn refresh(w: &AppWindow, sh: &Shared) {
     let s = sh.session.borrow();
     view::apply(w, &s, now, today(sh));
     w.set_clerk_entered(sh.clerk_pin.borrow().len() as i32);
-    w.set_clerk_message(sh.clerk_message.borrow().as_str().into());
+    let lang = w.get_language();
+    w.set_clerk_message(sh.clerk_message.borrow().as_ref().map(|m| m.render(&lang)).unwrap_or_default().into());
     let target = sh.kana_target.borrow();
     match (&*target, s.step()) {
         (Some(id), Step::Review) => {
             let q = s.questions().iter().find(|q| &q.id == id);
             w.set_kana_open(q.is_some());
             w.set_kana_place(q.is_some_and(|q| matches!(q.kind, QuestionKind::Text { .. })));
-            let lang = w.get_language();
             w.set_kana_label(q.map_or("", |q| view::in_language(&q.label_ja, &q.label_en, &lang)).into());
             w.set_kana_text(match s.answers().get(id) {
                 Some(AnswerValue::Text(t)) => t.expose().into(),
