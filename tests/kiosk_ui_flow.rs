@@ -351,6 +351,8 @@ fn english_shows_the_templates_english_titles_and_labels() {
     assert_eq!(w.get_screen(), "review");
     let labels: Vec<String> = w.get_fields().iter().map(|f| f.label.to_string()).collect();
     assert_eq!(labels, ["Name", "Address", "Date of birth", "Sex"]);
+    let born = w.get_fields().iter().nth(2).map(|f| f.value.to_string()).unwrap_or_default();
+    assert_eq!(born, "12 April 1985 (昭和60年4月12日)");
     // The templates' hints under the controls, in English where the template has it.
     let helps: Vec<String> = w.get_questions().iter().map(|q| q.help.to_string()).filter(|h| !h.is_empty()).collect();
     assert!(helps.iter().any(|h| h == "Shared by every form of the visit."), "{helps:?}");

@@ -143,7 +143,12 @@ fn card_fields(s: &Session, lang: &str) -> Vec<FieldRow> {
         FieldRow { label: tr(lang, "住所").into(), value: edited("address", a.address.expose()).into() },
         FieldRow {
             label: tr(lang, "生年月日").into(),
-            value: format!("{}({})", answers::wareki(d), d.format("%Y年%-m月%-d日")).into(),
+            value: if lang == "en" {
+                format!("{} ({})", d.format("%-d %B %Y"), answers::wareki(d))
+            } else {
+                format!("{}({})", answers::wareki(d), d.format("%Y年%-m月%-d日"))
+            }
+            .into(),
         },
         FieldRow {
             label: tr(lang, "性別").into(),
