@@ -47,7 +47,7 @@ pub enum Arg {
 }
 
 impl Msg {
-    /// A message without placeholders.
+    /// A message from its Japanese template; placeholder values follow with [`Msg::arg`].
     pub const fn new(template: &'static str) -> Msg {
         Msg { template, args: Vec::new() }
     }
