@@ -81,7 +81,7 @@ impl Arg {
     fn render(&self, lang: &str) -> String {
         match self {
             Arg::Plain(s) => s.clone(),
-            Arg::Text { ja, en } => if lang == "en" && !en.is_empty() { en } else { ja }.clone(),
+            Arg::Text { ja, en } => in_language(ja, en, lang).to_string(),
             Arg::Msg(m) => m.render(lang),
         }
     }
@@ -93,28 +93,22 @@ impl From<Msg> for Arg {
     }
 }
 
-impl From<u8> for Arg {
-    fn from(n: u8) -> Arg {
-        Arg::Plain(n.to_string())
-    }
+/// Counts are shown as they are in every language.
+macro_rules! plain_numbers {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(n: $t) -> Arg {
+                Arg::Plain(n.to_string())
+            }
+        }
+    )*};
 }
+plain_numbers!(u8, u32, u64, usize);
 
-impl From<u32> for Arg {
-    fn from(n: u32) -> Arg {
-        Arg::Plain(n.to_string())
-    }
-}
-
-impl From<u64> for Arg {
-    fn from(n: u64) -> Arg {
-        Arg::Plain(n.to_string())
-    }
-}
-
-impl From<usize> for Arg {
-    fn from(n: usize) -> Arg {
-        Arg::Plain(n.to_string())
-    }
+/// Text that carries its own English (template labels, titles, hints): the English where
+/// the screen is in English and the text has it, else the Japanese every text has.
+pub fn in_language<'a>(ja: &'a str, en: &'a str, lang: &str) -> &'a str {
+    if lang == "en" && !en.is_empty() { en } else { ja }
 }
 
 /// `ja` (a fixed text without placeholders, or an administrator's text the catalogs may

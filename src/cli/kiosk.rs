@@ -241,7 +241,7 @@ fn walk_headless(
         pdfs.push(dest);
     }
     if let Some(m) = ui.session().message_msg() {
-        println!("madoguchi: {} / {}", m.render("en"), m.ja());
+        println!("madoguchi: {}", en_ja(m));
     }
     // 送信: the submission goes into the local outbox (and the export spool).
     ui.send(Event::Deliver(OutputAction::Send));
@@ -253,7 +253,7 @@ fn walk_headless(
     ui.refresh();
     shot(if ui.session().step() == Step::Done { "08-done" } else { "08-output" })?;
     let receipt = ui.session().receipt().map(|r| r.id.clone());
-    let problem = ui.session().message_msg().map(|m| format!("{} / {}", m.render("en"), m.ja()));
+    let problem = ui.session().message_msg().map(en_ja);
     ui.send(Event::Finish);
     ui.send(Event::Cancel);
     ui.refresh();
@@ -278,6 +278,11 @@ fn walk_headless(
         println!("  export spool (JSON + CSV) / 連携用ファイル: {}", display(&out_cfg.export.spool_dir));
     }
     Ok(())
+}
+
+/// A session message for the terminal: English / Japanese, like every CLI message.
+fn en_ja(m: &madoguchi::i18n::Msg) -> String {
+    format!("{} / {}", m.render("en"), m.ja())
 }
 
 /// The forms catalogue and fonts: embedded templates for the demo, configured files otherwise.

@@ -50,16 +50,14 @@ pub fn date_of(s: &Session, id: &str, today: NaiveDate) -> NaiveDate {
     }
 }
 
-/// Template text in the resident's language: English where the template has it, else the
-/// Japanese (which every template has).
-pub fn in_language<'a>(ja: &'a str, en: &'a str, lang: &str) -> &'a str {
-    if lang == "en" && !en.is_empty() { en } else { ja }
+pub use crate::i18n::in_language;
+
+/// The western date in the screen's language, e.g. `1985年4月12日` or `12 April 1985`.
+fn seireki(d: NaiveDate, lang: &str) -> String {
+    if lang == "en" { d.format("%-d %B %Y").to_string() } else { d.format("%Y年%-m月%-d日").to_string() }
 }
 
 pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today: NaiveDate, lang: &str) -> QuestionRow {
-    let seireki = |d: NaiveDate| {
-        if lang == "en" { d.format("%-d %B %Y").to_string() } else { d.format("%Y年%-m月%-d日").to_string() }
-    };
     let mut row = QuestionRow {
         id: q.id.as_str().into(),
         label: in_language(&q.label_ja, &q.label_en, lang).into(),
@@ -106,13 +104,13 @@ pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today:
             match a {
                 Some(AnswerValue::Date(d)) => {
                     row.date_wareki = answers::wareki(*d).into();
-                    row.date_seireki = seireki(*d).into();
+                    row.date_seireki = seireki(*d, lang).into();
                 }
                 // Not chosen yet: say so; the buttons start from today.
                 _ => {
                     row.date_wareki = tr(lang, "まだ選んでいません").into();
                     row.date_seireki = if lang == "en" {
-                        format!("Today is {}", seireki(today))
+                        format!("Today is {}", seireki(today, lang))
                     } else {
                         Msg::new("今日は{}").arg(Arg::Plain(answers::wareki(today))).render(lang)
                     }
@@ -144,9 +142,9 @@ fn card_fields(s: &Session, lang: &str) -> Vec<FieldRow> {
         FieldRow {
             label: tr(lang, "生年月日").into(),
             value: if lang == "en" {
-                format!("{} ({})", d.format("%-d %B %Y"), answers::wareki(d))
+                format!("{} ({})", seireki(d, lang), answers::wareki(d))
             } else {
-                format!("{}({})", answers::wareki(d), d.format("%Y年%-m月%-d日"))
+                format!("{}({})", answers::wareki(d), seireki(d, lang))
             }
             .into(),
         },

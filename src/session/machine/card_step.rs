@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::{Session, Step};
-use crate::i18n::Msg;
+use crate::card::TransportError;
 
 impl Session {
     pub(super) fn enter_card_step(&mut self, now: Instant) {
@@ -46,6 +46,6 @@ impl Session {
     pub(super) fn card_removed(&mut self) {
         self.drop_personal_data();
         self.step = Step::Card;
-        self.message = Some(Msg::new("カードが取り外されました。もう一度カードを置いてください。"));
+        self.message = Some(TransportError::CardRemoved.message());
     }
 }
