@@ -1,21 +1,43 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, start the real test stack, run every test,
 # stop what was started (also on failure). Run as root on Debian 12.
+#
+# Every step runs even when an earlier one failed (fmt, clippy, each test binary:
+# `--no-fail-fast`), so one failure never hides another; the exit code is non-zero when
+# any step failed. The last line is the totals over every test binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tests/stack.sh install
-trap 'bash tests/stack.sh down' EXIT
+WATCH=
+cleanup() {
+  [ -n "$WATCH" ] && kill "$WATCH" 2>/dev/null && wait "$WATCH" 2>/dev/null
+  bash tests/stack.sh down
+}
+trap cleanup EXIT
 bash tests/stack.sh up
 eval "$(bash tests/stack.sh env)"
+# A daemon that dies during the run is named when it happens and started again.
+bash tests/stack.sh watch &
+WATCH=$!
 
 LOG=$(mktemp)
+failed=()
 set +e
-cargo fmt --check && cargo clippy --all-targets --quiet -- -D warnings && cargo test 2>&1 | tee "$LOG"
-status=${PIPESTATUS[0]}
+cargo fmt --check || failed+=("cargo fmt --check")
+cargo clippy --all-targets --quiet -- -D warnings || failed+=("cargo clippy")
+cargo test --no-fail-fast 2>&1 | tee "$LOG"
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed+=("cargo test")
+bash tests/stack.sh deaths || failed+=("the test stack (a daemon died)")
 set -e
-# One closing line with the totals over every test binary.
-awk '/^test result:/ {for (i = 1; i <= NF; i++) { if ($i == "passed;") p += $(i-1); if ($i == "failed;") f += $(i-1) }}
-     END { print "tests: " p+0 " passed, " f+0 " failed" }' "$LOG"
+
+[ ${#failed[@]} -eq 0 ] || echo "failed: ${failed[*]}"
+# Totals over every test binary. A binary that died (signal, abort) prints no
+# "test result:" line: it is counted from cargo's "Running" lines and reported.
+awk '/^ *Running / { bins++ }
+     /^test result:/ { ran++; for (i = 1; i <= NF; i++) { if ($i == "passed;") p += $(i-1); if ($i == "failed;") f += $(i-1) } }
+     END { line = "tests: " p+0 " passed, " f+0 " failed"
+           if (bins > ran) line = line ", " bins - ran " of " bins " test binaries ended without a result (crashed)"
+           print line }' "$LOG"
 rm -f "$LOG"
-exit "$status"
+[ ${#failed[@]} -eq 0 ]

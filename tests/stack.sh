@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The real test stack: pcscd + vsmartcard vpcd, D-Bus, ippeveprinter, cupsd with a queue.
-# Usage: tests/stack.sh install|up|down|status
+# Usage: tests/stack.sh install|up|down|status|env|watch|deaths
 # Debian 12, root, no systemd. See ../shared/docs/test-stack.md for why each step is here.
 set -euo pipefail
 
@@ -26,6 +26,9 @@ CARGO_DEB_VERSION=3.8.0
 # with CUPS_BACKEND_STOP, so cupsd stops the queue and keeps the job (tests of resuming a job).
 PAPEROUT_BACKEND=/usr/lib/cups/backend/madoguchi-paperout
 
+# The packages a failure report must name (printed by `install`).
+REPORTED=(cups-daemon cups-ipp-utils pcscd libpcsclite1 vsmartcard-vpcd libccid opensc poppler-utils)
+
 log() { echo "[stack] $*" >&2; }
 wait_for() { local n=$(( $1 * 20 )); shift; for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done; log "timeout waiting for: $*"; return 1; }
 alive() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
@@ -39,11 +42,22 @@ install() {
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
-  if [ ${#missing[@]} -eq 0 ]; then log "all packages present"; return 0; fi
-  log "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "all packages present"
+  else
+    log "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  versions
+}
+
+# What the run is made of, so a failure report says which packages it ran on.
+versions() {
+  local line
+  line=$(dpkg-query -W -f='${Package} ${Version}, ' "${REPORTED[@]}" 2>/dev/null || true)
+  log "versions: ${line%, }"
 }
 
 up() {
@@ -100,6 +114,43 @@ down() {
   :  # quiet: the test totals line stays the last line of the output
 }
 
+# Watchdog for the daemons `up` started (one *.pid file each in $RUN): a daemon that dies
+# while the tests run is named at once (and in `deaths` at the end), its log is kept, and
+# it is started again so the tests after it meet a working stack instead of failing for
+# an unrelated reason. Runs until killed. MADOGUCHI_STACK_RESTART=0: report only.
+watch() {
+  local interval=${MADOGUCHI_STACK_WATCH_INTERVAL:-0.5} f name pid kept msg kernel
+  : >"$RUN/deaths"
+  while :; do
+    for f in "$RUN"/*.pid; do
+      [ -f "$f" ] || continue
+      name=$(basename "$f" .pid)
+      pid=$(cat "$f" 2>/dev/null) || continue
+      [ -n "$pid" ] && ! alive "$pid" || continue
+      rm -f "$f"
+      kept="$RUN/$name.died-$(date +%H%M%S).log"
+      [ -f "$RUN/$name.log" ] && cp "$RUN/$name.log" "$kept" || kept="$RUN/$name.log"
+      msg="$name died during the tests (pid $pid); see $kept / テスト中に $name が停止しました。ログ: $kept"
+      # A segfault leaves a kernel line (not readable in every container).
+      kernel=$(dmesg 2>/dev/null | grep -F "$name[$pid]" | tail -n 1 || true)
+      [ -n "$kernel" ] && msg="$msg (kernel: $kernel)"
+      echo "$msg" >>"$RUN/deaths"
+      log "$msg"
+      if [ "${MADOGUCHI_STACK_RESTART:-1}" = 1 ]; then
+        if up >>"$RUN/restart.log" 2>&1; then log "$name started again"; else log "$name could not be started again; see $RUN/restart.log"; fi
+      fi
+    done
+    sleep "$interval"
+  done
+}
+
+# Every death the watchdog saw; exit 1 when there was one.
+deaths() {
+  [ -s "$RUN/deaths" ] || return 0
+  sed 's/^/[stack] /' "$RUN/deaths" >&2
+  return 1
+}
+
 status() {
   pcsc_scan -r 2>/dev/null || echo "pcscd: not running"
   ipptool -q "ipp://localhost:$IPP_PORT/ipp/print" get-printer-attributes.test 2>/dev/null && echo "ippeveprinter: up" || echo "ippeveprinter: down"
@@ -126,9 +177,11 @@ install_cargo_deb() {
 
 case "${1:-}" in
   install) install; install_cargo_deb ;;
+  watch) watch ;;
+  deaths) deaths ;;
   up) up ;;
   down) down ;;
   status) status ;;
   env) env_vars ;;
-  *) echo "usage: $0 install|up|down|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 install|up|down|status|env|watch|deaths" >&2; exit 2 ;;
 esac

@@ -2,7 +2,7 @@
 //! delivers them to a loopback HTTPS back office. Prints delivered/s and enqueue latency
 //! percentiles. Run: `cargo bench --bench outbox` (release).
 
-#[path = "../output_support/mod.rs"]
+#[path = "../it/support/output_support/mod.rs"]
 mod output_support;
 
 use std::sync::Arc;

@@ -140,6 +140,13 @@ impl Printer {
         Ok(Printer { uri, cfg: cfg.clone(), client, poll: Duration::from_millis(100) })
     }
 
+    /// `requesting-user-name`, the same for every operation so that the job's owner can act
+    /// on it. (CUPS checks the owner on Cancel-Job; see tests/output_print.rs step 10 for the
+    /// cupsd crash an unknown user name causes there.)
+    fn user_name(&self) -> &str {
+        if self.cfg.user_name.is_empty() { "madoguchi" } else { &self.cfg.user_name }
+    }
+
     /// Current printer state: `Err` when something blocks printing.
     pub fn check(&self) -> Result<(), PrintError> {
         let op = IppOperationBuilder::get_printer_attributes(self.uri.clone())
@@ -177,13 +184,12 @@ impl Printer {
             let format = if self.cfg.raw { "application/vnd.cups-raw" } else { "application/pdf" };
             let media =
                 IppValue::new_keyword(self.cfg.media.clone()).map_err(|e| PrintError::Protocol(e.to_string()))?;
-            let user = if self.cfg.user_name.is_empty() { "madoguchi" } else { self.cfg.user_name.as_str() };
             let op = IppOperationBuilder::print_job(
                 self.uri.clone(),
                 // A copy that is wiped when the client is done with it.
                 IppPayload::new(std::io::Cursor::new(req.pdf.clone())),
             )
-            .user_name(user)
+            .user_name(self.user_name())
             .job_title(safe_job_name(&req.job_name))
             .document_format(format)
             .attribute(IppAttribute::with_name("media", media).map_err(|e| PrintError::Protocol(e.to_string()))?)
@@ -291,7 +297,7 @@ impl Printer {
     /// Cancel a queued job (clerk gives up on it before reprinting elsewhere).
     pub fn cancel(&self, job: PrintJob) -> Result<(), PrintError> {
         let op = IppOperationBuilder::cancel_job(self.uri.clone(), job.job_id)
-            .user_name(self.cfg.user_name.as_str())
+            .user_name(self.user_name())
             .build()
             .map_err(|e| PrintError::Protocol(e.to_string()))?;
         let resp = self.client.send(op).map_err(ipp_err)?;

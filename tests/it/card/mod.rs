@@ -1,0 +1,4 @@
+//! Tests of the `card` layer.
+
+mod cli;
+mod pcsc;

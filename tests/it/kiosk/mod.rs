@@ -1,0 +1,9 @@
+//! Tests of the `kiosk` layer.
+
+mod demo_cli;
+mod forms;
+mod output;
+mod screens;
+mod session;
+mod ui_flow;
+mod ui_real;

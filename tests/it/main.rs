@@ -1,0 +1,13 @@
+//! The integration tests: one binary (one link, one copy of the crate on disk), a module
+//! per layer, one `support` for what they share. They go through the real parts that
+//! `tests/stack.sh up` starts (pcscd + vpcd, cupsd + ippeveprinter); a missing part is a
+//! failure that says how to start it, never a skip.
+
+mod support;
+
+mod card;
+mod forms;
+mod kiosk;
+mod output;
+mod packaging;
+mod stack;

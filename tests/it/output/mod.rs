@@ -1,0 +1,9 @@
+//! Tests of the `output` layer.
+
+mod crash;
+mod diskfull;
+mod export;
+mod outbox;
+mod payload_schema;
+mod print;
+mod service_cli;

@@ -1,0 +1,239 @@
+//! Outbox through real parts: SQLite files on disk and a loopback HTTPS back office
+//! (rustls, certificates made at test time) that fails on purpose.
+
+use crate::support::output_support;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use madoguchi::output::outbox::{EntryState, Outbox, OutboxError, Sender, SenderThread};
+use output_support::server::{Action, Server};
+use output_support::{ADDRESS, MY_NUMBER, NAME, Pki, outbox_config, submission};
+
+fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let t = Instant::now();
+    while t.elapsed() < limit {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    f()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+#[test]
+fn every_submission_arrives_exactly_once_through_failures() {
+    let pki = Pki::generate();
+    let server = Server::start(&pki, false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outbox = Arc::new(Outbox::open(&outbox_config(dir.path())).expect("open"));
+    server.script([
+        Action::Status(500),
+        Action::Status(429),
+        Action::Drop,
+        Action::CommitThenDrop,
+        Action::Slow(Duration::from_millis(2500)), // beyond the 2 s client timeout
+        Action::Status(503),
+        Action::Status(408),
+        Action::CommitThenDrop,
+        Action::Status(502),
+    ]);
+    let mut keys = HashSet::new();
+    for i in 0..40 {
+        keys.insert(outbox.enqueue(&submission(i)).expect("enqueue").idempotency_key);
+    }
+    let mut backend = pki.backend(&server.url(), false);
+    backend.concurrency = 4;
+    let sender = SenderThread::spawn(Sender::new(outbox.clone(), &backend).expect("sender")).expect("spawn");
+    let done = wait_until(Duration::from_secs(60), || outbox.status().map(|s| s.sent == 40).unwrap_or(false));
+    sender.stop();
+    let st = outbox.status().expect("status");
+    assert!(done, "not all delivered: {st:?}");
+    assert_eq!(st.needs_clerk, 0);
+    assert_eq!(server.committed(), keys, "server has exactly the enqueued submissions");
+    server.assert_consistent();
+    assert!(server.total_requests() > 40, "the failures forced retries");
+    // Entries record their attempts; answers lost after a commit came back as 200 duplicates.
+    let rows = outbox.list(100).expect("list");
+    let retried = rows.iter().filter(|e| e.attempts > 1).count();
+    assert!(retried >= 5, "only {retried} entries needed retries");
+    assert!(rows.iter().all(|e| matches!(e.http_status, Some(200 | 201))));
+    let duplicates = rows.iter().filter(|e| e.http_status == Some(200)).count();
+    assert!(duplicates >= 2, "the two commit-then-drop answers were resent and seen as duplicates ({duplicates})");
+}
+
+#[test]
+fn backend_down_keeps_submissions_until_it_returns() {
+    let pki = Pki::generate();
+    let mut server = Server::start(&pki, false);
+    server.down();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outbox = Arc::new(Outbox::open(&outbox_config(dir.path())).expect("open"));
+    let mut keys = HashSet::new();
+    for i in 0..5 {
+        keys.insert(outbox.enqueue(&submission(i)).expect("enqueue").idempotency_key);
+    }
+    let sender = Sender::new(outbox.clone(), &pki.backend(&server.url(), false)).expect("sender");
+    let stats = rt().block_on(sender.run_once()).expect("pass");
+    assert_eq!(stats.retried, 5);
+    let rows = outbox.list(10).expect("list");
+    assert!(rows.iter().all(|r| r.state == EntryState::Pending && r.last_error.is_some()));
+    server.up();
+    let t = SenderThread::spawn(sender).expect("spawn");
+    let done = wait_until(Duration::from_secs(30), || outbox.status().map(|s| s.sent == 5).unwrap_or(false));
+    t.stop();
+    assert!(done, "{:?}", outbox.status());
+    assert_eq!(server.committed(), keys);
+    server.assert_consistent();
+}
+
+#[test]
+fn permanent_4xx_needs_a_clerk_and_retry_keeps_the_key() {
+    let pki = Pki::generate();
+    let server = Server::start(&pki, false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outbox = Arc::new(Outbox::open(&outbox_config(dir.path())).expect("open"));
+    server.script([Action::Status(422), Action::Status(400)]);
+    let a = outbox.enqueue(&submission(1)).expect("enqueue");
+    let b = outbox.enqueue(&submission(2)).expect("enqueue");
+    let sender = Sender::new(outbox.clone(), &pki.backend(&server.url(), false)).expect("sender");
+    let rt = rt();
+    let stats = rt.block_on(sender.run_once()).expect("pass");
+    assert_eq!(stats.needs_clerk, 2);
+    let rows = outbox.list(10).expect("list");
+    for r in &rows {
+        assert_eq!(r.state, EntryState::NeedsClerk);
+        let msg = r.last_error.as_deref().unwrap_or("");
+        assert!(msg.starts_with("scripted failure 4"), "server message kept for the clerk: {msg}");
+    }
+    // Nothing further happens on its own.
+    assert_eq!(rt.block_on(sender.run_once()).expect("pass").delivered, 0);
+    outbox.retry(a.id).expect("retry");
+    outbox.retry(b.id).expect("retry");
+    assert_eq!(rt.block_on(sender.run_once()).expect("pass").delivered, 2);
+    assert_eq!(server.committed(), HashSet::from([a.idempotency_key, b.idempotency_key]));
+    server.assert_consistent();
+    assert!(matches!(outbox.retry(a.id), Err(OutboxError::NoSuchEntry(_))), "sent entries cannot be retried");
+}
+
+#[test]
+fn enqueue_is_durable_and_idempotent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = outbox_config(dir.path());
+    let outbox = Outbox::open(&cfg).expect("open");
+    let sub = submission(7);
+    let a = outbox.enqueue(&sub).expect("enqueue");
+    let b = outbox.enqueue(&sub).expect("enqueue twice");
+    assert_eq!(a, b, "same key → same entry");
+    // A second, independent connection sees the committed row at once.
+    let conn = rusqlite::Connection::open(&cfg.db_path).expect("open raw");
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get(0)).expect("count");
+    assert_eq!(n, 1);
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("mode");
+    assert_eq!(mode, "wal");
+    drop(outbox);
+    let reopened = Outbox::open(&cfg).expect("reopen");
+    assert_eq!(reopened.status().expect("status").pending, 1);
+}
+
+#[test]
+fn personal_data_is_encrypted_at_rest_and_purged() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let pki = Pki::generate();
+    let server = Server::start(&pki, false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cfg = outbox_config(dir.path());
+    cfg.retention_hours = 0;
+    let outbox = Arc::new(Outbox::open(&cfg).expect("open"));
+    for i in 0..3 {
+        outbox.enqueue(&submission(i)).expect("enqueue");
+    }
+    let mode = std::fs::metadata(&cfg.key_path).expect("key").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let mut bytes = std::fs::read(&cfg.db_path).expect("db");
+    bytes.extend(std::fs::read(dir.path().join("outbox.sqlite3-wal")).unwrap_or_default());
+    for secret in [NAME, ADDRESS, MY_NUMBER, "大阪府大阪市北区"] {
+        let needle = secret.as_bytes();
+        assert!(!bytes.windows(needle.len()).any(|w| w == needle), "plaintext personal data found in the outbox files");
+    }
+    assert!(bytes.windows(8).any(|w| w == b"R-000001"), "the metadata is there (the search works)");
+    // Deliver, then purge with zero retention: the rows go away.
+    let sender = Sender::new(outbox.clone(), &pki.backend(&server.url(), false)).expect("sender");
+    assert_eq!(rt().block_on(sender.run_once()).expect("pass").delivered, 3);
+    assert_eq!(outbox.purge(chrono::Utc::now()).expect("purge"), 3);
+    assert_eq!(outbox.status().expect("status"), Default::default());
+}
+
+#[test]
+fn a_full_disk_is_a_typed_error_not_a_silent_drop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cfg = outbox_config(dir.path());
+    // SQLite's own size cap gives the same SQLITE_FULL a full filesystem gives.
+    cfg.max_db_size_mb = 1;
+    let outbox = Outbox::open(&cfg).expect("open");
+    let mut ok = 0;
+    let mut err = None;
+    for i in 0..200 {
+        let mut s = submission(i);
+        s.pdf = zeroize::Zeroizing::new(vec![b'x'; 64 * 1024]);
+        match outbox.enqueue(&s) {
+            Ok(_) => ok += 1,
+            Err(e) => {
+                err = Some(e);
+                break;
+            }
+        }
+    }
+    let e = err.expect("the cap must be hit");
+    assert!(matches!(e, OutboxError::DiskFull), "{e:?}");
+    assert!(e.message_ja().contains("ディスク"));
+    assert!(ok > 0);
+    assert_eq!(outbox.status().expect("status").pending, ok, "everything acknowledged is still there");
+}
+
+#[test]
+fn mtls_client_certificate_works_and_wrong_ca_or_missing_cert_is_refused() {
+    let pki = Pki::generate();
+    let server = Server::start(&pki, true);
+    let rt = rt();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outbox = Arc::new(Outbox::open(&outbox_config(dir.path())).expect("open"));
+    let key = outbox.enqueue(&submission(1)).expect("enqueue").idempotency_key;
+
+    // No client certificate: the server refuses the handshake → retry later.
+    let no_cert = Sender::new(outbox.clone(), &pki.backend(&server.url(), false)).expect("sender");
+    assert_eq!(rt.block_on(no_cert.run_once()).expect("pass").retried, 1);
+
+    // Wrong CA: our side refuses the server.
+    outbox.retry(1).expect("due now");
+    let mut wrong = pki.backend(&server.url(), true);
+    wrong.ca_bundle = Some(pki.write("other.pem", &pki.other_ca_pem));
+    let s = Sender::new(outbox.clone(), &wrong).expect("sender");
+    assert_eq!(rt.block_on(s.run_once()).expect("pass").retried, 1);
+    let err = outbox.list(1).expect("list")[0].last_error.clone().unwrap_or_default();
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    assert!(server.committed().is_empty());
+
+    // Right CA + client cert: delivered.
+    outbox.retry(1).expect("due now");
+    let good = Sender::new(outbox.clone(), &pki.backend(&server.url(), true)).expect("sender");
+    assert_eq!(rt.block_on(good.run_once()).expect("pass").delivered, 1);
+    assert_eq!(server.committed(), HashSet::from([key]));
+}
+
+#[test]
+fn plain_http_is_refused_unless_allowed_and_loopback() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outbox = Arc::new(Outbox::open(&outbox_config(dir.path())).expect("open"));
+    let mut b = madoguchi::output::BackendConfig { url: "http://127.0.0.1:9/x".into(), ..Default::default() };
+    assert!(Sender::new(outbox.clone(), &b).is_err());
+    b.allow_insecure_loopback_http = true;
+    assert!(Sender::new(outbox.clone(), &b).is_ok());
+    b.url = "http://192.0.2.1/x".into();
+    assert!(Sender::new(outbox, &b).is_err());
+}

@@ -1,0 +1,3 @@
+//! Tests of the `packaging` layer.
+
+mod deb;

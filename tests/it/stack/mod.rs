@@ -1,0 +1,3 @@
+//! Tests of the `stack` layer.
+
+mod watchdog;

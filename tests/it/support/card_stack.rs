@@ -1,0 +1,80 @@
+//! Helpers for tests that go through the real pcscd + vsmartcard vpcd with the project's
+//! virtual card. The stack is started by tests/run.sh (tests/stack.sh up); a missing stack
+//! is a test failure with instructions, never a skip.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use madoguchi::card::pcsc::{self, PcscReader};
+use madoguchi::card::sim::persona::builtin_by_id;
+use madoguchi::card::sim::vpcd::Vicc;
+use madoguchi::card::sim::{self, Persona};
+
+/// vpcd slot 0 = reader "Virtual PCD 00 00" on TCP 35963; slot 1 = "… 00 01" on 35964.
+pub const SLOT0: (&str, u16) = ("Virtual PCD 00 00", 35963);
+pub const SLOT1: (&str, u16) = ("Virtual PCD 00 01", 35964);
+
+/// One pcscd per machine and one card per slot: tests take turns, within this binary (the
+/// mutex) and with any other process using the slots (the lock file, e.g. a benchmark or
+/// a second checkout's tests).
+static STACK: Mutex<()> = Mutex::new(());
+
+pub struct StackGuard {
+    _thread: MutexGuard<'static, ()>,
+    _process: std::fs::File,
+}
+
+pub fn lock() -> StackGuard {
+    let thread = STACK.lock().unwrap_or_else(|p| p.into_inner());
+    let file = std::fs::File::create(std::env::temp_dir().join("madoguchi-card-tests.lock")).expect("lock file");
+    file.lock().expect("lock the card slots");
+    require_stack();
+    StackGuard { _thread: thread, _process: file }
+}
+
+pub fn require_stack() {
+    let ctx = pcsc::establish().unwrap_or_else(|e| {
+        panic!("pcscd is not reachable ({e}). Run the tests with `bash tests/run.sh`, or start the stack with `bash tests/stack.sh up`.")
+    });
+    let readers = pcsc::list_readers(&ctx).unwrap_or_default();
+    assert!(
+        readers.iter().any(|r| r == SLOT0.0) && readers.iter().any(|r| r == SLOT1.0),
+        "vsmartcard vpcd readers missing (have {readers:?}); install vsmartcard-vpcd and restart pcscd (tests/stack.sh)"
+    );
+}
+
+pub fn persona(id: &str) -> Persona {
+    builtin_by_id(id).unwrap_or_else(|| panic!("built-in persona {id} missing"))
+}
+
+/// A virtual card on a vpcd slot and the PC/SC reader that sees it.
+pub struct Placed {
+    // Field order is drop order: the reader lets go of the card before the card leaves.
+    pub reader: PcscReader,
+    pub vicc: Vicc,
+}
+
+impl Placed {
+    /// Take the card off and wait until pcscd has seen it go.
+    pub fn remove(&mut self) {
+        self.vicc.remove();
+        self.reader.wait_for_removal(Duration::from_secs(3)).expect("pcscd reports the card removed");
+    }
+
+    /// Place the card again and wait until pcscd sees it.
+    pub fn reinsert(&mut self) {
+        self.vicc.insert().expect("vpcd accepts the card");
+        self.reader.wait_for_card(Duration::from_secs(3)).expect("pcscd reports the card present");
+    }
+}
+
+/// Place `persona` on `slot` and wait for pcscd to report it.
+pub fn place(persona: Persona, slot: (&str, u16)) -> Placed {
+    let reader = PcscReader::open(slot.0).expect("reader opens");
+    // A card left by a previous test must be gone first, or the new one would queue behind it.
+    reader.wait_for_removal(Duration::from_secs(3)).expect("slot empties");
+    let mut vicc = Vicc::new(sim::shared(persona), slot.1);
+    vicc.insert().expect("vpcd accepts the card");
+    reader.wait_for_card(Duration::from_secs(3)).expect("pcscd reports the card present");
+    Placed { reader, vicc }
+}

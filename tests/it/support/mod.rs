@@ -1,0 +1,7 @@
+//! Helpers shared by the test modules, one file per part they drive.
+
+pub mod card_stack;
+pub mod forms_support;
+pub mod kiosk_support;
+pub mod output_support;
+pub mod packaging_support;
