@@ -11,8 +11,10 @@ cd "$(dirname "$0")/.."
 bash tests/stack.sh install
 WATCH=
 cleanup() {
-  [ -n "$WATCH" ] && kill "$WATCH" 2>/dev/null && wait "$WATCH" 2>/dev/null
+  local rc=$?
+  if [ -n "$WATCH" ]; then kill "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null; fi
   bash tests/stack.sh down
+  exit "$rc"
 }
 trap cleanup EXIT
 bash tests/stack.sh up

@@ -2,6 +2,8 @@
 //! delivers them to a loopback HTTPS back office. Prints delivered/s and enqueue latency
 //! percentiles. Run: `cargo bench --bench outbox` (release).
 
+// The tests' helpers; the benchmark uses only part of them.
+#[allow(dead_code)]
 #[path = "../it/support/output_support/mod.rs"]
 mod output_support;
 
