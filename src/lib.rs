@@ -10,3 +10,5 @@ pub mod i18n;
 pub mod output;
 pub mod session;
 pub mod ui;
+pub mod vocab;
+pub mod wiring;

@@ -147,15 +147,26 @@ fn preview(a: &PreviewArgs) -> Result<(), String> {
         None => Persona::load(Path::new(&a.persona)).map_err(|e| e.to_string())?,
     };
     let mut answers = forms::sample::sample_answers(&[&template]);
+    let mut signature = forms::sample::sample_signature();
     if let Some(path) = &a.answers {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        answers.extend(
-            forms::sample::answers_from_toml(&text, &[&template]).map_err(|e| format!("{}: {e}", path.display()))?,
-        );
+        let (given, sig) =
+            forms::sample::answers_from_toml(&text, &[&template]).map_err(|e| format!("{}: {e}", path.display()))?;
+        for (id, v) in given.iter() {
+            answers.set(id, v.clone());
+        }
+        if let Some(sig) = sig {
+            signature = sig;
+        }
     }
     let attrs = forms::sample::attributes_of(&p);
-    let session = forms::sample::sample_session();
-    let input = FillInput { attributes: &attrs, my_number: Some(&p.my_number), answers: &answers, session: &session };
+    let stamp = forms::sample::sample_stamp();
+    let input = FillInput {
+        card: forms::CardView::of(&attrs, Some(&p.my_number)),
+        answers: &answers,
+        signature: Some(&signature),
+        stamp: &stamp,
+    };
     let filled = forms::fill(&template, &input)
         .map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
     let fonts = Fonts::load(&FontsConfig {
@@ -164,7 +175,12 @@ fn preview(a: &PreviewArgs) -> Result<(), String> {
         ..Default::default()
     })
     .map_err(|e| e.to_string())?;
-    let pdf = forms::render_pdf_with(&[filled], &fonts, RenderOptions { grid: a.grid }).map_err(|e| e.to_string())?;
+    // The administrator previews fictitious or test data: the clerk's screen message (which
+    // names a 外字's code point) goes with the log line.
+    let pdf = forms::render_pdf_with(&[filled], &fonts, RenderOptions { grid: a.grid }).map_err(|e| {
+        let m = e.message(&template);
+        format!("{e}\n  → {} / {}", m.render("en"), m.ja())
+    })?;
     std::fs::write(&a.output, &pdf).map_err(|e| format!("{}: {e}", a.output.display()))?;
     println!("wrote / 出力しました: {}", a.output.display());
     if a.png {

@@ -4,19 +4,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use madoguchi::card::sim::persona;
 use madoguchi::config::{self, Config, Orientation};
-use madoguchi::forms::{Catalog, Fonts, FontsConfig};
-use madoguchi::session::demo_forms::JUMINHYO;
-use madoguchi::session::{
-    AnswerValue, CardPort, CatalogForms, Event, KioskOutput, OutputAction, PcscPort, Session, SessionSettings,
-    SimReader, Step,
-};
-use madoguchi::ui::{Clock, Demo, KioskUi, headless};
+use madoguchi::session::{Event, OutputAction, Stage};
+use madoguchi::ui::{KioskUi, headless};
+use madoguchi::vocab::Answers;
+use madoguchi::wiring::{self, Kiosk};
 use zeroize::Zeroizing;
 
 #[derive(Args)]
@@ -67,71 +63,30 @@ pub fn run(args: KioskArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let settings = SessionSettings {
-        idle_timeout: cfg.idle_timeout(),
-        idle_warning: cfg.idle_warning(),
-        done_return: cfg.done_return(),
-        work_root: cfg.paths.work_dir.clone(),
-        clerk_mode: cfg.mode == config::Mode::Clerk,
-    };
-    let (port, demo): (Box<dyn CardPort>, Option<Demo>) = if cfg.demo {
-        let (reader, hand) = SimReader::new();
-        (Box::new(reader), Some(Demo { hand, personas: persona::builtin() }))
-    } else {
-        // A missing reader does not stop the kiosk (a service would restart it in a loop
-        // behind a black screen): the card screen says what is wrong until one is plugged in.
-        let mut port = PcscPort::new(&cfg.reader.name_pattern);
-        match port.reader_name() {
-            Ok(name) => eprintln!("madoguchi: card reader / カードリーダー: {name}"),
-            Err(e) => eprintln!(
-                "madoguchi: {e}\n  → the kiosk starts anyway and shows this on the card screen; check the reader and pcscd / カード画面に表示します。リーダーと pcscd を確認してください"
-            ),
-        }
-        (Box::new(port), None)
-    };
+    // The demo keeps everything it writes under --out, with or without --config: fictitious
+    // residents never reach a production outbox, export spool or receipt counter.
+    let cfg = if cfg.demo { wiring::demo_config(cfg, &args.out) } else { cfg };
     let has_display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     let headless = args.headless || !has_display;
-    if headless && demo.is_none() {
+    if headless && !cfg.demo {
         eprintln!(
             "madoguchi: no display; only the demo can run headless (add --demo) / 画面がありません。--demo を付けてください"
         );
         return ExitCode::FAILURE;
     }
-    // The real forms layer: templates embedded in the binary for the demo, the configured
-    // directories otherwise.
-    let catalog = match load_forms(&cfg, demo.is_some()) {
-        Ok(f) => f,
+    let kiosk = match wiring::build(cfg) {
+        Ok(k) => k,
         Err(e) => {
             eprintln!("madoguchi: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let demo_answers = catalog.demo_answers(&[JUMINHYO]);
-    let mut cfg = cfg;
-    if demo.is_some() && args.config.is_none() {
-        // The demo keeps everything it writes together: outbox and export spool under --out.
-        cfg.output.outbox.db_path = args.out.join("outbox/outbox.sqlite3");
-        cfg.output.outbox.key_path = args.out.join("outbox/outbox.key");
-        cfg.output.export.enabled = true;
-        cfg.output.export.spool_dir = args.out.join("export");
-    }
-    let output = match KioskOutput::start(&cfg.output, &cfg.kiosk_id, demo.is_some()) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("madoguchi: {e}");
-            eprintln!("  → {}", e.message_ja());
-            return ExitCode::FAILURE;
-        }
-    };
-    let now = Instant::now();
-    let session = Session::new(settings, port, Box::new(catalog), Box::new(output), now);
-    let clock: Clock = Rc::new(Instant::now);
     if headless {
-        let (w, h) = match cfg.screen.orientation {
+        let (w, h) = match kiosk.config.screen.orientation {
             Orientation::Landscape => (1920, 1080),
             Orientation::Portrait => (1080, 1920),
         };
-        return match walk_headless(&cfg, session, demo, clock, &args, (w, h), demo_answers) {
+        return match walk_headless(kiosk, &args, (w, h)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("madoguchi: {e}");
@@ -139,7 +94,7 @@ pub fn run(args: KioskArgs) -> ExitCode {
             }
         };
     }
-    let ui = match KioskUi::new(&cfg, session, demo, clock) {
+    let ui = match KioskUi::new(&kiosk.config, kiosk.session, kiosk.demo) {
         Ok(u) => u,
         Err(e) => {
             eprintln!("madoguchi: cannot open the window: {e} / 画面を開けません(--headless を試してください)");
@@ -156,7 +111,7 @@ pub fn run(args: KioskArgs) -> ExitCode {
 }
 
 fn hash_pin() -> ExitCode {
-    let pin = match rpassword::prompt_password("職員用暗証番号 / staff PIN (4–12 digits): ") {
+    let pin = match rpassword::prompt_password("職員用暗証番号 / staff PIN (6–12 digits): ") {
         Ok(p) => Zeroizing::new(p),
         Err(e) => {
             eprintln!("madoguchi: cannot read the PIN: {e} / 暗証番号を読めません");
@@ -175,21 +130,13 @@ fn hash_pin() -> ExitCode {
     }
 }
 
-fn walk_headless(
-    cfg: &Config,
-    session: Session,
-    demo: Option<Demo>,
-    clock: Clock,
-    args: &KioskArgs,
-    (w, h): (u32, u32),
-    answers: Vec<(String, AnswerValue)>,
-) -> Result<(), String> {
-    let out_cfg = &cfg.output;
+fn walk_headless(kiosk: Kiosk, args: &KioskArgs, (w, h): (u32, u32)) -> Result<(), String> {
+    let Kiosk { session, demo, config: cfg, demo_answers } = kiosk;
     let persona = persona::builtin_by_id(&args.persona)
         .ok_or_else(|| format!("unknown persona {:?} / 不明なペルソナです", args.persona))?;
     let hand = demo.as_ref().map(|d| d.hand.clone()).ok_or("demo only")?;
     let window = headless::install(w, h).map_err(|e| e.to_string())?;
-    let ui = KioskUi::new(cfg, session, demo, clock).map_err(|e| e.to_string())?;
+    let ui = KioskUi::new(&cfg, session, demo).map_err(|e| e.to_string())?;
     slint::ComponentHandle::show(&ui.window).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create {}: {e} / 保存先フォルダを作れません", args.out.display()))?;
@@ -203,44 +150,36 @@ fn walk_headless(
     };
     shot("01-start")?;
     ui.send(Event::Begin);
-    ui.refresh();
     shot("02-procedure")?;
-    ui.send(Event::ChooseProcedure(JUMINHYO.into()));
-    ui.refresh();
+    ui.send(Event::ChooseProcedure("juminhyo".into()));
     shot("03-card")?;
     hand.insert(persona.clone());
     ui.tick();
     for c in persona.pin.expose().bytes() {
         ui.send(Event::PinDigit(c.wrapping_sub(b'0')));
     }
-    ui.refresh();
     shot("04-pin")?;
     ui.send(Event::PinSubmit);
-    ui.refresh();
     shot("05-review")?;
-    for (id, v) in answers {
-        ui.send(Event::Answer(id, v));
-    }
+    answer(&ui, demo_answers);
     ui.send(Event::ReviewDone);
     for (i, (x, y)) in
         [(120.0, 200.0), (260.0, 90.0), (380.0, 210.0), (520.0, 100.0), (700.0, 190.0)].iter().enumerate()
     {
         ui.send(if i == 0 { Event::StrokeBegin(*x, *y) } else { Event::StrokeMove(*x, *y) });
     }
-    ui.refresh();
     shot("06-signature")?;
     ui.send(Event::SignatureDone);
-    ui.refresh();
     shot("07-confirm")?;
     // The session deletes its files at the end: keep copies of the demo PDFs.
     let mut pdfs = Vec::new();
-    for f in ui.session().rendered() {
-        let name = f.pdf.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    for f in ui.session().stage().rendered().map_or(&[][..], |r| r.forms.as_slice()) {
+        let name = f.pdf_path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
         let dest = args.out.join(name);
-        std::fs::copy(&f.pdf, &dest).map_err(|e| format!("cannot copy {}: {e}", dest.display()))?;
+        std::fs::write(&dest, f.pdf.as_slice()).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
         pdfs.push(dest);
     }
-    if let Some(m) = ui.session().message_msg() {
+    if let Some(m) = ui.session().message() {
         println!("madoguchi: {}", en_ja(m));
     }
     // 送信: the submission goes into the local outbox (and the export spool).
@@ -250,13 +189,14 @@ fn walk_headless(
         std::thread::sleep(Duration::from_millis(20));
         ui.tick();
     }
-    ui.refresh();
-    shot(if ui.session().step() == Step::Done { "08-done" } else { "08-output" })?;
-    let receipt = ui.session().receipt().map(|r| r.id.clone());
-    let problem = ui.session().message_msg().map(en_ja);
+    let receipt = match ui.session().stage() {
+        Stage::Done(d) => Some(d.receipt.id.clone()),
+        _ => None,
+    };
+    shot(if receipt.is_some() { "08-done" } else { "08-output" })?;
+    let problem = ui.session().message().map(en_ja);
     ui.send(Event::Finish);
     ui.send(Event::Cancel);
-    ui.refresh();
     hand.remove();
     println!("madoguchi: headless demo screenshots / 画面の画像:");
     for p in &written {
@@ -272,6 +212,7 @@ fn walk_headless(
             problem.unwrap_or_else(|| "no answer from the output layer".into())
         ));
     };
+    let out_cfg = &cfg.output;
     println!("madoguchi: accepted as 受付番号 {receipt}");
     println!("  outbox (SQLite, encrypted) / 送信待ち: {}", display(&out_cfg.outbox.db_path));
     if out_cfg.export.enabled {
@@ -280,25 +221,16 @@ fn walk_headless(
     Ok(())
 }
 
+/// Answer the review's questions as a resident would, with the demo's sample answers.
+fn answer(ui: &KioskUi, answers: Answers) {
+    for (id, v) in answers.iter() {
+        ui.send(Event::Answer(id.to_string(), v.clone()));
+    }
+}
+
 /// A session message for the terminal: English / Japanese, like every CLI message.
 fn en_ja(m: &madoguchi::i18n::Msg) -> String {
     format!("{} / {}", m.render("en"), m.ja())
-}
-
-/// The forms catalogue and fonts: embedded templates for the demo, configured files otherwise.
-fn load_forms(cfg: &Config, demo: bool) -> Result<CatalogForms, String> {
-    let catalog = if demo {
-        Catalog::embedded()
-    } else {
-        Catalog::load(&cfg.paths.templates_dir, &cfg.paths.procedures_dir.join("procedures.toml"))
-    }
-    .map_err(|errs| {
-        let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        format!("templates have problems / テンプレートに問題があります:\n{}", lines.join("\n"))
-    })?;
-    let fonts = Fonts::load(&FontsConfig::default())
-        .map_err(|e| format!("{e} (install fonts-ipaexfont / フォントを入れてください)"))?;
-    Ok(CatalogForms::new(catalog, fonts, cfg.municipality.clone()))
 }
 
 fn display(p: &Path) -> String {

@@ -9,7 +9,7 @@ use thiserror::Error;
 pub enum ClerkPinError {
     #[error("not an Argon2 PHC hash string: {0}")]
     BadHash(String),
-    #[error("staff PIN must be 4 to 12 digits / 職員用暗証番号は数字4〜12桁です")]
+    #[error("staff PIN must be 6 to 12 digits / 職員用暗証番号は数字6〜12桁です")]
     BadPin,
     #[error("no random source for the salt: {0} / 乱数を取得できません")]
     Random(String),
@@ -25,7 +25,8 @@ pub(super) fn parse_hash(s: &str) -> Result<PasswordHash<'_>, ClerkPinError> {
 
 /// Hash a staff PIN with Argon2id (default parameters: m=19 MiB, t=2, p=1) and a random salt.
 pub fn hash_clerk_pin(pin: &str) -> Result<String, ClerkPinError> {
-    if !(4..=12).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+    // At least 6 digits: the kiosk's delays and lockout make 10^6 guesses take years.
+    if !(6..=12).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ClerkPinError::BadPin);
     }
     let mut salt = [0u8; 16];

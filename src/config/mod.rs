@@ -99,12 +99,21 @@ pub struct PathsConfig {
     pub work_dir: PathBuf,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClerkConfig {
     /// Argon2id PHC string of the staff PIN (`madoguchi kiosk --hash-clerk-pin`). Empty = clerk
     /// unlock disabled.
     pub pin_hash: String,
+    /// Self-service: clerk powers end after this many seconds without clerk activity (and
+    /// always when the next resident starts).
+    pub relock_seconds: u64,
+}
+
+impl Default for ClerkConfig {
+    fn default() -> Self {
+        ClerkConfig { pin_hash: String::new(), relock_seconds: 300 }
+    }
 }
 
 /// Output fields kept together so the output layer can swap in its own `OutputConfig`.
@@ -196,6 +205,9 @@ impl Config {
     pub fn done_return(&self) -> Duration {
         Duration::from_secs(self.timeouts.done_return_seconds)
     }
+    pub fn clerk_relock(&self) -> Duration {
+        Duration::from_secs(self.clerk.relock_seconds)
+    }
 
     /// Every problem, one message each.
     pub fn validate(&self) -> Vec<ConfigError> {
@@ -214,11 +226,12 @@ impl Config {
             out.push(bad("languages", "list at least one language", "言語を1つ以上指定してください"));
         }
         for l in &self.languages {
-            if !crate::i18n::LANGUAGES.iter().any(|(code, _)| code == l) {
+            if crate::i18n::language(l).is_none() {
+                let known: Vec<&str> = crate::i18n::languages().iter().map(|l| l.code.as_str()).collect();
                 out.push(bad(
                     "languages",
-                    format!("unknown language {l:?} (use ja, ja-easy, en)"),
-                    format!("不明な言語 {l:?} です(ja, ja-easy, en のいずれか)"),
+                    format!("unknown language {l:?} (use {})", known.join(", ")),
+                    format!("不明な言語 {l:?} です({} のいずれか)", known.join(", ")),
                 ));
             }
         }

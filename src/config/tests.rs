@@ -69,12 +69,14 @@ fn unknown_keys_and_bad_values_are_reported() {
 
 #[test]
 fn clerk_pin_hash_roundtrip() {
-    let h = hash_clerk_pin("2580").unwrap();
+    let h = hash_clerk_pin("258025").unwrap();
     assert!(h.starts_with("$argon2id$"), "{h}");
-    assert!(verify_clerk_pin("2580", &h));
-    assert!(!verify_clerk_pin("2581", &h));
-    assert!(!verify_clerk_pin("2580", "not-a-hash"));
-    assert_eq!(hash_clerk_pin("12a4"), Err(ClerkPinError::BadPin));
+    assert!(verify_clerk_pin("258025", &h));
+    assert!(!verify_clerk_pin("258026", &h));
+    assert!(!verify_clerk_pin("258025", "not-a-hash"));
+    assert_eq!(hash_clerk_pin("12a456"), Err(ClerkPinError::BadPin));
+    // Four digits fall to 10,000 taps: too short for a staff PIN.
+    assert_eq!(hash_clerk_pin("2580"), Err(ClerkPinError::BadPin));
     let text = format!("mode = \"clerk\"\ndemo = true\n[clerk]\npin_hash = \"{h}\"\n");
     let c = Config::parse(&text, Path::new("x")).unwrap();
     assert!(c.validate().is_empty(), "{:?}", c.validate());

@@ -3,11 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use super::fill::{Answers, FilledForm, Session, is_active};
+use super::fill::{FillInput, FilledForm, Stamp, fill, is_active};
 use super::layout::Measure;
-use super::loader::{Problem, TemplateError, line_col, locate, parse_template};
+use super::loader::{TemplateError, TemplateProblem, line_col, locate, parse_template};
 use super::model::{Field, Source, Template};
 use super::procedures::{EventPlan, LifeEvent, Procedure, ProceduresFile, guide_form, plan};
+use super::validate::{FieldError, Problem, check_answer};
+use crate::i18n::Text;
+use crate::vocab::{AnswerValue, Answers, Choice, Question, QuestionKind};
 
 /// Shipped templates (file name, text).
 pub const EMBEDDED_TEMPLATES: &[(&str, &str)] = &[
@@ -21,9 +24,8 @@ pub const EMBEDDED_TEMPLATES: &[(&str, &str)] = &[
 ];
 pub const EMBEDDED_PROCEDURES: &str = include_str!("../../assets/procedures.toml");
 
-/// A question for the touch UI: a field with `source = "answer"` (id, label ja/en, kind,
-/// choices, validation, condition).
-pub type Question = Field;
+/// Question id of the guide's first question: which life event brought the resident.
+pub const GUIDE_EVENT: &str = "guide-event";
 
 #[derive(Debug, Clone)]
 pub struct Catalog {
@@ -48,7 +50,7 @@ impl Catalog {
                     file: templates_dir.into(),
                     line: 1,
                     column: 1,
-                    problem: Problem::Io(e.kind().to_string()),
+                    problem: TemplateProblem::Io(e.kind().to_string()),
                 }]);
             }
         };
@@ -62,7 +64,7 @@ impl Catalog {
                         file: f.clone(),
                         line: 1,
                         column: 1,
-                        problem: Problem::Io(e.kind().to_string()),
+                        problem: TemplateProblem::Io(e.kind().to_string()),
                     });
                     continue;
                 }
@@ -77,7 +79,7 @@ impl Catalog {
                                 file: f.clone(),
                                 line: 1,
                                 column: 1,
-                                problem: Problem::Io(format!("base_pdf {}: {}", p.display(), e.kind())),
+                                problem: TemplateProblem::Io(format!("base_pdf {}: {}", p.display(), e.kind())),
                             }),
                         }
                     }
@@ -94,7 +96,7 @@ impl Catalog {
                 file: procedures_path.into(),
                 line: 1,
                 column: 1,
-                problem: Problem::Io(e.kind().to_string()),
+                problem: TemplateProblem::Io(e.kind().to_string()),
             }]
         });
         let built = match text {
@@ -143,7 +145,12 @@ impl Catalog {
     fn assemble(templates: Vec<Template>, text: &str, file: &Path) -> Result<Catalog, Vec<TemplateError>> {
         let pf: ProceduresFile = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-            vec![TemplateError { file: file.into(), line, column, problem: Problem::Syntax(e.message().to_string()) }]
+            vec![TemplateError {
+                file: file.into(),
+                line,
+                column,
+                problem: TemplateProblem::Syntax(e.message().to_string()),
+            }]
         })?;
         let mut errors = Vec::new();
         let at = |needle: &str| text.find(&format!("\"{needle}\"")).map(|o| line_col(text, o)).unwrap_or((1, 1));
@@ -155,7 +162,7 @@ impl Catalog {
                         file: file.into(),
                         line,
                         column,
-                        problem: Problem::UnknownField(f.clone()),
+                        problem: TemplateProblem::UnknownField(f.clone()),
                     });
                 }
             }
@@ -169,7 +176,7 @@ impl Catalog {
                             file: file.into(),
                             line,
                             column,
-                            problem: Problem::UnknownField(p.clone()),
+                            problem: TemplateProblem::UnknownField(p.clone()),
                         });
                     }
                 }
@@ -203,10 +210,10 @@ impl Catalog {
         out
     }
 
-    /// Questions the resident answers for these procedures, shared across forms by field id
-    /// (enter once, print many).
-    pub fn questions(&self, procedure_ids: &[&str]) -> Vec<&Question> {
-        let mut out: Vec<&Question> = Vec::new();
+    /// The answer fields of these procedures, shared across forms by field id (enter once,
+    /// print many), in order.
+    fn answer_fields(&self, procedure_ids: &[&str]) -> Vec<&Field> {
+        let mut out: Vec<&Field> = Vec::new();
         for t in self.forms_for(procedure_ids) {
             for f in t.fields.iter().filter(|f| f.source == Source::Answer) {
                 if !out.iter().any(|o| o.id == f.id) {
@@ -217,16 +224,85 @@ impl Catalog {
         out
     }
 
+    /// The questions the resident answers for these procedures (signatures come from the
+    /// signature pad), each id once.
+    pub fn questions(&self, procedure_ids: &[&str]) -> Vec<Question> {
+        self.answer_fields(procedure_ids).into_iter().filter_map(Field::question).collect()
+    }
+
     /// The questions of these procedures whose conditions hold for the answers so far: the
     /// kiosk shows these, and re-asks after every answer (e.g. 異動する人数 = 3 shows the rows
     /// of persons 2 and 3). Same order as [`Catalog::questions`], each id once; a question
     /// shared by several forms is active when it is active in any of them.
-    pub fn active_questions(&self, procedure_ids: &[&str], answers: &Answers) -> Vec<&Question> {
+    pub fn active_questions(&self, procedure_ids: &[&str], answers: &Answers) -> Vec<Question> {
         let forms = self.forms_for(procedure_ids);
-        self.questions(procedure_ids)
+        self.answer_fields(procedure_ids)
             .into_iter()
             .filter(|q| forms.iter().any(|t| t.fields.iter().any(|f| f.id == q.id && is_active(t, f, answers))))
+            .filter_map(Field::question)
             .collect()
+    }
+
+    /// Everything the forms of these procedures refuse in this input, form by form — the same
+    /// check that filling does, so a visit the review screen lets through is one the paper takes.
+    pub fn check(&self, procedure_ids: &[&str], input: &FillInput<'_>) -> Vec<FieldError> {
+        let mut out: Vec<FieldError> = Vec::new();
+        for t in self.forms_for(procedure_ids) {
+            for e in fill(t, input).err().unwrap_or_default() {
+                if !out.iter().any(|o| o.field == e.field && o.problem == e.problem) {
+                    out.push(e);
+                }
+            }
+        }
+        out
+    }
+
+    /// The life-event guide: which event brought the resident, then that event's questions
+    /// (none until one is chosen).
+    pub fn guide_questions(&self, answers: &Answers) -> Vec<Question> {
+        let events = self.life_events.iter().map(|e| Choice { id: e.id.clone(), label: e.title.clone() });
+        let mut qs = vec![Question {
+            id: GUIDE_EVENT.into(),
+            label: Text::new("どのようなご用件ですか?", "What brings you here today?"),
+            help: Text::default(),
+            kind: QuestionKind::Choice(events.collect()),
+            required: true,
+        }];
+        if let Some(e) = self.chosen_event(answers) {
+            // The rules treat "not answered" as "no".
+            qs.extend(e.questions.iter().filter_map(Field::question).map(|q| Question { required: false, ..q }));
+        }
+        qs
+    }
+
+    /// What is wrong with the guide's answers (the event not chosen, an answer of the wrong kind).
+    pub fn guide_problems(&self, answers: &Answers) -> Vec<FieldError> {
+        let Some(e) = self.chosen_event(answers) else {
+            return vec![FieldError {
+                field: GUIDE_EVENT.into(),
+                label: Text::new("どのようなご用件ですか?", "What brings you here today?"),
+                problem: Problem::Missing { choose: true },
+            }];
+        };
+        e.questions
+            .iter()
+            .filter_map(|f| {
+                let problem = check_answer(f, answers.get(&f.id)?).err()?;
+                Some(FieldError { field: f.id.clone(), label: f.label.clone(), problem })
+            })
+            .collect()
+    }
+
+    /// The procedures the guide's answers lead to.
+    pub fn guide_result(&self, answers: &Answers) -> Vec<String> {
+        self.chosen_event(answers).map(|e| plan(e, answers).procedures).unwrap_or_default()
+    }
+
+    fn chosen_event(&self, answers: &Answers) -> Option<&LifeEvent> {
+        match answers.get(GUIDE_EVENT) {
+            Some(AnswerValue::Choice(c)) => self.life_events.iter().find(|e| &e.id == c),
+            _ => None,
+        }
     }
 
     /// Whether the card layer must read the 個人番号 for this visit.
@@ -246,12 +322,12 @@ impl Catalog {
         title: &str,
         procedure_ids: &[&str],
         notes: &[String],
-        session: &Session,
+        stamp: &Stamp,
         measure: &dyn Measure,
-    ) -> FilledForm {
+    ) -> FilledForm<'static> {
         let procs: Vec<&Procedure> = procedure_ids.iter().filter_map(|id| self.procedure(id)).collect();
         let forms: Vec<&Template> = self.templates.iter().collect();
-        guide_form(title, &procs, &forms, notes, session, measure)
+        guide_form(title, &procs, &forms, notes, stamp, measure)
     }
 }
 
@@ -280,7 +356,7 @@ fn conflicts(templates: &[Template], sources: &[(&Path, &str)]) -> Vec<TemplateE
                     file: bfile.into(),
                     line,
                     column,
-                    problem: Problem::ConflictingField { field: fa.id.clone(), other: afile, what },
+                    problem: TemplateProblem::ConflictingField { field: fa.id.clone(), other: afile, what },
                 });
             }
         }
@@ -290,7 +366,7 @@ fn conflicts(templates: &[Template], sources: &[(&Path, &str)]) -> Vec<TemplateE
 
 fn same_choices(a: &Field, b: &Field) -> bool {
     a.choices.len() == b.choices.len()
-        && a.choices.iter().zip(&b.choices).all(|(x, y)| x.value == y.value && x.label.ja == y.label.ja)
+        && a.choices.iter().zip(&b.choices).all(|(x, y)| x.id == y.id && x.label.ja == y.label.ja)
 }
 
 pub fn template_needs_my_number(t: &Template) -> bool {

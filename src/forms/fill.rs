@@ -1,41 +1,22 @@
-//! Filling: card attributes + answers + session → validated values per field.
-//! Sans-IO; errors are per field, in plain Japanese, and never contain the personal data itself.
+//! Filling: card attributes + answers + stamp → validated values per field, borrowed from
+//! where they live (the card, the answers, the template): filling copies no personal data.
+//! Sans-IO; problems are per field and never contain the personal data itself.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use zeroize::Zeroizing;
 
 use super::jp;
 use super::model::{Field, FieldKind, Rule, RuleKind, Source, Template, When};
-use crate::card::{CardAttributes, MyNumber, SecretString, Sex};
+use super::validate::{FieldError, Problem, check_answer, is_chosen};
+use crate::card::{BirthDate, SecretString, Sex};
+use crate::vocab::{AnswerValue, Answers};
 
-/// One answer from the touch screen. `Debug` is redacted.
-#[derive(Clone)]
-pub enum Answer {
-    Text(SecretString),
-    Flag(bool),
-    Count(u32),
-    Date(NaiveDate),
-    /// Choice (one value) or multi-choice.
-    Choices(Vec<String>),
-    /// PNG bytes of the finger signature.
-    Signature(Zeroizing<Vec<u8>>),
-}
-
-impl fmt::Debug for Answer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Answer(<redacted>)")
-    }
-}
-
-/// Answers keyed by field id; one set of answers feeds every form of a visit.
-pub type Answers = BTreeMap<String, Answer>;
-
-/// Values fixed for the whole visit.
+/// What is stamped on every form of a visit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
+pub struct Stamp {
     /// Date and time of the visit with the kiosk's UTC offset (JST: +09:00); the printed
     /// dates use its local date, the PDF CreationDate is written with the offset.
     pub created: DateTime<FixedOffset>,
@@ -45,33 +26,75 @@ pub struct Session {
     pub municipality: String,
 }
 
-impl Session {
+impl Stamp {
     pub fn date(&self) -> NaiveDate {
         self.created.date_naive()
     }
 }
 
-/// What the filler gets for one form.
-pub struct FillInput<'a> {
-    pub attributes: &'a CardAttributes,
-    pub my_number: Option<&'a MyNumber>,
-    pub answers: &'a Answers,
-    pub session: &'a Session,
+/// The card's values as the forms print them: what was read, with a clerk's corrections
+/// (a 外字 typed by a clerk, a moved address) in place. Borrowed, never copied.
+#[derive(Clone, Copy)]
+pub struct CardView<'a> {
+    pub name: &'a SecretString,
+    pub address: &'a SecretString,
+    pub birth_date: &'a BirthDate,
+    pub sex: Sex,
+    pub my_number: Option<&'a crate::card::MyNumber>,
 }
 
-/// A filled value.
+impl fmt::Debug for CardView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CardView(<redacted>)")
+    }
+}
+
+impl<'a> CardView<'a> {
+    /// The card's values as read (no corrections).
+    pub fn of(a: &'a crate::card::CardAttributes, my_number: Option<&'a crate::card::MyNumber>) -> CardView<'a> {
+        CardView { name: &a.name, address: &a.address, birth_date: &a.birth_date, sex: a.sex, my_number }
+    }
+}
+
+/// What the filler gets for one form.
+#[derive(Clone, Copy)]
+pub struct FillInput<'a> {
+    pub card: CardView<'a>,
+    pub answers: &'a Answers,
+    /// The finger signature (PNG); `None` while the resident has not signed yet (the review
+    /// screen checks everything else).
+    pub signature: Option<&'a [u8]>,
+    pub stamp: &'a Stamp,
+}
+
+/// A filled value, borrowed from the card, the answers, the template or the stamp.
 #[derive(Clone, PartialEq)]
-pub enum Value {
-    Text(SecretString),
+pub enum Value<'a> {
+    Text(Cow<'a, str>),
     Date(NaiveDate),
     Sex(Sex),
     Flag(bool),
     Count(u32),
-    Choices(Vec<String>),
-    Image(Zeroizing<Vec<u8>>),
+    /// The chosen choice's id.
+    Choice(Cow<'a, str>),
+    Image(Cow<'a, [u8]>),
 }
 
-impl fmt::Debug for Value {
+impl Value<'_> {
+    fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Text(t) => Value::Text(Cow::Owned(t.into_owned())),
+            Value::Choice(c) => Value::Choice(Cow::Owned(c.into_owned())),
+            Value::Image(i) => Value::Image(Cow::Owned(i.into_owned())),
+            Value::Date(d) => Value::Date(d),
+            Value::Sex(s) => Value::Sex(s),
+            Value::Flag(b) => Value::Flag(b),
+            Value::Count(n) => Value::Count(n),
+        }
+    }
+}
+
+impl fmt::Debug for Value<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Value(<redacted>)")
     }
@@ -79,26 +102,22 @@ impl fmt::Debug for Value {
 
 /// A template with its values, ready to render.
 #[derive(Debug, Clone)]
-pub struct FilledForm {
-    pub template: Template,
+pub struct FilledForm<'a> {
+    pub template: Cow<'a, Template>,
     /// Values of active, non-empty fields, by field id.
-    pub values: BTreeMap<String, Value>,
-    pub session: Session,
+    pub values: BTreeMap<String, Value<'a>>,
+    pub stamp: Cow<'a, Stamp>,
 }
 
-/// A validation problem of one field. Messages are for the resident (ja) and logs (en); they
-/// never quote the value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub label_ja: String,
-    pub message_ja: String,
-    pub message_en: String,
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} / {}「{}」", self.field, self.message_en, self.message_ja, self.label_ja)
+impl FilledForm<'_> {
+    /// A copy that owns its values, for tools and tests that keep a form beyond its inputs.
+    /// It copies personal data into memory that is not zeroized: the kiosk never uses it.
+    pub fn into_owned(self) -> FilledForm<'static> {
+        FilledForm {
+            template: Cow::Owned(self.template.into_owned()),
+            values: self.values.into_iter().map(|(k, v)| (k, v.into_owned())).collect(),
+            stamp: Cow::Owned(self.stamp.into_owned()),
+        }
     }
 }
 
@@ -108,15 +127,15 @@ pub fn holds(when: &When, answers: &Answers) -> bool {
     let listed = when.any_of.is_empty()
         || match a {
             None => when.any_of.iter().any(|v| v == "false"),
-            Some(Answer::Flag(b)) => when.any_of.iter().any(|v| v == if *b { "true" } else { "false" }),
-            Some(Answer::Text(t)) => when.any_of.iter().any(|v| v == t.expose()),
-            Some(Answer::Choices(cs)) => cs.iter().any(|c| when.any_of.contains(c)),
-            Some(Answer::Count(n)) => when.any_of.iter().any(|v| v == &n.to_string()),
-            Some(Answer::Date(_)) | Some(Answer::Signature(_)) => false,
+            Some(AnswerValue::YesNo(b)) => when.any_of.iter().any(|v| v == if *b { "true" } else { "false" }),
+            Some(AnswerValue::Text(t)) => when.any_of.iter().any(|v| v == t.expose()),
+            Some(AnswerValue::Choice(c)) => when.any_of.contains(c),
+            Some(AnswerValue::Count(n)) => when.any_of.iter().any(|v| v == &n.to_string()),
+            Some(AnswerValue::Date(_)) => false,
         };
     let enough = match (when.at_least, a) {
         (None, _) => true,
-        (Some(min), Some(Answer::Count(n))) => *n >= min,
+        (Some(min), Some(AnswerValue::Count(n))) => *n >= min,
         (Some(min), None) => min == 0,
         (Some(_), Some(_)) => false,
     };
@@ -146,53 +165,65 @@ fn truthy(v: Option<&Value>) -> bool {
         None => false,
         Some(Value::Flag(b)) => *b,
         Some(Value::Text(t)) => !t.is_empty(),
-        Some(Value::Choices(c)) => !c.is_empty(),
+        Some(Value::Choice(c)) => !c.is_empty(),
         Some(Value::Count(n)) => *n > 0,
         Some(_) => true,
     }
 }
 
+/// The value of an answer that passed [`check_answer`], borrowed from the answer.
+fn answer_value(a: &AnswerValue) -> Value<'_> {
+    match a {
+        AnswerValue::Text(s) => Value::Text(Cow::Borrowed(s.expose().trim())),
+        AnswerValue::Choice(c) => Value::Choice(Cow::Borrowed(c)),
+        AnswerValue::YesNo(b) => Value::Flag(*b),
+        AnswerValue::Count(n) => Value::Count(*n),
+        AnswerValue::Date(d) => Value::Date(*d),
+    }
+}
+
 /// Fill and validate one template.
-pub fn fill(t: &Template, input: &FillInput<'_>) -> Result<FilledForm, Vec<FieldError>> {
+pub fn fill<'a>(t: &'a Template, input: &FillInput<'a>) -> Result<FilledForm<'a>, Vec<FieldError>> {
     let mut values = BTreeMap::new();
     let mut errors = Vec::new();
     for f in &t.fields {
-        let err = |ja: &str, en: &str| FieldError {
-            field: f.id.clone(),
-            label_ja: f.label.ja.clone(),
-            message_ja: ja.to_string(),
-            message_en: en.to_string(),
-        };
+        let err = |problem: Problem| FieldError { field: f.id.clone(), label: f.label.clone(), problem };
         if !is_active(t, f, input.answers) {
             continue;
         }
-        let a = input.attributes;
+        let c = &input.card;
         let value = match f.source {
-            Source::CardName => Some(Value::Text(a.name.clone())),
-            Source::CardAddress => Some(Value::Text(a.address.clone())),
-            Source::CardBirthDate => Some(Value::Date(a.birth_date.date())),
-            Source::CardSex => Some(Value::Sex(a.sex)),
-            Source::CardMyNumber => match input.my_number {
-                Some(n) => Some(Value::Text(SecretString::new(n.expose()))),
+            Source::CardName => Some(Value::Text(Cow::Borrowed(c.name.expose()))),
+            Source::CardAddress => Some(Value::Text(Cow::Borrowed(c.address.expose()))),
+            Source::CardBirthDate => Some(Value::Date(c.birth_date.date())),
+            Source::CardSex => Some(Value::Sex(c.sex)),
+            Source::CardMyNumber => match c.my_number {
+                Some(n) => Some(Value::Text(Cow::Borrowed(n.expose()))),
                 None => {
-                    errors.push(err(
-                        "個人番号が読み取られていません。係員にお申し出ください。",
-                        "the 個人番号 was not read from the card",
-                    ));
+                    errors.push(err(Problem::MyNumberNotRead));
                     None
                 }
             },
-            Source::Today => Some(Value::Date(input.session.date())),
-            Source::ReceiptId => Some(Value::Text(SecretString::new(input.session.receipt_id.clone()))),
-            Source::Age => Some(Value::Count(jp::age(a.birth_date.date(), input.session.date()))),
-            Source::Municipality => Some(Value::Text(SecretString::new(input.session.municipality.clone()))),
-            Source::Constant => f.value.as_ref().map(|v| Value::Text(SecretString::new(v.clone()))),
+            Source::Today => Some(Value::Date(input.stamp.date())),
+            Source::ReceiptId => Some(Value::Text(Cow::Borrowed(&input.stamp.receipt_id))),
+            Source::Age => Some(Value::Count(jp::age(c.birth_date.date(), input.stamp.date()))),
+            Source::Municipality => Some(Value::Text(Cow::Borrowed(&input.stamp.municipality))),
+            Source::Constant => f.value.as_deref().map(|v| Value::Text(Cow::Borrowed(v))),
+            Source::Answer if f.kind == FieldKind::Signature => match input.signature {
+                None => continue, // not signed yet: the review screen comes before the pad
+                Some(png) if png.starts_with(b"\x89PNG\r\n\x1a\n") => Some(Value::Image(Cow::Borrowed(png))),
+                Some(_) => {
+                    errors.push(err(Problem::SignatureUnreadable));
+                    continue;
+                }
+            },
             Source::Answer => match input.answers.get(&f.id) {
                 None => None,
-                Some(ans) => match check_answer(t, &f.id, ans) {
-                    Ok(v) => v,
-                    Err((ja, en)) => {
-                        errors.push(err(ja, &en));
+                Some(ans) => match check_answer(f, ans) {
+                    Ok(Some(_)) => Some(answer_value(ans)),
+                    Ok(None) => None,
+                    Err(p) => {
+                        errors.push(err(p));
                         continue;
                     }
                 },
@@ -203,7 +234,7 @@ pub fn fill(t: &Template, input: &FillInput<'_>) -> Result<FilledForm, Vec<Field
                 values.insert(f.id.clone(), v);
             }
             None if f.required && f.source == Source::Answer => {
-                errors.push(err("入力してください。", "required"));
+                errors.push(err(Problem::Missing { choose: is_chosen(f) }));
             }
             None => {}
         }
@@ -212,7 +243,7 @@ pub fn fill(t: &Template, input: &FillInput<'_>) -> Result<FilledForm, Vec<Field
         apply_rule(t, r, input.answers, &values, &mut errors);
     }
     if errors.is_empty() {
-        Ok(FilledForm { template: t.clone(), values, session: input.session.clone() })
+        Ok(FilledForm { template: Cow::Borrowed(t), values, stamp: Cow::Borrowed(input.stamp) })
     } else {
         Err(errors)
     }
@@ -232,9 +263,8 @@ fn apply_rule(
     let asked = |id: &String| t.fields.iter().find(|f| &f.id == id).is_none_or(|f| is_active(t, f, answers));
     let error = |id: &String| FieldError {
         field: id.clone(),
-        label_ja: t.fields.iter().find(|f| &f.id == id).map(|f| f.label.ja.clone()).unwrap_or_default(),
-        message_ja: r.message.ja.clone(),
-        message_en: r.message.en.clone(),
+        label: t.fields.iter().find(|f| &f.id == id).map(|f| f.label.clone()).unwrap_or_default(),
+        problem: Problem::Rule(r.message.clone()),
     };
     if r.kind == RuleKind::RequireAny {
         let asked_ids: Vec<&String> = r.fields.iter().filter(|id| asked(id)).collect();
@@ -253,87 +283,5 @@ fn apply_rule(
         if bad {
             errors.push(error(id));
         }
-    }
-}
-
-type Problem = (&'static str, String);
-
-/// Check an answer against its field definition; `Ok(None)` for an empty answer.
-fn check_answer(t: &Template, id: &str, a: &Answer) -> Result<Option<Value>, Problem> {
-    let Some(f) = t.fields.iter().find(|f| f.id == id) else { return Ok(None) };
-    let wrong = || ("回答の種類が正しくありません。", format!("answer type does not match kind {:?}", f.kind));
-    match (f.kind, a) {
-        (FieldKind::Text | FieldKind::Kana | FieldKind::Phone, Answer::Text(s)) => {
-            let s = s.expose().trim();
-            if s.is_empty() {
-                return Ok(None);
-            }
-            if let Some(max) = f.max_len
-                && s.chars().count() > max as usize
-            {
-                return Err(("文字数が多すぎます。", format!("longer than {max} characters")));
-            }
-            let classes: &[_] = match f.kind {
-                FieldKind::Kana => &[
-                    super::model::CharClass::Hiragana,
-                    super::model::CharClass::Katakana,
-                    super::model::CharClass::Space,
-                ],
-                FieldKind::Phone => &[super::model::CharClass::Digit, super::model::CharClass::Symbol],
-                _ => &f.chars,
-            };
-            if let Some(c) = jp::first_disallowed(s, classes) {
-                return Err((
-                    "使えない文字が含まれています。",
-                    format!("character class not allowed (U+{:04X})", c as u32),
-                ));
-            }
-            if f.kind == FieldKind::Phone {
-                let digits = jp::half_width_digits(s).chars().filter(char::is_ascii_digit).count();
-                if !(10..=11).contains(&digits)
-                    || s.chars().any(|c| !(c.is_ascii_digit() || ('０'..='９').contains(&c) || c == '-' || c == '－'))
-                {
-                    return Err((
-                        "電話番号は10桁または11桁の数字で入力してください。",
-                        "phone number must have 10 or 11 digits".into(),
-                    ));
-                }
-            }
-            Ok(Some(Value::Text(SecretString::new(s))))
-        }
-        (FieldKind::Choice | FieldKind::MultiChoice, Answer::Choices(cs)) => {
-            if f.kind == FieldKind::Choice && cs.len() > 1 {
-                return Err(("ひとつだけ選んでください。", "choose one".into()));
-            }
-            if let Some(bad) = cs.iter().find(|c| !f.choices.iter().any(|ch| &ch.value == *c)) {
-                let _ = bad;
-                return Err(("選択肢から選んでください。", "value is not one of the choices".into()));
-            }
-            Ok((!cs.is_empty()).then(|| Value::Choices(cs.clone())))
-        }
-        (FieldKind::Choice, Answer::Text(s)) => check_answer(t, id, &Answer::Choices(vec![s.expose().to_string()])),
-        (FieldKind::Checkbox, Answer::Flag(b)) => Ok(Some(Value::Flag(*b))),
-        (FieldKind::Count, Answer::Count(n)) => {
-            if f.min.is_some_and(|m| *n < m) || f.max.is_some_and(|m| *n > m) {
-                return Err(("数が範囲外です。", format!("count outside {:?}..={:?}", f.min, f.max)));
-            }
-            Ok(Some(Value::Count(*n)))
-        }
-        (FieldKind::Date, Answer::Date(d)) => {
-            if jp::to_wareki(*d).is_none() {
-                return Err(("日付が正しくありません。", "date before 明治 is not supported".into()));
-            }
-            Ok(Some(Value::Date(*d)))
-        }
-        (FieldKind::Signature, Answer::Signature(png)) => {
-            if !png.starts_with(b"\x89PNG\r\n\x1a\n") {
-                return Err((
-                    "署名を読み取れませんでした。もう一度署名してください。",
-                    "signature is not a PNG image".into(),
-                ));
-            }
-            Ok(Some(Value::Image(png.clone())))
-        }
-        _ => Err(wrong()),
     }
 }

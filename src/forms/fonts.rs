@@ -7,10 +7,18 @@ use std::path::{Path, PathBuf};
 
 use super::layout::Measure;
 use super::model::FontFamily;
-use super::render::RenderError;
+use thiserror::Error;
 
 pub const IPAEX_GOTHIC: &str = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf";
 pub const IPAEX_MINCHO: &str = "/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf";
+
+#[derive(Debug, Error)]
+pub enum FontError {
+    #[error("cannot read font {path}: {kind} / フォントを読めません。設定のフォントパスを確認してください")]
+    Io { path: PathBuf, kind: String },
+    #[error("{path} is not a usable TrueType/OpenType font / フォントとして読み込めません")]
+    Parse { path: PathBuf },
+}
 
 /// Where the two font families come from (TrueType/OpenType; `index` selects a face of a .ttc).
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +54,7 @@ impl std::fmt::Debug for Fonts {
 }
 
 impl Fonts {
-    pub fn load(cfg: &FontsConfig) -> Result<Fonts, RenderError> {
+    pub fn load(cfg: &FontsConfig) -> Result<Fonts, FontError> {
         Ok(Fonts { gothic: load_one(&cfg.gothic, cfg.gothic_index)?, mincho: load_one(&cfg.mincho, cfg.mincho_index)? })
     }
 
@@ -74,10 +82,9 @@ impl Measure for Fonts {
     }
 }
 
-fn load_one(path: &Path, index: u32) -> Result<FontData, RenderError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| RenderError::FontIo { path: path.into(), kind: e.kind().to_string() })?;
-    let face = ttf_parser::Face::parse(&bytes, index).map_err(|_| RenderError::FontParse { path: path.into() })?;
+fn load_one(path: &Path, index: u32) -> Result<FontData, FontError> {
+    let bytes = std::fs::read(path).map_err(|e| FontError::Io { path: path.into(), kind: e.kind().to_string() })?;
+    let face = ttf_parser::Face::parse(&bytes, index).map_err(|_| FontError::Parse { path: path.into() })?;
     let upem = f32::from(face.units_per_em().max(1));
     let mut advances = HashMap::new();
     if let Some(cmap) = face.tables().cmap {
@@ -95,6 +102,6 @@ fn load_one(path: &Path, index: u32) -> Result<FontData, RenderError> {
     }
     let mut warnings = Vec::new();
     let parsed = printpdf::ParsedFont::from_bytes(&bytes, index as usize, &mut warnings)
-        .ok_or_else(|| RenderError::FontParse { path: path.into() })?;
+        .ok_or_else(|| FontError::Parse { path: path.into() })?;
     Ok(FontData { parsed, advances })
 }

@@ -28,24 +28,23 @@ impl std::fmt::Debug for Printed<'_> {
 }
 
 /// Format `value` of `field` for placement `p`.
-pub fn printed<'a>(field: &Field, value: &'a Value, p: &Placement) -> Printed<'a> {
+pub fn printed<'a>(field: &Field, value: &'a Value<'_>, p: &Placement) -> Printed<'a> {
     if let Some(want) = &p.mark_if {
         let hit = match value {
             Value::Flag(b) => (want == "true") == *b,
-            Value::Choices(cs) => cs.contains(want),
-            Value::Text(t) => t.expose() == want,
+            Value::Choice(c) | Value::Text(c) => c.as_ref() == want.as_str(),
             _ => false,
         };
         return if hit { Printed::Mark } else { Printed::Nothing };
     }
     let raw = match value {
-        Value::Image(png) => return Printed::Image(png),
-        Value::Text(t) if p.qr => return Printed::Qr(t.expose().to_string()),
+        Value::Image(png) => return Printed::Image(png.as_ref()),
+        Value::Text(t) if p.qr => return Printed::Qr(t.to_string()),
         Value::Text(t) => match p.part {
-            Part::Prefecture => jp::split_address(t.expose()).prefecture,
-            Part::City => jp::split_address(t.expose()).city,
-            Part::Town => jp::split_address(t.expose()).town,
-            _ => t.expose().to_string(),
+            Part::Prefecture => jp::split_address(t).prefecture,
+            Part::City => jp::split_address(t).city,
+            Part::Town => jp::split_address(t).town,
+            _ => t.to_string(),
         },
         Value::Date(d) => date_part(*d, p),
         Value::Sex(s) => match p.part {
@@ -56,11 +55,12 @@ pub fn printed<'a>(field: &Field, value: &'a Value, p: &Placement) -> Printed<'a
         // Paper forms leave a count of nothing blank (e.g. 0 通 of a certificate kind).
         Value::Count(0) if field.source == Source::Answer => return Printed::Nothing,
         Value::Count(n) => n.to_string(),
-        Value::Choices(cs) => cs
+        Value::Choice(c) => field
+            .choices
             .iter()
-            .map(|c| field.choices.iter().find(|ch| &ch.value == c).map(|ch| ch.label.ja.as_str()).unwrap_or(c))
-            .collect::<Vec<_>>()
-            .join("、"),
+            .find(|ch| ch.id == c.as_ref())
+            .map_or(c.as_ref(), |ch| ch.label.ja.as_str())
+            .to_string(),
     };
     if raw.is_empty() {
         return Printed::Nothing;

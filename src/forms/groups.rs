@@ -91,12 +91,12 @@ fn rows_of(g: &Group) -> Vec<Field> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forms::model::{Label, Placement, Source};
+    use crate::forms::model::{Placement, Source, Text};
 
     fn field(id: &str, kind: FieldKind) -> Field {
         Field {
             id: id.into(),
-            label: Label { ja: format!("{{n}}人目の{id}"), en: String::new() },
+            label: Text { ja: format!("{{n}}人目の{id}"), en: String::new() },
             kind,
             source: Source::Answer,
             required: true,

@@ -19,11 +19,13 @@ pub mod procedures;
 pub mod render;
 pub mod sample;
 pub mod schema;
+pub mod validate;
 
-pub use catalog::{Catalog, Question, template_needs_my_number};
-pub use fill::{Answer, Answers, FieldError, FillInput, FilledForm, Session, Value, fill, is_active};
-pub use fonts::{Fonts, FontsConfig};
+pub use catalog::{Catalog, GUIDE_EVENT, template_needs_my_number};
+pub use fill::{CardView, FillInput, FilledForm, Stamp, Value, fill, is_active};
+pub use fonts::{FontError, Fonts, FontsConfig};
 pub use loader::{TemplateError, load_template, parse_template};
 pub use model::Template;
 pub use overlay::{merge, overlay};
 pub use render::{RenderError, RenderOptions, pdf_date, render_each, render_pdf, render_pdf_with};
+pub use validate::{FieldError, Problem};

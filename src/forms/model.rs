@@ -4,14 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Japanese + English text. Japanese comes first on screens and paper.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Label {
-    pub ja: String,
-    #[serde(default)]
-    pub en: String,
-}
+pub use crate::i18n::Text;
+pub use crate::vocab::Choice;
 
 /// One municipal paper form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -21,7 +15,7 @@ pub struct Template {
     pub id: String,
     /// Bump when the paper form changes.
     pub version: u32,
-    pub title: Label,
+    pub title: Text,
     /// Page size and orientation; every page of the form uses it.
     #[serde(default)]
     pub page: PageSetup,
@@ -131,7 +125,6 @@ pub enum FieldKind {
     /// ふりがな / フリガナ: kana only.
     Kana,
     Choice,
-    MultiChoice,
     Date,
     Count,
     Checkbox,
@@ -152,20 +145,13 @@ pub enum CharClass {
     Symbol,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Choice {
-    pub value: String,
-    pub label: Label,
-}
-
 /// A condition on another field's answer. With both `in` and `at_least`, both must hold.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct When {
     pub field: String,
     /// The condition holds when the answer is one of these (checkbox: "true"/"false";
-    /// multi-choice: any selected value; count: the number as text).
+    /// choice: the chosen value; count: the number as text).
     #[serde(rename = "in", default, skip_serializing_if = "Vec::is_empty")]
     pub any_of: Vec<String>,
     /// Count fields: the condition holds when the answer is at least this number (an
@@ -200,7 +186,7 @@ pub struct Group {
 #[serde(deny_unknown_fields)]
 pub struct Field {
     pub id: String,
-    pub label: Label,
+    pub label: Text,
     pub kind: FieldKind,
     #[serde(default = "answer")]
     pub source: Source,
@@ -224,7 +210,7 @@ pub struct Field {
     pub value: Option<String>,
     /// Help shown under the touch control.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub help: Option<Label>,
+    pub help: Option<Text>,
     /// Where and how the value is printed (several places allowed, e.g. era/year/month/day).
     #[serde(default)]
     pub print: Vec<Placement>,
@@ -232,6 +218,36 @@ pub struct Field {
 
 fn answer() -> Source {
     Source::Answer
+}
+
+impl Field {
+    /// The question the kiosk asks for this field; `None` for signatures (the signature pad)
+    /// and fields that are not answered.
+    pub fn question(&self) -> Option<crate::vocab::Question> {
+        use crate::vocab::{Question, QuestionKind};
+        if self.source != Source::Answer {
+            return None;
+        }
+        let kind = match self.kind {
+            FieldKind::Choice => QuestionKind::Choice(self.choices.clone()),
+            FieldKind::Checkbox => QuestionKind::YesNo,
+            FieldKind::Count => QuestionKind::Count { min: self.min.unwrap_or(0), max: self.max.unwrap_or(99) },
+            FieldKind::Date => QuestionKind::Date,
+            FieldKind::Kana => QuestionKind::Kana { max_chars: self.max_len.map_or(40, |n| n as usize) },
+            FieldKind::Text => QuestionKind::Text { max_chars: self.max_len.map_or(80, |n| n as usize) },
+            FieldKind::Phone => QuestionKind::Phone,
+            FieldKind::Signature => return None,
+        };
+        // A conditional field is asked only while its condition holds; whether it is then
+        // required is the validator's business (`forms::validate`).
+        Some(Question {
+            id: self.id.clone(),
+            label: self.label.clone(),
+            help: self.help.clone().unwrap_or_default(),
+            kind,
+            required: self.required,
+        })
+    }
 }
 
 /// Which part of a value a placement prints.
@@ -358,7 +374,7 @@ pub struct Rule {
     /// Fields the rule applies to.
     pub fields: Vec<String>,
     /// Plain-Japanese message for the resident / clerk, English for logs.
-    pub message: Label,
+    pub message: Text,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -1,39 +1,7 @@
-//! Official base PDFs: the values are rendered with printpdf and stamped onto the base page as
-//! a form XObject with lopdf (printpdf's own parser is lossy, see shared/docs/crates.md).
+//! PDF surgery with lopdf (printpdf's own parser is lossy): stamping a rendered page onto an
+//! official base PDF as a form XObject, and concatenating PDFs.
 
 use lopdf::{Document, Object, ObjectId, Stream, dictionary};
-
-use super::fill::FilledForm;
-use super::fonts::Fonts;
-use super::render::{FontIds, RenderError, RenderOptions, form_pages, new_doc, pdf_date, save};
-
-pub(crate) fn render_with_bases(
-    forms: &[FilledForm],
-    fonts: &Fonts,
-    opts: RenderOptions,
-) -> Result<Vec<u8>, RenderError> {
-    let mut parts = Vec::new();
-    for form in forms {
-        let mut doc = new_doc(form);
-        let ids = FontIds { gothic: doc.add_font(&fonts.gothic.parsed), mincho: doc.add_font(&fonts.mincho.parsed) };
-        let base = form.template.base_pdf_data.as_deref();
-        let pages = form_pages(&mut doc, &ids, form, fonts, opts, base.is_none())?;
-        doc.with_pages(pages);
-        let bytes = save(&doc, &form.session.created);
-        let bad = |e: lopdf::Error| RenderError::BasePdf { form: form.template.id.clone(), message: e.to_string() };
-        let date = pdf_date(&form.session.created);
-        parts.push(match base {
-            Some(b) => overlay_dated(b, &bytes, Some(&date)).map_err(bad)?,
-            None => bytes,
-        });
-    }
-    if parts.len() == 1 {
-        return Ok(parts.remove(0));
-    }
-    let date = forms.first().map(|f| pdf_date(&f.session.created));
-    merge_dated(&parts, date.as_deref())
-        .map_err(|e| RenderError::BasePdf { form: "(combined)".into(), message: e.to_string() })
-}
 
 /// Stamp page N of `over` onto page N of `base` (document info stays that of `base`).
 pub fn overlay(base: &[u8], over: &[u8]) -> Result<Vec<u8>, lopdf::Error> {
@@ -46,7 +14,7 @@ pub fn merge(parts: &[Vec<u8>]) -> Result<Vec<u8>, lopdf::Error> {
 }
 
 /// [`overlay`], with the output's creation date set to `date` (a PDF date string).
-fn overlay_dated(base: &[u8], over: &[u8], date: Option<&str>) -> Result<Vec<u8>, lopdf::Error> {
+pub(crate) fn overlay_dated(base: &[u8], over: &[u8], date: Option<&str>) -> Result<Vec<u8>, lopdf::Error> {
     let mut tpl = Document::load_mem(base)?;
     let mut ov = Document::load_mem(over)?;
     ov.renumber_objects_with(tpl.max_id + 1);
@@ -72,7 +40,7 @@ fn overlay_dated(base: &[u8], over: &[u8], date: Option<&str>) -> Result<Vec<u8>
     finish(tpl, date)
 }
 
-fn merge_dated(parts: &[Vec<u8>], date: Option<&str>) -> Result<Vec<u8>, lopdf::Error> {
+pub(crate) fn merge_dated(parts: &[Vec<u8>], date: Option<&str>) -> Result<Vec<u8>, lopdf::Error> {
     let Some((first, rest)) = parts.split_first() else { return Err(lopdf::Error::PageNumberNotFound(0)) };
     let mut out = Document::load_mem(first)?;
     let pages_id: ObjectId = out.catalog()?.get(b"Pages")?.as_reference()?;

@@ -4,9 +4,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::fill::{Answers, FilledForm, Session, holds};
+use super::fill::{FilledForm, Stamp, holds};
 use super::layout::{Measure, PT_MM, break_lines};
-use super::model::{FontFamily, Label, Orientation, PageSetup, Static, Template, When};
+use super::model::{FontFamily, Orientation, PageSetup, Static, Template, Text, When};
+use crate::vocab::Answers;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -22,7 +23,13 @@ pub struct ProceduresFile {
 #[serde(deny_unknown_fields)]
 pub struct Procedure {
     pub id: String,
-    pub title: Label,
+    pub title: Text,
+    /// Heading the procedure is listed under on the procedure screen (証明書, 引っ越し …).
+    #[serde(default = "other_category")]
+    pub category: Text,
+    /// Picture on its button.
+    #[serde(default)]
+    pub icon: crate::vocab::Icon,
     /// Template ids, in printing order.
     pub forms: Vec<String>,
     /// 持ち物.
@@ -39,11 +46,15 @@ pub struct Procedure {
 #[serde(deny_unknown_fields)]
 pub struct LifeEvent {
     pub id: String,
-    pub title: Label,
+    pub title: Text,
     /// Yes/no or choice questions (checkbox / choice fields without print placements).
     #[serde(default)]
     pub questions: Vec<super::model::Field>,
     pub rules: Vec<EventRule>,
+}
+
+fn other_category() -> Text {
+    Text::new("その他", "Other")
 }
 
 /// When `when` holds (or always, without `when`), add these procedures and notes.
@@ -133,9 +144,9 @@ pub fn guide_form(
     procs: &[&Procedure],
     forms: &[&Template],
     notes: &[String],
-    s: &Session,
+    s: &Stamp,
     measure: &dyn Measure,
-) -> FilledForm {
+) -> FilledForm<'static> {
     let mut f = Flow { measure, layout: Vec::new(), page: 1, y: TOP };
     f.put(&format!("手続き案内 {title}"), 16.0, 0.0);
     f.put(&format!("{} {}  受付番号 {}", s.municipality, super::jp::seireki(s.date()), s.receipt_id), 9.0, 0.0);
@@ -164,7 +175,7 @@ pub fn guide_form(
     let template = Template {
         id: "guide".into(),
         version: 1,
-        title: Label { ja: "手続き案内".into(), en: "Procedure guide".into() },
+        title: Text { ja: "手続き案内".into(), en: "Procedure guide".into() },
         page: PageSetup { orientation: Orientation::Portrait, pages: f.page },
         font: FontFamily::Gothic,
         base_pdf: None,
@@ -174,5 +185,9 @@ pub fn guide_form(
         rules: Vec::new(),
         layout: f.layout,
     };
-    FilledForm { template, values: Default::default(), session: s.clone() }
+    FilledForm {
+        template: std::borrow::Cow::Owned(template),
+        values: Default::default(),
+        stamp: std::borrow::Cow::Owned(s.clone()),
+    }
 }

@@ -1,8 +1,6 @@
 //! PDF rendering with printpdf: static layout, values (shrink/wrap/cells), check marks,
 //! QR code of the receipt id, the signature image; fonts subset-embedded.
 
-use std::path::PathBuf;
-
 use chrono::{DateTime, FixedOffset};
 
 use printpdf::{
@@ -19,12 +17,12 @@ use super::model::{FontFamily, Mark, Static, page_size_mm};
 
 #[derive(Debug, Error)]
 pub enum RenderError {
-    #[error("cannot read font {path}: {kind} / フォントを読めません。設定のフォントパスを確認してください")]
-    FontIo { path: PathBuf, kind: String },
-    #[error("{path} is not a usable TrueType/OpenType font / フォントとして読み込めません")]
-    FontParse { path: PathBuf },
+    #[error(transparent)]
+    Font(#[from] super::fonts::FontError),
+    /// The character is named on the screen only (see [`RenderError::message`]): it is
+    /// part of a resident's name or address, so the log line does not carry it.
     #[error(
-        "form {form}, field {field}: the font cannot draw U+{codepoint:04X} (外字); the clerk must write it by hand or choose another font / 項目「{field}」の文字 U+{codepoint:04X} はこのフォントで印字できません(外字)。係員が対応してください"
+        "form {form}, field {field}: the font cannot draw one of its characters (外字); the clerk must type a substitute or choose another font / 項目「{field}」にこのフォントで印字できない文字(外字)があります。係員が対応してください"
     )]
     MissingGlyph { form: String, field: String, codepoint: u32 },
     #[error(
@@ -41,6 +39,65 @@ pub enum RenderError {
     Empty,
 }
 
+impl RenderError {
+    /// The field the error is about ("" when it is not about one field).
+    pub fn field(&self) -> &str {
+        match self {
+            RenderError::MissingGlyph { field, .. }
+            | RenderError::Overflow { field, .. }
+            | RenderError::Image { field, .. }
+            | RenderError::Qr { field, .. } => field,
+            _ => "",
+        }
+    }
+
+    /// For the log: what happened, in which form and field, never the character or value.
+    pub fn log_line(&self) -> String {
+        self.to_string()
+    }
+
+    /// What the clerk reads on the screen, with the field's label from template `t` (and,
+    /// for a 外字, its code point so the clerk can look it up).
+    pub fn message(&self, t: &super::model::Template) -> crate::i18n::Msg {
+        use crate::i18n::{Arg, Msg};
+        let label = t.fields.iter().find(|f| f.id == self.field()).map(|f| f.label.clone()).unwrap_or_default();
+        match self {
+            RenderError::MissingGlyph { codepoint, .. } => {
+                super::validate::Problem::NoGlyph { code_point: *codepoint }.message(&label)
+            }
+            RenderError::Overflow { .. } => {
+                Msg::new("「{}」が長すぎて用紙の枠に入りません。職員にお声がけください。").arg(Arg::Text(label))
+            }
+            _ => Msg::new("書類を作成できませんでした。職員にお声がけください。"),
+        }
+    }
+}
+
+/// Whether every value of a filled form can be printed: each character in the font, each
+/// text in its box. The same checks rendering makes, without drawing anything, so the review
+/// screen finds them before the resident signs.
+pub fn check(form: &FilledForm<'_>, fonts: &Fonts) -> Result<(), RenderError> {
+    let t = &form.template;
+    for f in &t.fields {
+        let Some(v) = form.values.get(&f.id) else { continue };
+        for p in &f.print {
+            let fam = p.font.unwrap_or(t.font);
+            if let Printed::Text(s) = printed(f, v, p) {
+                if let Some(c) = fonts.first_missing(fam, &s) {
+                    return Err(RenderError::MissingGlyph {
+                        form: t.id.clone(),
+                        field: f.id.clone(),
+                        codepoint: c as u32,
+                    });
+                }
+                fit(fonts, fam, &s, p)
+                    .map_err(|_| RenderError::Overflow { form: t.id.clone(), field: f.id.clone() })?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Rendering switches.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RenderOptions {
@@ -49,19 +106,19 @@ pub struct RenderOptions {
 }
 
 /// Render forms into one PDF (one form → its own PDF; a visit's forms → the combined PDF).
-pub fn render_pdf(forms: &[FilledForm], fonts: &Fonts) -> Result<Vec<u8>, RenderError> {
+pub fn render_pdf(forms: &[FilledForm<'_>], fonts: &Fonts) -> Result<Vec<u8>, RenderError> {
     render_pdf_with(forms, fonts, RenderOptions::default())
 }
 
 /// One PDF per form, in order.
-pub fn render_each(forms: &[FilledForm], fonts: &Fonts) -> Result<Vec<Vec<u8>>, RenderError> {
+pub fn render_each(forms: &[FilledForm<'_>], fonts: &Fonts) -> Result<Vec<Vec<u8>>, RenderError> {
     forms.iter().map(|f| render_pdf(std::slice::from_ref(f), fonts)).collect()
 }
 
-pub fn render_pdf_with(forms: &[FilledForm], fonts: &Fonts, opts: RenderOptions) -> Result<Vec<u8>, RenderError> {
+pub fn render_pdf_with(forms: &[FilledForm<'_>], fonts: &Fonts, opts: RenderOptions) -> Result<Vec<u8>, RenderError> {
     let first = forms.first().ok_or(RenderError::Empty)?;
     if forms.iter().any(|f| f.template.base_pdf_data.is_some()) {
-        return super::overlay::render_with_bases(forms, fonts, opts);
+        return render_with_bases(forms, fonts, opts);
     }
     let mut doc = new_doc(first);
     let ids = FontIds { gothic: doc.add_font(&fonts.gothic.parsed), mincho: doc.add_font(&fonts.mincho.parsed) };
@@ -70,15 +127,40 @@ pub fn render_pdf_with(forms: &[FilledForm], fonts: &Fonts, opts: RenderOptions)
         pages.extend(form_pages(&mut doc, &ids, form, fonts, opts, true)?);
     }
     doc.with_pages(pages);
-    Ok(save(&doc, &first.session.created))
+    Ok(save(&doc, &first.stamp.created))
 }
 
-pub(crate) fn new_doc(first: &FilledForm) -> PdfDocument {
+/// Forms with an official base PDF: each rendered alone, stamped onto its base, then joined.
+fn render_with_bases(forms: &[FilledForm<'_>], fonts: &Fonts, opts: RenderOptions) -> Result<Vec<u8>, RenderError> {
+    let mut parts = Vec::new();
+    for form in forms {
+        let mut doc = new_doc(form);
+        let ids = FontIds { gothic: doc.add_font(&fonts.gothic.parsed), mincho: doc.add_font(&fonts.mincho.parsed) };
+        let base = form.template.base_pdf_data.as_deref();
+        let pages = form_pages(&mut doc, &ids, form, fonts, opts, base.is_none())?;
+        doc.with_pages(pages);
+        let bytes = save(&doc, &form.stamp.created);
+        let bad = |e: lopdf::Error| RenderError::BasePdf { form: form.template.id.clone(), message: e.to_string() };
+        let date = pdf_date(&form.stamp.created);
+        parts.push(match base {
+            Some(b) => super::overlay::overlay_dated(b, &bytes, Some(&date)).map_err(bad)?,
+            None => bytes,
+        });
+    }
+    if parts.len() == 1 {
+        return Ok(parts.remove(0));
+    }
+    let date = forms.first().map(|f| pdf_date(&f.stamp.created));
+    super::overlay::merge_dated(&parts, date.as_deref())
+        .map_err(|e| RenderError::BasePdf { form: "(combined)".into(), message: e.to_string() })
+}
+
+pub(crate) fn new_doc(first: &FilledForm<'_>) -> PdfDocument {
     let mut doc = PdfDocument::new(&first.template.title.ja);
     // printpdf writes 1970-01-01 unless told; use the visit's time so output is reproducible.
     // It writes the fields as given, always followed by "+00'00'": give it the local wall-clock
     // time and let `save` put the real offset after it.
-    let local = first.session.created.naive_local();
+    let local = first.stamp.created.naive_local();
     let ts = local.and_utc().timestamp();
     if let Ok(dt) = printpdf::OffsetDateTime::from_unix_timestamp(ts) {
         doc.metadata.info.creation_date = dt;
@@ -156,7 +238,7 @@ impl Geo {
 pub(crate) fn form_pages(
     doc: &mut PdfDocument,
     ids: &FontIds,
-    form: &FilledForm,
+    form: &FilledForm<'_>,
     fonts: &Fonts,
     opts: RenderOptions,
     draw_static: bool,

@@ -4,21 +4,22 @@
 use chrono::{FixedOffset, NaiveDate, Offset, TimeZone, Utc};
 use zeroize::Zeroizing;
 
-use super::fill::{Answer, Answers, Session};
+use super::fill::Stamp;
 use super::model::{FieldKind, Source, Template};
 use crate::card::{CardAttributes, SecretString};
+use crate::vocab::{AnswerValue, Answers};
 
 /// Japan Standard Time, +09:00 (no daylight saving).
 pub fn jst() -> FixedOffset {
     FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| Utc.fix())
 }
 
-/// A fixed session: 2025-05-01 10:30 JST, receipt R-20250501-0001, 見本市.
-pub fn sample_session() -> Session {
+/// A fixed stamp: 2025-05-01 10:30 JST, receipt R-20250501-0001, 見本市.
+pub fn sample_stamp() -> Stamp {
     let local = NaiveDate::from_ymd_opt(2025, 5, 1).and_then(|d| d.and_hms_opt(10, 30, 0)).unwrap_or_default();
     let created =
         jst().from_local_datetime(&local).single().unwrap_or_else(|| Utc.from_utc_datetime(&local).fixed_offset());
-    Session { created, receipt_id: "R-20250501-0001".into(), municipality: "見本市".into() }
+    Stamp { created, receipt_id: "R-20250501-0001".into(), municipality: "見本市".into() }
 }
 
 /// Card attributes of a persona.
@@ -27,26 +28,27 @@ pub fn attributes_of(p: &crate::card::sim::Persona) -> CardAttributes {
 }
 
 /// Answers for every question of the templates: the first choice, a short sample text, a
-/// count of 1, 2019-05-01 for dates, a drawn signature.
+/// count of 1, 2019-05-01 for dates (the signature is [`sample_signature`]).
 pub fn sample_answers(templates: &[&Template]) -> Answers {
-    let mut a = Answers::new();
+    let mut a = Answers::default();
     for t in templates {
         for f in t.fields.iter().filter(|f| f.source == Source::Answer) {
             let v = match f.kind {
-                FieldKind::Text => Answer::Text(SecretString::new(sample_text(&f.id))),
-                FieldKind::Kana => Answer::Text(SecretString::new("ミホン タロウ")),
-                FieldKind::Phone => Answer::Text(SecretString::new("03-1234-5678")),
-                FieldKind::Choice | FieldKind::MultiChoice => {
-                    Answer::Choices(f.choices.first().map(|c| vec![c.value.clone()]).unwrap_or_default())
-                }
-                FieldKind::Checkbox => Answer::Flag(true),
+                FieldKind::Text => AnswerValue::Text(SecretString::new(sample_text(&f.id))),
+                FieldKind::Kana => AnswerValue::Text(SecretString::new("ミホン タロウ")),
+                FieldKind::Phone => AnswerValue::Text(SecretString::new("03-1234-5678")),
+                FieldKind::Choice => match f.choices.first() {
+                    Some(c) => AnswerValue::Choice(c.id.clone()),
+                    None => continue,
+                },
+                FieldKind::Checkbox => AnswerValue::YesNo(true),
                 // A count that opens table rows shows a few of them; other counts are 1.
-                FieldKind::Count if drives_rows(t, &f.id) => Answer::Count(f.max.unwrap_or(1).min(3)),
-                FieldKind::Count => Answer::Count(f.min.unwrap_or(1).max(1)),
-                FieldKind::Date => Answer::Date(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap_or_default()),
-                FieldKind::Signature => Answer::Signature(sample_signature()),
+                FieldKind::Count if drives_rows(t, &f.id) => AnswerValue::Count(f.max.unwrap_or(1).min(3)),
+                FieldKind::Count => AnswerValue::Count(f.min.unwrap_or(1).max(1)),
+                FieldKind::Date => AnswerValue::Date(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap_or_default()),
+                FieldKind::Signature => continue,
             };
-            a.entry(f.id.clone()).or_insert(v);
+            a.set_default(&f.id, v);
         }
     }
     a
@@ -113,36 +115,37 @@ pub fn sample_signature() -> Zeroizing<Vec<u8>> {
     Zeroizing::new(out)
 }
 
-/// Answers from TOML (`field = value`), typed by the templates' field kinds.
-pub fn answers_from_toml(text: &str, templates: &[&Template]) -> Result<Answers, String> {
+/// Answers from TOML (`field = value`), typed by the templates' field kinds; a signature
+/// field names a PNG file, returned apart (the signature is not an answer).
+pub fn answers_from_toml(text: &str, templates: &[&Template]) -> Result<(Answers, Option<Zeroizing<Vec<u8>>>), String> {
     let table: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
-    let mut out = Answers::new();
+    let mut out = Answers::default();
+    let mut signature = None;
     for (k, v) in table {
         let Some(f) = templates.iter().flat_map(|t| t.fields.iter()).find(|f| f.id == k) else {
             return Err(format!("unknown field {k:?} / 不明な項目です"));
         };
         let bad = || format!("field {k:?}: wrong value type for {:?} / 値の種類が違います", f.kind);
         let a = match (f.kind, v) {
-            (FieldKind::Checkbox, toml::Value::Boolean(b)) => Answer::Flag(b),
-            (FieldKind::Count, toml::Value::Integer(n)) => Answer::Count(u32::try_from(n).map_err(|_| bad())?),
+            (FieldKind::Checkbox, toml::Value::Boolean(b)) => AnswerValue::YesNo(b),
+            (FieldKind::Count, toml::Value::Integer(n)) => AnswerValue::Count(u32::try_from(n).map_err(|_| bad())?),
             (FieldKind::Date, toml::Value::Datetime(d)) => {
                 let d = d.date.ok_or_else(bad)?;
-                Answer::Date(
+                AnswerValue::Date(
                     NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)).ok_or_else(bad)?,
                 )
             }
-            (FieldKind::Date, toml::Value::String(s)) => Answer::Date(s.parse().map_err(|_| bad())?),
-            (FieldKind::Choice | FieldKind::MultiChoice, toml::Value::String(s)) => Answer::Choices(vec![s]),
-            (FieldKind::MultiChoice, toml::Value::Array(xs)) => Answer::Choices(
-                xs.into_iter().map(|x| x.as_str().map(str::to_string).ok_or_else(bad)).collect::<Result<_, _>>()?,
-            ),
+            (FieldKind::Date, toml::Value::String(s)) => AnswerValue::Date(s.parse().map_err(|_| bad())?),
+            (FieldKind::Choice, toml::Value::String(s)) => AnswerValue::Choice(s),
             (FieldKind::Signature, toml::Value::String(path)) => {
-                Answer::Signature(Zeroizing::new(std::fs::read(&path).map_err(|e| format!("signature {path}: {e}"))?))
+                let png = std::fs::read(&path).map_err(|e| format!("signature {path}: {e}"))?;
+                signature = Some(Zeroizing::new(png));
+                continue;
             }
-            (_, toml::Value::String(s)) => Answer::Text(SecretString::new(s)),
+            (_, toml::Value::String(s)) => AnswerValue::Text(SecretString::new(s)),
             _ => return Err(bad()),
         };
-        out.insert(k, a);
+        out.set(k, a);
     }
-    Ok(out)
+    Ok((out, signature))
 }

@@ -1,63 +1,45 @@
-//! The kiosk session: one resident's visit from 「はじめる」 to the done screen, as a plain state
-//! machine. Time comes in with every call (`now`), so tests need no sleeping.
+//! The kiosk session: one resident's visit from 「はじめる」 to the done screen, as a plain
+//! state machine over [`Stage`]. Time comes from the injected [`Clock`]; every effect goes
+//! through a port, so the whole flow is tested without a window, a card reader or a printer.
 
-use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use zeroize::Zeroizing;
-
-use crate::card::{CardAttributes, MyNumber};
+use crate::card::SecretString;
 use crate::i18n::Msg;
+use crate::vocab::AnswerValue;
 
-use super::answers::{self, AnswerValue, Answers};
-use super::card_port::CardPort;
-use super::pin_entry::{PinEntry, PinState};
-mod card_step;
-mod files;
-mod pin_review;
-
-use super::services::{
-    FormService, OutputAction, OutputError, OutputService, Question, Receipt, RenderedForm, RenderedVisit,
-};
-use super::signature::Signature;
+use super::clerk::ClerkState;
+use super::ports::{CardPort, ClerkPort, Clock, FormPort, Offers, OutputAction, OutputPort, ProcedureInfo};
+use super::stage::{Choosing, ProcedureMode, Stage, Start};
 
 /// Signature pad size in logical pixels; the PNG has the same size.
 pub const PAD_W: u32 = 900;
 pub const PAD_H: u32 = 300;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    Start,
-    Procedure,
-    Card,
-    Pin,
-    Review,
-    Signature,
-    Confirm,
-    Output,
-    Done,
-}
-
-/// How the procedure screen is shown: the catalogue or the life-event guide.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProcedureMode {
-    Catalogue,
-    Guide,
-}
-
-/// Timing of the session (see `config::Timeouts`).
+/// Timing and mode of the session (see `config::TimeoutConfig`, `config::ClerkConfig`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionSettings {
     pub idle_timeout: Duration,
     pub idle_warning: Duration,
     /// The done screen returns to start after this.
     pub done_return: Duration,
-    /// Parent of the per-session work directories (generated PDFs and previews).
-    pub work_root: PathBuf,
-    /// Clerk mode: staff drive the kiosk, so the clerk stays unlocked between residents.
+    /// Clerk mode: staff drive the kiosk, so clerk powers are always on.
     pub clerk_mode: bool,
+    /// Self-service: clerk powers end after this long without clerk activity.
+    pub clerk_relock: Duration,
+    /// The languages a resident may choose, the first is each visit's default.
+    pub languages: Vec<String>,
+    /// Each visit starts with these display preferences.
+    pub display: Display,
+}
+
+/// What a resident may change on the start screen for their visit only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Display {
+    pub large_text: bool,
+    pub high_contrast: bool,
 }
 
 impl Default for SessionSettings {
@@ -66,10 +48,29 @@ impl Default for SessionSettings {
             idle_timeout: Duration::from_secs(60),
             idle_warning: Duration::from_secs(45),
             done_return: Duration::from_secs(20),
-            work_root: std::env::temp_dir().join("madoguchi-sessions"),
             clerk_mode: false,
+            clerk_relock: Duration::from_secs(300),
+            languages: vec!["ja".into()],
+            display: Display::default(),
         }
     }
+}
+
+/// The ports the session works through (see [`super::ports`]).
+pub struct Ports {
+    pub card: Box<dyn CardPort>,
+    pub forms: Box<dyn FormPort>,
+    pub output: Arc<dyn OutputPort>,
+    pub clerk: Box<dyn ClerkPort>,
+    pub clock: Rc<dyn Clock>,
+}
+
+/// Which part of a date a date picker's button moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    Year,
+    Month,
+    Day,
 }
 
 /// Everything a resident or clerk can do.
@@ -77,18 +78,39 @@ impl Default for SessionSettings {
 pub enum Event {
     /// Any touch that changes nothing else (e.g. 「続ける」 on the idle warning).
     Activity,
+    /// One of the configured languages, for this visit.
+    SetLanguage(String),
+    ToggleLargeText,
+    ToggleContrast,
     Begin,
     ShowGuide,
     ShowCatalogue,
     /// Direct choice of one procedure.
     ChooseProcedure(String),
-    GuideAnswer(String, AnswerValue),
+    /// A tap on choice `index` of a choice or yes/no question (0 = はい), in the guide or the review.
+    Choose {
+        question: String,
+        index: usize,
+    },
+    /// An answer as a value (the headless demo, tests, a pre-input code).
+    Answer(String, AnswerValue),
+    ClearAnswer(String),
+    /// +1 / −1 on a count.
+    CountStep(String, i32),
+    /// A date picker's button (no answer yet: it starts from today).
+    DateStep(String, DatePart, i32),
     GuideDone,
     PinDigit(u8),
     PinDelete,
     PinSubmit,
-    Answer(String, AnswerValue),
-    ClearAnswer(String),
+    /// The on-screen keyboard of a text question opens / takes a key / … / closes.
+    EditStart(String),
+    EditKey(String),
+    EditBackspace,
+    EditSameAsAddress,
+    /// A clerk's hardware keyboard (with its input method) replaces the text.
+    EditSet(SecretString),
+    EditDone,
     ReviewDone,
     StrokeBegin(f32, f32),
     StrokeMove(f32, f32),
@@ -101,13 +123,20 @@ pub enum Event {
     Cancel,
     /// Leave the done screen now.
     Finish,
-    /// Staff PIN checked by the caller (see `config::ClerkPinHash::verify`).
-    ClerkUnlocked,
+    /// The clerk panel opens or closes.
+    ClerkPanel(bool),
+    ClerkDigit(u8),
+    ClerkDelete,
+    ClerkSubmit,
     ClerkLock,
     /// A clerk, with the resident's consent, allows the last PIN try.
     ClerkAllowLastTry,
-    /// A clerk corrects a card value shown on the review screen (`name`, `address`).
-    ClerkEdit(String, crate::card::SecretString),
+    /// A clerk's values for the card's name and address on the review screen; only what
+    /// differs from the card counts as a correction.
+    ClerkCorrect {
+        name: SecretString,
+        address: SecretString,
+    },
 }
 
 /// Why the session ended (for logs; no personal data).
@@ -118,92 +147,39 @@ pub enum EndReason {
     TimedOut,
 }
 
-/// A print or send running on a worker thread.
-struct Delivery {
-    action: OutputAction,
-    rx: Receiver<Result<Receipt, OutputError>>,
-}
-
 pub struct Session {
-    settings: SessionSettings,
-    card: Box<dyn CardPort>,
-    forms: Box<dyn FormService>,
-    output: Arc<dyn OutputService>,
-    step: Step,
-    procedure_mode: ProcedureMode,
-    selected: Vec<String>,
-    guide: Answers,
-    pin: PinEntry,
-    pin_state: PinState,
-    attributes: Option<CardAttributes>,
-    my_number: Option<MyNumber>,
-    clerk_edits: Answers,
-    questions: Vec<Question>,
-    answers: Answers,
-    show_problems: bool,
-    signature: Signature,
-    work_dir: Option<PathBuf>,
-    rendered: RenderedVisit,
-    signature_png: Zeroizing<Vec<u8>>,
-    /// Whether the life-event guide chose the procedures (then a 手続き案内 is made).
-    via_guide: bool,
-    receipt_id: Option<String>,
-    /// Idempotency key per procedure, fixed for the visit.
-    keys: Vec<(String, String)>,
-    delivery: Option<Delivery>,
-    last_action: Option<OutputAction>,
-    receipt: Option<Receipt>,
-    message: Option<Msg>,
-    /// `message` is a reader error, cleared when the reader answers again.
-    reader_problem: bool,
-    last_activity: Instant,
-    entered_done: Instant,
-    clerk: bool,
+    pub(super) ports: Ports,
+    pub(super) settings: SessionSettings,
+    procedures: Vec<ProcedureInfo>,
+    pub(super) stage: Stage,
+    pub(super) clerk: ClerkState,
+    pub(super) last_activity: Instant,
+    /// A card was on the reader when the last visit ended and has not been taken off since:
+    /// it must not walk into the next resident's PIN screen.
+    pub(super) card_left: bool,
+    language: String,
+    display: Display,
     sessions_started: u64,
     last_end: Option<EndReason>,
 }
 
 impl Session {
-    pub fn new(
-        settings: SessionSettings,
-        card: Box<dyn CardPort>,
-        forms: Box<dyn FormService>,
-        output: Box<dyn OutputService>,
-        now: Instant,
-    ) -> Session {
-        let settings_clerk_mode = settings.clerk_mode;
+    pub fn new(settings: SessionSettings, ports: Ports) -> Session {
+        let now = ports.clock.now();
+        let procedures = ports.forms.procedures();
+        let clerk = ClerkState::new(settings.clerk_mode, ports.clerk.load(), now);
+        let language = settings.languages.first().cloned().unwrap_or_else(|| "ja".into());
+        let display = settings.display;
         Session {
+            language,
+            display,
+            ports,
             settings,
-            card,
-            forms,
-            output: Arc::from(output),
-            step: Step::Start,
-            procedure_mode: ProcedureMode::Catalogue,
-            selected: Vec::new(),
-            guide: Answers::default(),
-            pin: PinEntry::default(),
-            pin_state: PinState::Ready { tries_left: 3 },
-            attributes: None,
-            my_number: None,
-            clerk_edits: Answers::default(),
-            questions: Vec::new(),
-            answers: Answers::default(),
-            show_problems: false,
-            signature: Signature::default(),
-            work_dir: None,
-            rendered: RenderedVisit::default(),
-            signature_png: Zeroizing::new(Vec::new()),
-            via_guide: false,
-            receipt_id: None,
-            keys: Vec::new(),
-            delivery: None,
-            last_action: None,
-            receipt: None,
-            message: None,
-            reader_problem: false,
+            procedures,
+            stage: Stage::Start(Start::default()),
+            clerk,
             last_activity: now,
-            entered_done: now,
-            clerk: settings_clerk_mode,
+            card_left: false,
             sessions_started: 0,
             last_end: None,
         }
@@ -211,83 +187,40 @@ impl Session {
 
     // ----- read side (for the UI glue and tests) -----
 
-    pub fn step(&self) -> Step {
-        self.step
+    pub fn stage(&self) -> &Stage {
+        &self.stage
     }
-    pub fn procedure_mode(&self) -> ProcedureMode {
-        self.procedure_mode
+    pub fn procedures(&self) -> &[ProcedureInfo] {
+        &self.procedures
     }
-    pub fn forms(&self) -> &dyn FormService {
-        self.forms.as_ref()
+    pub fn forms(&self) -> &dyn FormPort {
+        self.ports.forms.as_ref()
     }
-    pub fn output(&self) -> &dyn OutputService {
-        self.output.as_ref()
+    pub fn output(&self) -> &dyn OutputPort {
+        self.ports.output.as_ref()
     }
-    pub fn selected(&self) -> &[String] {
-        &self.selected
+    pub fn clock(&self) -> &dyn super::ports::Clock {
+        self.ports.clock.as_ref()
     }
-    pub fn guide_answers(&self) -> &Answers {
-        &self.guide
+    /// The language the screens are shown in (this visit's choice, else the default).
+    pub fn language(&self) -> &str {
+        &self.language
     }
-    pub fn pin_state(&self) -> PinState {
-        self.pin_state
+    pub fn languages(&self) -> &[String] {
+        &self.settings.languages
     }
-    pub fn pin_len(&self) -> usize {
-        self.pin.len()
+    pub fn display(&self) -> Display {
+        self.display
     }
-    pub fn attributes(&self) -> Option<&CardAttributes> {
-        self.attributes.as_ref()
-    }
-    pub fn has_my_number(&self) -> bool {
-        self.my_number.is_some()
-    }
-    pub fn clerk_edits(&self) -> &Answers {
-        &self.clerk_edits
-    }
-    pub fn questions(&self) -> &[Question] {
-        &self.questions
-    }
-    pub fn answers(&self) -> &Answers {
-        &self.answers
-    }
-    /// Validation messages by question id; shown once the resident pressed 次へ.
-    pub fn problems(&self) -> Vec<(String, Msg)> {
-        if self.show_problems { answers::problems(&self.questions, &self.answers) } else { Vec::new() }
-    }
-    pub fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    pub fn rendered(&self) -> &[RenderedForm] {
-        &self.rendered.forms
-    }
-    /// Everything rendered for this visit (forms, print PDF, 手続き案内).
-    pub fn rendered_visit(&self) -> &RenderedVisit {
-        &self.rendered
-    }
-    /// What the resident last asked for (the output screen offers it again after an error).
-    pub fn last_action(&self) -> Option<OutputAction> {
-        self.last_action
-    }
-    /// Printing or sending is under way (the screen shows progress; input waits).
-    pub fn delivering(&self) -> Option<OutputAction> {
-        self.delivery.as_ref().map(|d| d.action)
-    }
-    pub fn work_dir(&self) -> Option<&Path> {
-        self.work_dir.as_deref()
-    }
-    pub fn receipt(&self) -> Option<&Receipt> {
-        self.receipt.as_ref()
-    }
-    /// The message the current screen shows (errors, card removed, timed out, …), in Japanese.
-    pub fn message(&self) -> Option<String> {
-        self.message.as_ref().map(Msg::ja)
-    }
-    /// The same message, to be shown in the screen's language ([`Msg::render`]).
-    pub fn message_msg(&self) -> Option<&Msg> {
-        self.message.as_ref()
+    pub fn clerk(&self) -> &ClerkState {
+        &self.clerk
     }
     pub fn clerk_unlocked(&self) -> bool {
-        self.clerk
+        self.clerk.unlocked()
+    }
+    /// The message the current screen shows (errors, card removed, timed out, …).
+    pub fn message(&self) -> Option<&Msg> {
+        self.stage.message()
     }
     pub fn last_end(&self) -> Option<EndReason> {
         self.last_end
@@ -295,199 +228,194 @@ impl Session {
     pub fn sessions_started(&self) -> u64 {
         self.sessions_started
     }
+    /// Printing or sending is under way (the screen shows progress; input waits).
+    pub fn delivering(&self) -> Option<OutputAction> {
+        match &self.stage {
+            Stage::Output(o) => o.delivery.as_ref().map(|d| d.action),
+            _ => None,
+        }
+    }
+    /// The delivery buttons the confirm screen offers: one 印刷して送信 for a resident when
+    /// both are set up (a clerk gets each on its own as well), else what is set up.
+    pub fn delivery_buttons(&self) -> Vec<OutputAction> {
+        let Offers { print, send } = self.ports.output.offers();
+        let mut out = Vec::new();
+        if print && send {
+            out.push(OutputAction::PrintAndSend);
+            if self.clerk.unlocked() {
+                out.extend([OutputAction::Print, OutputAction::Send]);
+            }
+        } else if print {
+            out.push(OutputAction::Print);
+        } else if send {
+            out.push(OutputAction::Send);
+        }
+        out
+    }
+    /// Whether もどる is offered: not on the start and done screens, and not once a delivery
+    /// started (see `stage::Output`).
+    pub fn can_go_back(&self) -> bool {
+        !matches!(self.stage, Stage::Start(_) | Stage::Output(_) | Stage::Done(_))
+    }
     /// Seconds before the idle timeout, once the warning time has passed.
-    pub fn idle_warning(&self, now: Instant) -> Option<u64> {
-        if self.step == Step::Start || self.step == Step::Done {
+    pub fn idle_warning(&self) -> Option<u64> {
+        if matches!(self.stage, Stage::Start(_) | Stage::Done(_)) || self.delivering().is_some() {
             return None;
         }
-        let idle = now.saturating_duration_since(self.last_activity);
+        let idle = self.now().saturating_duration_since(self.last_activity);
         (idle >= self.settings.idle_warning)
             .then(|| self.settings.idle_timeout.saturating_sub(idle).as_secs_f64().ceil() as u64)
     }
     /// Seconds before the done screen returns to start.
-    pub fn done_countdown(&self, now: Instant) -> Option<u64> {
-        (self.step == Step::Done).then(|| {
-            self.settings.done_return.saturating_sub(now.saturating_duration_since(self.entered_done)).as_secs()
-        })
+    pub fn done_countdown(&self) -> Option<u64> {
+        match &self.stage {
+            Stage::Done(d) => {
+                Some(self.settings.done_return.saturating_sub(self.now().saturating_duration_since(d.since)).as_secs())
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn now(&self) -> Instant {
+        self.ports.clock.now()
+    }
+
+    pub(super) fn procedure_exists(&self, id: &str) -> bool {
+        self.procedures.iter().any(|p| p.id == id)
     }
 
     // ----- write side -----
 
-    /// Time passes: idle timeout, done auto-return, card insert/removal polling.
-    pub fn tick(&mut self, now: Instant) {
-        if self.delivery.is_some() {
+    /// Time passes: idle timeout, done auto-return, card insert/removal polling, clerk relock.
+    pub fn tick(&mut self) {
+        let now = self.now();
+        self.clerk_tick(now);
+        if self.delivering().is_some() {
             // Neither the idle timeout nor a removed card interrupts a print or a send.
-            self.poll_delivery(now);
+            self.poll_delivery();
             return;
         }
-        match self.step {
-            Step::Start => {}
-            Step::Done => {
-                if now.saturating_duration_since(self.entered_done) >= self.settings.done_return {
+        match &self.stage {
+            Stage::Start(_) | Stage::Choosing(_) if self.card_left => self.watch_left_card(),
+            Stage::Start(_) => {}
+            Stage::Done(d) => {
+                if now.saturating_duration_since(d.since) >= self.settings.done_return {
                     self.end(EndReason::Done);
                 }
             }
             _ => {
                 if now.saturating_duration_since(self.last_activity) >= self.settings.idle_timeout {
                     self.end(EndReason::TimedOut);
-                    self.message =
-                        Some(Msg::new("時間が過ぎたため、入力した内容を消去しました。はじめからやり直してください。"));
+                    let timed_out =
+                        Msg::new("時間が過ぎたため、入力した内容を消去しました。はじめからやり直してください。");
+                    if let Stage::Start(s) = &mut self.stage {
+                        s.notice = Some(match s.notice.take() {
+                            // The card is still on the reader: say both.
+                            Some(card) => Msg::new("{} {}").arg(timed_out).arg(card),
+                            None => timed_out,
+                        });
+                    }
                     return;
                 }
-                self.poll_card(now);
+                self.poll_card();
             }
         }
     }
 
-    pub fn handle(&mut self, ev: Event, now: Instant) {
+    pub fn handle(&mut self, ev: Event) {
+        let now = self.now();
         self.last_activity = now;
-        if self.delivery.is_some() && !matches!(ev, Event::ClerkUnlocked | Event::ClerkLock) {
+        if self.clerk_event(&ev, now) {
             return;
         }
-        match (self.step, ev) {
-            (step, Event::Cancel) if step != Step::Start => self.end(EndReason::Cancelled),
-            (_, Event::ClerkUnlocked) => self.clerk = true,
-            (_, Event::ClerkLock) => self.clerk = false,
-            (_, Event::Back) => self.back(),
-            (Step::Start, Event::Begin) => {
+        if self.delivering().is_some() {
+            return;
+        }
+        match ev {
+            // Only a language this kiosk offers.
+            Event::SetLanguage(l) if self.settings.languages.contains(&l) => self.language = l,
+            Event::ToggleLargeText => self.display.large_text = !self.display.large_text,
+            Event::ToggleContrast => self.display.high_contrast = !self.display.high_contrast,
+            Event::Cancel if !matches!(self.stage, Stage::Start(_)) => self.end(EndReason::Cancelled),
+            Event::Back => self.back(),
+            Event::Begin if matches!(self.stage, Stage::Start(_)) => {
                 self.sessions_started += 1;
-                self.message = None;
-                self.procedure_mode = ProcedureMode::Catalogue;
-                self.step = Step::Procedure;
+                // A new resident: the last one's clerk powers end here.
+                self.clerk.relock_for_new_visit(self.ports.clerk.as_ref());
+                self.stage = Stage::Choosing(Choosing {
+                    mode: ProcedureMode::Catalogue,
+                    guide: Default::default(),
+                    message: None,
+                });
             }
-            (Step::Procedure, Event::ShowGuide) => self.procedure_mode = ProcedureMode::Guide,
-            (Step::Procedure, Event::ShowCatalogue) => self.procedure_mode = ProcedureMode::Catalogue,
-            (Step::Procedure, Event::ChooseProcedure(id)) if self.forms.procedures().iter().any(|p| p.id == id) => {
-                self.selected = vec![id];
-                self.via_guide = false;
-                self.enter_card_step(now);
-            }
-            (Step::Procedure, Event::GuideAnswer(id, v)) => {
-                self.guide.set(id, v);
-                // Another life event: forget the answers to the questions it does not ask.
-                let asked: Vec<String> = self.forms.guide_questions(&self.guide).into_iter().map(|q| q.id).collect();
-                self.guide.retain(|k| asked.iter().any(|a| a == k));
-            }
-            (Step::Procedure, Event::GuideDone) => {
-                let qs = self.forms.guide_questions(&self.guide);
-                if let Some((_, m)) = answers::problems(&qs, &self.guide).into_iter().next() {
-                    self.message = Some(m);
-                } else {
-                    self.selected = self.forms.guide_result(&self.guide);
-                    self.via_guide = true;
-                    self.enter_card_step(now);
-                }
-            }
-            (Step::Pin, Event::PinDigit(d)) if self.pin_state.can_enter() => self.pin.push(d),
-            (Step::Pin, Event::PinDelete) => self.pin.pop(),
-            (Step::Pin, Event::PinSubmit) if self.pin_state.can_enter() => self.submit_pin(),
-            (Step::Pin, Event::ClerkAllowLastTry) if self.clerk && self.pin_state == PinState::CallClerk => {
-                self.pin_state = PinState::LastTryAllowed;
-            }
-            (Step::Review, Event::Answer(id, v)) => {
-                self.answers.set(id, v);
-                self.refresh_questions();
-            }
-            (Step::Review, Event::ClearAnswer(id)) => {
-                self.answers.remove(&id);
-                self.refresh_questions();
-            }
-            (Step::Review, Event::ClerkEdit(field, v)) if self.clerk => {
-                self.clerk_edits.set(field, AnswerValue::Text(v));
-            }
-            (Step::Review, Event::ReviewDone) => {
-                self.show_problems = true;
-                if answers::problems(&self.questions, &self.answers).is_empty() {
-                    self.show_problems = false;
-                    self.step = Step::Signature;
-                }
-            }
-            (Step::Signature, Event::StrokeBegin(x, y)) => self.signature.begin_stroke(x, y),
-            (Step::Signature, Event::StrokeMove(x, y)) => self.signature.extend_stroke(x, y),
-            (Step::Signature, Event::SignatureUndo) => self.signature.undo(),
-            (Step::Signature, Event::SignatureRedo) => self.signature.redo(),
-            (Step::Signature, Event::SignatureClear) => self.signature.clear(),
-            (Step::Signature, Event::SignatureDone) => {
-                if self.signature.is_empty() {
-                    self.message = Some(Msg::new("枠の中に指でお名前を書いてください。"));
-                } else {
-                    self.message = None;
-                    self.render();
-                }
-            }
-            (Step::Confirm, Event::Deliver(action)) => self.deliver(action, now),
-            (Step::Output, Event::Deliver(action)) => self.deliver(action, now),
-            (Step::Done, Event::Deliver(action)) if self.clerk => self.deliver(action, now),
-            (Step::Done, Event::Finish) => self.end(EndReason::Done),
-            _ => {}
+            ev => self.stage_event(ev),
+        }
+    }
+
+    fn stage_event(&mut self, ev: Event) {
+        match &self.stage {
+            Stage::Choosing(_) => self.choosing_event(ev),
+            Stage::Pin(_) => self.pin_event(ev),
+            Stage::Review(_) => self.review_event(ev),
+            Stage::Signing(_) => self.signing_event(ev),
+            Stage::Confirm(_) | Stage::Output(_) | Stage::Done(_) => self.output_event(ev),
+            Stage::Start(_) | Stage::Card(_) => {}
         }
     }
 
     fn back(&mut self) {
-        self.message = None;
-        self.step = match self.step {
-            Step::Start => Step::Start,
-            Step::Procedure => {
-                if self.procedure_mode == ProcedureMode::Guide {
-                    self.procedure_mode = ProcedureMode::Catalogue;
-                    Step::Procedure
-                } else {
-                    self.end(EndReason::Cancelled);
-                    Step::Start
-                }
+        let stage = std::mem::replace(&mut self.stage, Stage::Start(Start::default()));
+        self.stage = match stage {
+            Stage::Choosing(c) if c.mode == ProcedureMode::Guide => {
+                Stage::Choosing(Choosing { mode: ProcedureMode::Catalogue, message: None, ..c })
             }
-            Step::Card | Step::Pin => {
-                self.pin.clear();
-                Step::Procedure
+            Stage::Choosing(_) => {
+                self.stage = Stage::Choosing(Choosing {
+                    mode: ProcedureMode::Catalogue,
+                    guide: Default::default(),
+                    message: None,
+                });
+                self.end(EndReason::Cancelled);
+                return;
             }
+            Stage::Card(c) => Stage::Choosing(Choosing::after(c.plan)),
+            Stage::Pin(p) => Stage::Choosing(Choosing::after(p.plan)),
             // Going back past the review means choosing other procedures: the card is read
-            // again then (they may need other data), so forget this read now.
-            Step::Review => {
-                self.drop_personal_data();
-                Step::Procedure
+            // again then (they may need other data), so this read is forgotten now.
+            Stage::Review(r) => {
+                self.ports.card.release();
+                Stage::Choosing(Choosing::after(r.visit.plan))
             }
-            Step::Signature => Step::Review,
-            Step::Confirm | Step::Output => {
-                self.rendered = RenderedVisit::default();
-                self.delete_work_dir();
-                Step::Signature
-            }
-            Step::Done => Step::Done,
+            Stage::Signing(s) => self.enter_review(s.visit),
+            // The rendered files go with the Confirm stage (dropping them deletes them).
+            Stage::Confirm(c) => Stage::Signing(super::stage::Signing { visit: c.visit, pad: c.pad, message: None }),
+            // Nothing goes back once a delivery started (see `stage::Output`).
+            other @ (Stage::Start(_) | Stage::Output(_) | Stage::Done(_)) => other,
         };
     }
 
-    /// Forget card data, answers, signature and generated files; keep the chosen procedures.
-    fn drop_personal_data(&mut self) {
-        self.attributes = None; // CardAttributes zeroizes on drop
-        self.my_number = None;
-        self.clerk_edits.clear();
-        self.answers.clear();
-        self.questions.clear();
-        self.show_problems = false;
-        self.signature.wipe();
-        self.pin.clear();
-        self.rendered = RenderedVisit::default();
-        self.signature_png = Zeroizing::new(Vec::new());
-        self.delete_work_dir();
-        self.card.release();
-    }
-
-    /// The wipe at the end of every session (done, cancel, timeout).
-    fn end(&mut self, why: EndReason) {
-        self.drop_personal_data();
-        self.selected.clear();
-        self.guide.clear();
-        self.via_guide = false;
-        self.receipt_id = None;
-        self.keys.clear();
-        self.delivery = None;
-        self.last_action = None;
-        self.receipt = None;
-        self.message = None;
-        self.pin_state = PinState::Ready { tries_left: 3 };
-        self.procedure_mode = ProcedureMode::Catalogue;
-        self.step = Step::Start;
-        self.clerk = self.settings.clerk_mode;
+    /// The wipe at the end of every session (done, cancel, timeout): one assignment drops the
+    /// stage and everything it owns (card data, answers, signature, files).
+    pub(super) fn end(&mut self, why: EndReason) {
+        self.ports.card.release();
+        self.ports.output.forget();
+        self.stage = Stage::Start(Start::default());
         self.last_end = Some(why);
+        // The next resident starts from the kiosk's own language and display.
+        self.language = self.settings.languages.first().cloned().unwrap_or_else(|| "ja".into());
+        self.display = self.settings.display;
+        // A card still on the reader belongs to the resident who just left.
+        if self.ports.card.present().unwrap_or(false) {
+            self.card_left = true;
+            self.stage = Stage::Start(Start { notice: Some(Msg::new("カードをお取りください。")) });
+        }
+    }
+}
+
+impl Choosing {
+    /// Back on the procedure screen from a later step: the guide's answers stay.
+    fn after(plan: super::stage::Plan) -> Choosing {
+        let mode = if plan.guide.is_some() { ProcedureMode::Guide } else { ProcedureMode::Catalogue };
+        Choosing { mode, guide: plan.guide.unwrap_or_default(), message: None }
     }
 }

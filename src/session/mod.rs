@@ -1,21 +1,22 @@
-//! The kiosk flow as a plain state machine (no Slint types): steps, back/cancel, idle timeout,
-//! card removal, PIN rules with clerk override, and the wipe at the end of every session.
-//! Forms and output are reached through the traits in [`services`].
+//! The kiosk flow as a plain state machine (no Slint types, no IO): stages that own their data,
+//! back/cancel, idle timeout, card removal, PIN rules with the clerk's override, staff-PIN
+//! rules, and the wipe at the end of every session. Everything outside goes through the
+//! traits in [`ports`]; `crate::wiring` implements them with the real layers.
 
-pub mod answers;
-pub mod card_port;
-pub mod catalog_forms;
-pub mod demo_forms;
-pub mod kiosk_output;
-pub mod machine;
+mod clerk;
+mod machine;
 pub mod pin_entry;
-pub mod services;
-pub mod signature;
+pub mod ports;
+mod signature;
+pub mod stage;
+mod stages;
 
-pub use answers::{AnswerValue, Answers};
-pub use card_port::{CardPort, PcscPort, SimHandle, SimReader};
-pub use catalog_forms::CatalogForms;
-pub use kiosk_output::KioskOutput;
-pub use machine::{EndReason, Event, PAD_H, PAD_W, ProcedureMode, Session, SessionSettings, Step};
-pub use pin_entry::PinState;
-pub use services::{FormService, NotWiredOutput, OutputAction, OutputService, Receipt, RenderedVisit, Visit};
+pub use clerk::{ClerkState, STAFF_PIN_MIN, delay_after};
+pub use machine::{DatePart, Display, EndReason, Event, PAD_H, PAD_W, Ports, Session, SessionSettings};
+pub use pin_entry::{PinEntry, PinState};
+pub use ports::{
+    CardPort, ClerkEvent, ClerkPort, Clock, ConfirmedVisit, DeliveryError, FormError, FormPort, Offers, OutputAction,
+    OutputPort, OutputStatus, ProcedureInfo, Receipt, Rendered, RenderedForm, StaffPinRecord,
+};
+pub use signature::Signature;
+pub use stage::{ProcedureMode, Stage};

@@ -1,48 +1,31 @@
-//! Thin Slint glue: session state → window properties (`view`), window callbacks → session
-//! events (here). The clock is injected so tests drive time without sleeping.
+//! Thin Slint glue: window callbacks → session events (here), session state → the screens'
+//! globals ([`view`]). No rules live here: what a tap means is the session's business.
 
 pub mod headless;
 pub mod images;
+mod models;
 pub mod view;
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::{Months, NaiveDate};
 use slint::ComponentHandle;
-use zeroize::Zeroizing;
 
 use crate::card::SecretString;
-use crate::card::sim::Persona;
-use crate::config::{Config, TextSize};
-use crate::i18n::Msg;
-use crate::session::answers::AnswerValue;
-use crate::session::services::QuestionKind;
-use crate::session::{Event, OutputAction, PAD_H, PAD_W, Session, SimHandle, Step};
+use crate::session::{Event, OutputAction, PAD_H, PAD_W, Session};
+use crate::wiring::Demo;
 
 slint::include_modules!();
 
-/// Where "now" comes from: the system clock in production, a hand-moved one in tests.
-pub type Clock = Rc<dyn Fn() -> Instant>;
-
-/// Demo wiring: the simulated reader's hand and the personas to pick from.
-pub struct Demo {
-    pub hand: SimHandle,
-    pub personas: Vec<Persona>,
-}
+pub use crate::i18n::slint_language;
 
 struct Shared {
     session: RefCell<Session>,
-    clock: Clock,
     demo: Option<Demo>,
-    clerk_hash: String,
-    /// The configured languages: the only ones set-language accepts.
-    cfg_languages: Vec<String>,
-    clerk_pin: RefCell<Zeroizing<String>>,
-    clerk_message: RefCell<Option<Msg>>,
-    kana_target: RefCell<Option<String>>,
-    today_override: std::cell::Cell<Option<NaiveDate>>,
+    models: models::Models,
+    /// The Slint translation now selected (switched only when the session's language changes).
+    shown_language: RefCell<String>,
 }
 
 /// The kiosk window bound to a session.
@@ -51,74 +34,44 @@ pub struct KioskUi {
     shared: Rc<Shared>,
 }
 
-pub use crate::i18n::slint_language;
-
-fn step_date(d: NaiveDate, part: &str, delta: i32) -> NaiveDate {
-    let r = match part {
-        "y" => {
-            if delta >= 0 {
-                d.checked_add_months(Months::new(12 * delta as u32))
-            } else {
-                d.checked_sub_months(Months::new(12 * delta.unsigned_abs()))
-            }
-        }
-        "m" => {
-            if delta >= 0 {
-                d.checked_add_months(Months::new(delta as u32))
-            } else {
-                d.checked_sub_months(Months::new(delta.unsigned_abs()))
-            }
-        }
-        _ => d.checked_add_signed(chrono::Duration::days(delta as i64)),
-    };
-    r.unwrap_or(d)
-}
-
 impl KioskUi {
     pub fn new(
-        cfg: &Config,
+        cfg: &crate::config::Config,
         session: Session,
         demo: Option<Demo>,
-        clock: Clock,
     ) -> Result<KioskUi, slint::PlatformError> {
         let window = AppWindow::new()?;
-        let theme = window.global::<Theme>();
-        theme.set_dpi(cfg.screen.dpi);
-        theme.set_high_contrast(cfg.screen.high_contrast);
-        theme.set_large_text(cfg.screen.text_size == TextSize::Large);
-        let lang = cfg.languages.first().cloned().unwrap_or_else(|| "ja".into());
-        window.set_language(lang.as_str().into());
-        // Not bundled (e.g. a trimmed build) → stay in Japanese, the source language.
-        let _ = slint::select_bundled_translation(slint_language(&lang));
+        window.global::<Theme>().set_dpi(cfg.screen.dpi);
+        let shared = Rc::new(Shared {
+            session: RefCell::new(session),
+            demo,
+            models: models::Models::default(),
+            shown_language: RefCell::new(String::new()),
+        });
+        view::bind_models(&window, &shared.models);
         // The start screen offers the configured languages, in the kiosk's order.
-        let offered: Vec<LangItem> = crate::i18n::LANGUAGES
+        let offered: Vec<LangItem> = shared
+            .session
+            .borrow()
+            .languages()
             .iter()
-            .filter(|(code, _)| cfg.languages.iter().any(|l| l == code))
-            .map(|(code, label)| LangItem { code: (*code).into(), label: (*label).into() })
+            .filter_map(|code| crate::i18n::language(code))
+            .map(|l| LangItem { code: l.code.as_str().into(), label: l.name.as_str().into() })
             .collect();
-        window.set_languages(slint::ModelRc::from(Rc::new(slint::VecModel::from(offered))));
-        window.set_demo(demo.is_some());
-        window.set_pad_width(PAD_W as f32);
-        window.set_pad_height(PAD_H as f32);
-        if let Some(d) = &demo {
-            window.set_personas(slint::ModelRc::from(Rc::new(slint::VecModel::from(
+        models::sync(&shared.models.languages, offered);
+        if let Some(d) = &shared.demo {
+            models::sync(
+                &shared.models.personas,
                 d.personas
                     .iter()
                     .map(|p| PersonaItem { id: p.id.as_str().into(), label: p.label.as_str().into() })
-                    .collect::<Vec<_>>(),
-            ))));
+                    .collect(),
+            );
         }
-        let shared = Rc::new(Shared {
-            session: RefCell::new(session),
-            clock,
-            demo,
-            clerk_hash: cfg.clerk.pin_hash.clone(),
-            cfg_languages: cfg.languages.clone(),
-            clerk_pin: RefCell::new(Zeroizing::new(String::new())),
-            clerk_message: RefCell::new(None),
-            kana_target: RefCell::new(None),
-            today_override: std::cell::Cell::new(None),
-        });
+        window.global::<CardPage>().set_demo(shared.demo.is_some());
+        let sig = window.global::<SignaturePage>();
+        sig.set_pad_width(PAD_W as f32);
+        sig.set_pad_height(PAD_H as f32);
         let ui = KioskUi { window, shared };
         ui.bind();
         ui.refresh();
@@ -130,16 +83,9 @@ impl KioskUi {
         self.shared.session.borrow()
     }
 
-    /// Fix the calendar date the date pickers start from (deterministic screenshots).
-    pub fn set_today(&self, d: NaiveDate) {
-        self.shared.today_override.set(Some(d));
-        self.refresh();
-    }
-
     /// Time passes (idle timeout, card polling, done auto-return), then redraw.
     pub fn tick(&self) {
-        let now = (self.shared.clock)();
-        self.shared.session.borrow_mut().tick(now);
+        self.shared.session.borrow_mut().tick();
         self.refresh();
     }
 
@@ -147,9 +93,10 @@ impl KioskUi {
         refresh(&self.window, &self.shared);
     }
 
-    /// Send one event, as a callback would.
+    /// Send one event, as a callback would, and redraw.
     pub fn send(&self, ev: Event) {
-        send(&self.window, &self.shared, ev);
+        self.shared.session.borrow_mut().handle(ev);
+        self.refresh();
     }
 
     /// Run the window with a 250 ms tick until it is closed.
@@ -159,8 +106,7 @@ impl KioskUi {
         let sh = self.shared.clone();
         timer.start(slint::TimerMode::Repeated, Duration::from_millis(250), move || {
             if let Some(w) = w.upgrade() {
-                let now = (sh.clock)();
-                sh.session.borrow_mut().tick(now);
+                sh.session.borrow_mut().tick();
                 refresh(&w, &sh);
             }
         });
@@ -170,221 +116,130 @@ impl KioskUi {
     fn bind(&self) {
         let w = &self.window;
         macro_rules! on {
-            ($setter:ident, |$sh:ident, $win:ident $(, $arg:ident : $t:ty)*| $body:expr) => {{
+            ($global:ident . $setter:ident, || $ev:expr) => {
+                on!($global.$setter, | | $ev)
+            };
+            ($global:ident . $setter:ident, |$($arg:ident : $t:ty),*| $ev:expr) => {{
                 let weak = w.as_weak();
-                let $sh = self.shared.clone();
-                w.$setter(move |$($arg: $t),*| {
-                    if let Some($win) = weak.upgrade() {
-                        $body;
-                        refresh(&$win, &$sh);
+                let sh = self.shared.clone();
+                w.global::<$global>().$setter(move |$($arg: $t),*| {
+                    if let Some(win) = weak.upgrade() {
+                        let ev: Option<Event> = $ev;
+                        if let Some(ev) = ev {
+                            sh.session.borrow_mut().handle(ev);
+                        }
+                        refresh(&win, &sh);
                     }
                 });
             }};
         }
-        macro_rules! ev {
-            ($setter:ident, $ev:expr) => {
-                on!($setter, |sh, win| send(&win, &sh, $ev))
-            };
+        fn s(x: slint::SharedString) -> String {
+            x.into()
         }
-        ev!(on_begin, Event::Begin);
-        ev!(on_back, Event::Back);
-        ev!(on_cancel, Event::Cancel);
-        ev!(on_keep_going, Event::Activity);
-        ev!(on_show_guide, Event::ShowGuide);
-        ev!(on_show_catalogue, Event::ShowCatalogue);
-        ev!(on_guide_done, Event::GuideDone);
-        ev!(on_pin_delete, Event::PinDelete);
-        ev!(on_pin_submit, Event::PinSubmit);
-        ev!(on_review_next, Event::ReviewDone);
-        ev!(on_sig_clear, Event::SignatureClear);
-        ev!(on_sig_undo, Event::SignatureUndo);
-        ev!(on_sig_redo, Event::SignatureRedo);
-        ev!(on_sig_next, Event::SignatureDone);
-        ev!(on_print, Event::Deliver(OutputAction::Print));
-        ev!(on_send, Event::Deliver(OutputAction::Send));
-        ev!(on_print_and_send, Event::Deliver(OutputAction::PrintAndSend));
-        ev!(on_finish, Event::Finish);
-        ev!(on_clerk_allow_last_try, Event::ClerkAllowLastTry);
-        ev!(on_clerk_reprint, Event::Deliver(OutputAction::Print));
-        on!(on_clerk_lock, |sh, win| {
-            send(&win, &sh, Event::ClerkLock);
-            win.set_clerk_open(false);
-        });
-        on!(on_choose_procedure, |sh, win, id: slint::SharedString| send(&win, &sh, Event::ChooseProcedure(id.into())));
-        on!(on_pin_digit, |sh, win, d: i32| send(&win, &sh, Event::PinDigit(d.clamp(0, 9) as u8)));
-        on!(on_stroke_begin, |sh, win, x: f32, y: f32| send(&win, &sh, Event::StrokeBegin(x, y)));
-        on!(on_stroke_move, |sh, win, x: f32, y: f32| send(&win, &sh, Event::StrokeMove(x, y)));
-        on!(on_set_language, |sh, win, l: slint::SharedString| {
-            // Only a language this kiosk offers.
-            if !sh.cfg_languages.iter().any(|c| c.as_str() == l.as_str()) {
-                return;
-            }
-            let _ = slint::select_bundled_translation(slint_language(&l));
-            win.set_language(l);
-        });
-        on!(on_toggle_large_text, |sh, win| {
-            let _ = &sh;
-            let t = win.global::<Theme>();
-            t.set_large_text(!t.get_large_text());
-        });
-        on!(on_toggle_contrast, |sh, win| {
-            let _ = &sh;
-            let t = win.global::<Theme>();
-            t.set_high_contrast(!t.get_high_contrast());
-        });
-        on!(on_guide_choose, |sh, win, id: slint::SharedString, i: i32| {
-            let v = {
-                let s = sh.session.borrow();
-                answer_for(&s.forms().guide_questions(s.guide_answers()), &id, i)
-            };
-            if let Some(v) = v {
-                send(&win, &sh, Event::GuideAnswer(id.into(), v));
-            }
-        });
-        on!(on_answer_choose, |sh, win, id: slint::SharedString, i: i32| {
-            let v = answer_for(sh.session.borrow().questions(), &id, i);
-            if let Some(v) = v {
-                send(&win, &sh, Event::Answer(id.into(), v));
-            }
-        });
-        on!(on_count_step, |sh, win, id: slint::SharedString, d: i32| {
-            let cur = match sh.session.borrow().answers().get(&id) {
-                Some(AnswerValue::Count(n)) => *n as i64,
-                _ => 0,
-            };
-            let n = (cur + d as i64).max(0) as u32;
-            send(&win, &sh, Event::Answer(id.into(), AnswerValue::Count(n)));
-        });
-        on!(on_date_step, |sh, win, id: slint::SharedString, part: slint::SharedString, d: i32| {
-            let today = today(&sh);
-            let cur = view::date_of(&sh.session.borrow(), &id, today);
-            send(&win, &sh, Event::Answer(id.into(), AnswerValue::Date(step_date(cur, &part, d))));
-        });
-        on!(on_kana_start, |sh, win, id: slint::SharedString| {
-            let _ = &win;
-            *sh.kana_target.borrow_mut() = Some(id.into());
-        });
-        on!(on_kana_key, |sh, win, k: slint::SharedString| kana_edit(&win, &sh, |t| t.push_str(&k)));
-        on!(on_kana_backspace, |sh, win| kana_edit(&win, &sh, |t| {
-            t.pop();
+        fn index(i: i32) -> usize {
+            usize::try_from(i).unwrap_or(usize::MAX)
+        }
+        fn digit(d: i32) -> u8 {
+            u8::try_from(d.clamp(0, 9)).unwrap_or(0)
+        }
+        on!(Kiosk.on_back, || Some(Event::Back));
+        on!(Kiosk.on_cancel, || Some(Event::Cancel));
+        on!(Kiosk.on_keep_going, || Some(Event::Activity));
+        on!(StartPage.on_begin, || Some(Event::Begin));
+        on!(StartPage.on_set_language, |l: slint::SharedString| Some(Event::SetLanguage(s(l))));
+        on!(StartPage.on_toggle_large_text, || Some(Event::ToggleLargeText));
+        on!(StartPage.on_toggle_contrast, || Some(Event::ToggleContrast));
+        on!(ProcedurePage.on_choose, |id: slint::SharedString| Some(Event::ChooseProcedure(s(id))));
+        on!(ProcedurePage.on_show_guide, || Some(Event::ShowGuide));
+        on!(ProcedurePage.on_show_catalogue, || Some(Event::ShowCatalogue));
+        on!(ProcedurePage.on_answer, |id: slint::SharedString, i: i32| Some(Event::Choose {
+            question: s(id),
+            index: index(i)
         }));
-        on!(on_kana_same_as_address, |sh, win| {
-            let address = sh.session.borrow().current_address();
-            if let Some(a) = address {
-                kana_edit(&win, &sh, |t| {
-                    t.clear();
-                    t.push_str(a.expose());
-                });
-            }
-        });
-        on!(on_kana_set, |sh, win, text: slint::SharedString| kana_edit(&win, &sh, |t| {
-            t.clear();
-            t.push_str(&text);
+        on!(ProcedurePage.on_guide_done, || Some(Event::GuideDone));
+        on!(PinPage.on_digit, |d: i32| Some(Event::PinDigit(digit(d))));
+        on!(PinPage.on_delete, || Some(Event::PinDelete));
+        on!(PinPage.on_submit, || Some(Event::PinSubmit));
+        on!(PinPage.on_call_clerk, || Some(Event::ClerkPanel(true)));
+        on!(ReviewPage.on_choose, |id: slint::SharedString, i: i32| Some(Event::Choose {
+            question: s(id),
+            index: index(i)
         }));
-        on!(on_kana_done, |sh, win| {
-            let _ = &win;
-            *sh.kana_target.borrow_mut() = None;
-        });
-        on!(on_place_demo_card, |sh, win, id: slint::SharedString| {
+        on!(ReviewPage.on_count_step, |id: slint::SharedString, d: i32| Some(Event::CountStep(s(id), d)));
+        on!(ReviewPage.on_date_step, |id: slint::SharedString, part: self::DatePart, d: i32| Some(Event::DateStep(
+            s(id),
+            match part {
+                self::DatePart::Year => crate::session::DatePart::Year,
+                self::DatePart::Month => crate::session::DatePart::Month,
+                self::DatePart::Day => crate::session::DatePart::Day,
+            },
+            d
+        )));
+        on!(ReviewPage.on_edit, |id: slint::SharedString| Some(Event::EditStart(s(id))));
+        on!(ReviewPage.on_next, || Some(Event::ReviewDone));
+        on!(KeyboardPage.on_key, |k: slint::SharedString| Some(Event::EditKey(s(k))));
+        on!(KeyboardPage.on_backspace, || Some(Event::EditBackspace));
+        on!(KeyboardPage.on_same_as_address, || Some(Event::EditSameAsAddress));
+        on!(KeyboardPage.on_set_text, |t: slint::SharedString| Some(Event::EditSet(SecretString::new(t.as_str()))));
+        on!(KeyboardPage.on_done, || Some(Event::EditDone));
+        on!(SignaturePage.on_stroke_begin, |x: f32, y: f32| Some(Event::StrokeBegin(x, y)));
+        on!(SignaturePage.on_stroke_move, |x: f32, y: f32| Some(Event::StrokeMove(x, y)));
+        on!(SignaturePage.on_clear, || Some(Event::SignatureClear));
+        on!(SignaturePage.on_undo, || Some(Event::SignatureUndo));
+        on!(SignaturePage.on_redo, || Some(Event::SignatureRedo));
+        on!(SignaturePage.on_next, || Some(Event::SignatureDone));
+        on!(ConfirmPage.on_deliver, |d: Delivery| Some(Event::Deliver(action(d))));
+        let retry = {
+            let sh = self.shared.clone();
+            move || sh.session.borrow().output_action().map(Event::Deliver)
+        };
+        on!(OutputPage.on_retry, || retry());
+        on!(OutputPage.on_finish, || Some(Event::Cancel));
+        on!(DonePage.on_finish, || Some(Event::Finish));
+        on!(ClerkPage.on_show, || Some(Event::ClerkPanel(true)));
+        on!(ClerkPage.on_close, || Some(Event::ClerkPanel(false)));
+        on!(ClerkPage.on_digit, |d: i32| Some(Event::ClerkDigit(digit(d))));
+        on!(ClerkPage.on_delete, || Some(Event::ClerkDelete));
+        on!(ClerkPage.on_submit, || Some(Event::ClerkSubmit));
+        on!(ClerkPage.on_lock, || Some(Event::ClerkLock));
+        on!(ClerkPage.on_allow_last_try, || Some(Event::ClerkAllowLastTry));
+        on!(ClerkPage.on_reprint, || Some(Event::Deliver(OutputAction::Print)));
+        on!(ClerkPage.on_save_edits, |name: slint::SharedString, address: slint::SharedString| Some(
+            Event::ClerkCorrect {
+                name: SecretString::new(name.as_str()),
+                address: SecretString::new(address.as_str())
+            }
+        ));
+        let sh = self.shared.clone();
+        let weak = w.as_weak();
+        w.global::<CardPage>().on_place_demo_card(move |id| {
             if let Some(d) = &sh.demo
                 && let Some(p) = d.personas.iter().find(|p| p.id == id.as_str())
             {
                 d.hand.insert(p.clone());
             }
-            let now = (sh.clock)();
-            sh.session.borrow_mut().tick(now);
-            let _ = &win;
-        });
-        on!(on_clerk_show, |sh, win| {
-            *sh.clerk_message.borrow_mut() = None;
-            win.set_clerk_open(true);
-        });
-        on!(on_clerk_close, |sh, win| {
-            sh.clerk_pin.borrow_mut().clear();
-            win.set_clerk_open(false);
-        });
-        on!(on_clerk_digit, |sh, win, d: i32| {
-            let _ = &win;
-            let mut p = sh.clerk_pin.borrow_mut();
-            if p.len() < 12 && (0..=9).contains(&d) {
-                p.push(char::from(b'0' + d as u8));
+            sh.session.borrow_mut().tick();
+            if let Some(win) = weak.upgrade() {
+                refresh(&win, &sh);
             }
-        });
-        on!(on_clerk_delete, |sh, win| {
-            let _ = &win;
-            sh.clerk_pin.borrow_mut().pop();
-        });
-        on!(on_clerk_submit, |sh, win| {
-            let pin = std::mem::replace(&mut *sh.clerk_pin.borrow_mut(), Zeroizing::new(String::new()));
-            if sh.clerk_hash.is_empty() {
-                *sh.clerk_message.borrow_mut() =
-                    Some(Msg::new("職員用暗証番号が設定されていません(設定ファイルの clerk.pin_hash)。"));
-            } else if crate::config::verify_clerk_pin(&pin, &sh.clerk_hash) {
-                *sh.clerk_message.borrow_mut() = None;
-                send(&win, &sh, Event::ClerkUnlocked);
-            } else {
-                *sh.clerk_message.borrow_mut() = Some(Msg::new("暗証番号が違います。"));
-            }
-        });
-        on!(on_clerk_save_edits, |sh, win, name: slint::SharedString, address: slint::SharedString| {
-            send(&win, &sh, Event::ClerkEdit("name".into(), SecretString::new(name.as_str())));
-            send(&win, &sh, Event::ClerkEdit("address".into(), SecretString::new(address.as_str())));
         });
     }
 }
 
-fn today(sh: &Shared) -> NaiveDate {
-    // The session clock is monotonic; the calendar date comes from the wall clock.
-    sh.today_override.get().unwrap_or_else(|| chrono::Local::now().date_naive())
-}
-
-/// The answer a tap on choice `i` of question `id` means.
-fn answer_for(qs: &[crate::session::services::Question], id: &str, i: i32) -> Option<AnswerValue> {
-    let q = qs.iter().find(|q| q.id == id)?;
-    match &q.kind {
-        QuestionKind::Choice(cs) => cs.get(usize::try_from(i).ok()?).map(|c| AnswerValue::Choice(c.id.clone())),
-        QuestionKind::YesNo => Some(AnswerValue::YesNo(i == 0)),
-        _ => None,
+fn action(d: Delivery) -> OutputAction {
+    match d {
+        Delivery::Print => OutputAction::Print,
+        Delivery::Send => OutputAction::Send,
+        Delivery::Both => OutputAction::PrintAndSend,
     }
-}
-
-fn kana_edit(w: &AppWindow, sh: &Shared, f: impl FnOnce(&mut String)) {
-    let Some(id) = sh.kana_target.borrow().clone() else { return };
-    let mut text = Zeroizing::new(match sh.session.borrow().answers().get(&id) {
-        Some(AnswerValue::Text(t)) => t.expose().to_string(),
-        _ => String::new(),
-    });
-    f(&mut text);
-    send(w, sh, Event::Answer(id, AnswerValue::Text(SecretString::new(text.as_str()))));
-}
-
-fn send(_w: &AppWindow, sh: &Shared, ev: Event) {
-    let now = (sh.clock)();
-    sh.session.borrow_mut().handle(ev, now);
 }
 
 fn refresh(w: &AppWindow, sh: &Shared) {
-    let now = (sh.clock)();
     let s = sh.session.borrow();
-    view::apply(w, &s, now, today(sh));
-    w.set_clerk_entered(sh.clerk_pin.borrow().len() as i32);
-    let lang = w.get_language();
-    w.set_clerk_message(sh.clerk_message.borrow().as_ref().map(|m| m.render(&lang)).unwrap_or_default().into());
-    let target = sh.kana_target.borrow();
-    match (&*target, s.step()) {
-        (Some(id), Step::Review) => {
-            let q = s.questions().iter().find(|q| &q.id == id);
-            w.set_kana_open(q.is_some());
-            w.set_kana_place(q.is_some_and(|q| matches!(q.kind, QuestionKind::Text { .. })));
-            w.set_kana_label(q.map_or("", |q| view::in_language(&q.label_ja, &q.label_en, &lang)).into());
-            w.set_kana_text(match s.answers().get(id) {
-                Some(AnswerValue::Text(t)) => t.expose().into(),
-                _ => "".into(),
-            });
-        }
-        _ => {
-            w.set_kana_open(false);
-            w.set_kana_text("".into());
-        }
+    if *sh.shown_language.borrow() != s.language() {
+        // Not bundled (e.g. a trimmed build) → stay in Japanese, the source language.
+        let _ = slint::select_bundled_translation(slint_language(s.language()));
+        *sh.shown_language.borrow_mut() = s.language().to_string();
     }
+    view::apply(w, &sh.models, &s);
 }

@@ -1,89 +1,106 @@
-//! Session state → window properties. Read-only: no rules here, only presentation.
-
-use std::rc::Rc;
-use std::time::Instant;
+//! Session state → the screens' globals. Read-only: no rules here, only presentation (which
+//! text in which language, which enum value).
 
 use chrono::NaiveDate;
-use slint::{Image, ModelRc, SharedString, VecModel};
+use slint::{ComponentHandle, Image, SharedString};
 
 use crate::card::Sex;
+use crate::forms::jp;
 use crate::i18n::{Arg, Msg, tr};
-use crate::session::answers::{self, AnswerValue};
-use crate::session::services::{Question, QuestionKind};
-use crate::session::{OutputAction, PinState, ProcedureMode, Session, Step};
+use crate::session::stage::{CardRead, ProcedureMode, Stage};
+use crate::session::{OutputAction, PinState, Session};
+use crate::vocab::{AnswerValue, Question, QuestionKind};
 
-use super::{AppWindow, FieldRow, ProcItem, QuestionRow};
+use super::models::{Models, rc, sync};
+use super::{
+    AppWindow, CardPage, ClerkPage, ConfirmPage, Delivery, DonePage, FieldRow, Keyboard, KeyboardPage, Kiosk, PageItem,
+    PinMode, PinPage, ProcItem, ProcedurePage, QuestionRow, ReviewPage, Screen, SignaturePage, StartPage, Theme,
+};
 
-fn model<T: Clone + 'static>(v: Vec<T>) -> ModelRc<T> {
-    ModelRc::from(Rc::new(VecModel::from(v)))
-}
-
-pub fn screen_name(step: Step) -> &'static str {
-    match step {
-        Step::Start => "start",
-        Step::Procedure => "procedure",
-        Step::Card => "card",
-        Step::Pin => "pin",
-        Step::Review => "review",
-        Step::Signature => "signature",
-        Step::Confirm => "confirm",
-        Step::Output => "output",
-        Step::Done => "done",
-    }
-}
-
-fn pin_state_name(s: PinState) -> &'static str {
+pub fn screen(s: &Stage) -> Screen {
     match s {
-        PinState::Ready { .. } => "ready",
-        PinState::Wrong { .. } => "wrong",
-        PinState::CallClerk => "call-clerk",
-        PinState::LastTryAllowed => "last-try-allowed",
-        PinState::Locked => "locked",
+        Stage::Start(_) => Screen::Start,
+        Stage::Choosing(_) => Screen::Procedure,
+        Stage::Card(_) => Screen::Card,
+        Stage::Pin(_) => Screen::Pin,
+        Stage::Review(_) => Screen::Review,
+        Stage::Signing(_) => Screen::Signature,
+        Stage::Confirm(_) => Screen::Confirm,
+        Stage::Output(_) => Screen::Output,
+        Stage::Done(_) => Screen::Done,
     }
 }
 
-/// The date a date question shows: its answer, else today.
-pub fn date_of(s: &Session, id: &str, today: NaiveDate) -> NaiveDate {
-    match s.answers().get(id) {
-        Some(AnswerValue::Date(d)) => *d,
-        _ => today,
+fn pin_mode(s: PinState) -> PinMode {
+    match s {
+        PinState::Ready { .. } => PinMode::Ready,
+        PinState::Wrong { .. } => PinMode::Wrong,
+        PinState::CallClerk => PinMode::CallClerk,
+        PinState::LastTryAllowed => PinMode::LastTryAllowed,
+        PinState::Locked => PinMode::Locked,
     }
 }
 
-pub use crate::i18n::in_language;
+pub fn delivery(a: OutputAction) -> Delivery {
+    match a {
+        OutputAction::Print => Delivery::Print,
+        OutputAction::Send => Delivery::Send,
+        OutputAction::PrintAndSend => Delivery::Both,
+    }
+}
+
+pub fn icon(i: crate::vocab::Icon) -> super::IconName {
+    use crate::vocab::Icon;
+    match i {
+        Icon::Certificate => super::IconName::Certificate,
+        Icon::Moving => super::IconName::Moving,
+        Icon::Family => super::IconName::Family,
+        Icon::Seal => super::IconName::Seal,
+        Icon::Tax => super::IconName::Tax,
+        Icon::Other => super::IconName::Other,
+    }
+}
+
+/// 和暦 of a date as the forms write it (the one 和暦 of the project, `forms::jp`).
+fn wareki(d: NaiveDate) -> String {
+    jp::to_wareki(d).map_or_else(|| jp::seireki(d), |w| w.to_string())
+}
 
 /// The western date in the screen's language, e.g. `1985年4月12日` or `12 April 1985`.
 fn seireki(d: NaiveDate, lang: &str) -> String {
-    if lang == "en" { d.format("%-d %B %Y").to_string() } else { d.format("%Y年%-m月%-d日").to_string() }
+    if lang == "en" { d.format("%-d %B %Y").to_string() } else { jp::seireki(d) }
 }
 
-pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today: NaiveDate, lang: &str) -> QuestionRow {
+fn msg(m: Option<&Msg>, lang: &str) -> SharedString {
+    m.map(|m| m.render(lang)).unwrap_or_default().into()
+}
+
+pub fn question_row(
+    models: &Models,
+    q: &Question,
+    a: Option<&AnswerValue>,
+    problem: &str,
+    today: NaiveDate,
+    lang: &str,
+) -> QuestionRow {
     let mut row = QuestionRow {
         id: q.id.as_str().into(),
-        label: in_language(&q.label_ja, &q.label_en, lang).into(),
-        help: in_language(&q.help_ja, &q.help_en, lang).into(),
-        kind: SharedString::default(),
-        choices: model(Vec::new()),
-        selected: -1,
-        count: 0,
-        min: 0,
-        max: 0,
-        date_wareki: SharedString::default(),
-        date_seireki: SharedString::default(),
-        text: SharedString::default(),
+        label: q.label.render(lang).into(),
+        help: q.help.render(lang).into(),
         problem: problem.into(),
+        selected: -1,
+        ..QuestionRow::default()
     };
     match &q.kind {
         QuestionKind::Choice(cs) => {
-            row.kind = "choice".into();
-            row.choices =
-                model(cs.iter().map(|c| SharedString::from(in_language(&c.label_ja, &c.label_en, lang))).collect());
+            row.kind = super::QuestionKind::Choice;
+            row.choices = models.choices(&q.id, cs.iter().map(|c| SharedString::from(c.label.render(lang))).collect());
             if let Some(AnswerValue::Choice(id)) = a {
                 row.selected = cs.iter().position(|c| &c.id == id).map_or(-1, |i| i as i32);
             }
         }
         QuestionKind::YesNo => {
-            row.kind = "yesno".into();
+            row.kind = super::QuestionKind::Yesno;
             row.selected = match a {
                 Some(AnswerValue::YesNo(true)) => 0,
                 Some(AnswerValue::YesNo(false)) => 1,
@@ -91,7 +108,7 @@ pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today:
             };
         }
         QuestionKind::Count { min, max } => {
-            row.kind = "count".into();
+            row.kind = super::QuestionKind::Count;
             row.min = *min as i32;
             row.max = *max as i32;
             row.count = match a {
@@ -100,10 +117,10 @@ pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today:
             };
         }
         QuestionKind::Date => {
-            row.kind = "date".into();
+            row.kind = super::QuestionKind::Date;
             match a {
                 Some(AnswerValue::Date(d)) => {
-                    row.date_wareki = answers::wareki(*d).into();
+                    row.date_wareki = wareki(*d).into();
                     row.date_seireki = seireki(*d, lang).into();
                 }
                 // Not chosen yet: say so; the buttons start from today.
@@ -112,14 +129,18 @@ pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today:
                     row.date_seireki = if lang == "en" {
                         format!("Today is {}", seireki(today, lang))
                     } else {
-                        Msg::new("今日は{}").arg(Arg::Plain(answers::wareki(today))).render(lang)
+                        Msg::new("今日は{}").arg(Arg::Plain(wareki(today))).render(lang)
                     }
                     .into();
                 }
             }
         }
-        QuestionKind::Kana { .. } | QuestionKind::Text { .. } => {
-            row.kind = "kana".into();
+        QuestionKind::Kana { .. } | QuestionKind::Text { .. } | QuestionKind::Phone => {
+            row.kind = match q.kind {
+                QuestionKind::Kana { .. } => super::QuestionKind::Kana,
+                QuestionKind::Phone => super::QuestionKind::Phone,
+                _ => super::QuestionKind::Text,
+            };
             if let Some(AnswerValue::Text(t)) = a {
                 row.text = t.expose().into();
             }
@@ -128,23 +149,29 @@ pub fn question_row(q: &Question, a: Option<&AnswerValue>, problem: &str, today:
     row
 }
 
-fn card_fields(s: &Session, lang: &str) -> Vec<FieldRow> {
-    let Some(a) = s.attributes() else { return Vec::new() };
-    // The card's values are shown as read (a name is never translated); only the labels are.
-    let edited = |k: &str, orig: &str| match s.clerk_edits().get(k) {
-        Some(AnswerValue::Text(t)) => format!("{}{}", t.expose(), tr(lang, "(職員が修正)")),
-        _ => orig.to_string(),
+/// The card's values as the forms will print them (a name is never translated; only the
+/// labels are), with a clerk's corrections marked.
+fn card_fields(c: &CardRead, lang: &str) -> Vec<FieldRow> {
+    let a = &c.attributes;
+    let marked = |value: &str, corrected: bool| {
+        if corrected { format!("{value}{}", tr(lang, "(職員が修正)")) } else { value.to_string() }
     };
     let d = a.birth_date.date();
     let mut rows = vec![
-        FieldRow { label: tr(lang, "氏名").into(), value: edited("name", a.name.expose()).into() },
-        FieldRow { label: tr(lang, "住所").into(), value: edited("address", a.address.expose()).into() },
+        FieldRow {
+            label: tr(lang, "氏名").into(),
+            value: marked(c.name().expose(), c.corrections.name.is_some()).into(),
+        },
+        FieldRow {
+            label: tr(lang, "住所").into(),
+            value: marked(c.address().expose(), c.corrections.address.is_some()).into(),
+        },
         FieldRow {
             label: tr(lang, "生年月日").into(),
             value: if lang == "en" {
-                format!("{} ({})", seireki(d, lang), answers::wareki(d))
+                format!("{} ({})", seireki(d, lang), wareki(d))
             } else {
-                format!("{}({})", answers::wareki(d), seireki(d, lang))
+                format!("{}({})", wareki(d), seireki(d, lang))
             }
             .into(),
         },
@@ -156,7 +183,7 @@ fn card_fields(s: &Session, lang: &str) -> Vec<FieldRow> {
             },
         },
     ];
-    if s.has_my_number() {
+    if c.my_number.is_some() {
         rows.push(FieldRow {
             label: tr(lang, "個人番号").into(),
             value: tr(lang, "読み取り済み(画面には表示しません)").into(),
@@ -166,116 +193,244 @@ fn card_fields(s: &Session, lang: &str) -> Vec<FieldRow> {
 }
 
 /// Everything the window shows, from the session.
-pub fn apply(w: &AppWindow, s: &Session, now: Instant, today: NaiveDate) {
-    let step = s.step();
-    let lang = w.get_language().to_string();
-    w.set_screen(screen_name(step).into());
-    w.set_message(s.message_msg().map(|m| m.render(&lang)).unwrap_or_default().into());
-    w.set_idle_seconds_left(s.idle_warning(now).map_or(-1, |n| n as i32));
-    w.set_clerk_unlocked(s.clerk_unlocked());
+pub fn apply(w: &AppWindow, models: &Models, s: &Session) {
+    let lang = s.language().to_string();
+    let lang = lang.as_str();
+    let today = s.clock().today();
+    let stage = s.stage();
+    let theme = w.global::<Theme>();
+    let display = s.display();
+    theme.set_large_text(display.large_text);
+    theme.set_high_contrast(display.high_contrast);
 
-    let procs = s.forms().procedures();
-    w.set_guide_mode(s.procedure_mode() == ProcedureMode::Guide);
-    w.set_procedures(model(
+    let k = w.global::<Kiosk>();
+    k.set_screen(screen(stage));
+    k.set_idle_seconds_left(s.idle_warning().map_or(-1, |n| n as i32));
+    k.set_can_go_back(s.can_go_back());
+
+    let start = w.global::<StartPage>();
+    start.set_language(lang.into());
+    if let Stage::Start(st) = stage {
+        start.set_notice(msg(st.notice.as_ref(), lang));
+    }
+
+    // Procedure screen (and the titles the later screens list).
+    let procs = s.procedures();
+    let selected = stage.plan().map(|p| p.procedures.as_slice()).unwrap_or_default();
+    sync(
+        &models.procedures,
         procs
             .iter()
             .map(|p| ProcItem {
                 id: p.id.as_str().into(),
-                title: in_language(&p.title_ja, &p.title_en, &lang).into(),
-                category: tr(&lang, &p.category_ja).into(),
-                icon: p.icon.as_str().into(),
-                selected: s.selected().contains(&p.id),
+                title: p.title.render(lang).into(),
+                category: p.category.render(lang).into(),
+                icon: icon(p.icon),
+                selected: selected.contains(&p.id),
             })
             .collect(),
-    ));
-    let gq = s.forms().guide_questions(s.guide_answers());
-    w.set_guide_questions(model(
-        gq.iter().map(|q| question_row(q, s.guide_answers().get(&q.id), "", today, &lang)).collect(),
-    ));
-    w.set_selected_titles(model(
-        s.selected()
+    );
+    sync(
+        &models.titles,
+        selected
             .iter()
             .filter_map(|id| procs.iter().find(|p| &p.id == id))
-            .map(|p| SharedString::from(in_language(&p.title_ja, &p.title_en, &lang)))
+            .map(|p| SharedString::from(p.title.render(lang)))
             .collect(),
-    ));
+    );
+    let pp = w.global::<ProcedurePage>();
+    if let Stage::Choosing(c) = stage {
+        pp.set_guide_mode(c.mode == ProcedureMode::Guide);
+        pp.set_message(msg(c.message.as_ref(), lang));
+        let gq = s.forms().guide_questions(&c.guide);
+        sync(&models.guide, gq.iter().map(|q| question_row(models, q, c.guide.get(&q.id), "", today, lang)).collect());
+    }
 
-    w.set_pin_entered(s.pin_len() as i32);
-    w.set_pin_state(pin_state_name(s.pin_state()).into());
-    w.set_pin_state_text(s.pin_state().message().render(&lang).into());
+    let cp = w.global::<CardPage>();
+    if let Stage::Card(c) = stage {
+        cp.set_message(msg(c.message.as_ref(), lang));
+    }
 
-    w.set_fields(model(card_fields(s, &lang)));
-    let problems = s.problems();
-    w.set_questions(model(
-        s.questions()
-            .iter()
-            .map(|q| {
-                let p = problems.iter().find(|(id, _)| id == &q.id).map(|(_, m)| m.render(&lang));
-                question_row(q, s.answers().get(&q.id), p.as_deref().unwrap_or(""), today, &lang)
-            })
-            .collect(),
-    ));
+    let pin = w.global::<PinPage>();
+    if let Stage::Pin(p) = stage {
+        pin.set_entered(p.entry.len() as i32);
+        pin.set_mode(pin_mode(p.state));
+        pin.set_state_text(p.state.message().render(lang).into());
+        pin.set_message(msg(p.message.as_ref(), lang));
+    }
 
-    w.set_strokes(s.signature().svg_path().into());
-    w.set_can_print(s.output().can_print());
-    w.set_can_send(s.output().can_send());
-    let mut pages = Vec::new();
-    for f in s.rendered() {
-        for p in &f.page_previews {
-            match Image::load_from_path(p) {
-                Ok(img) => pages.push(img),
-                Err(_) => eprintln!("madoguchi: preview image {} unreadable / 見本画像を読めません", p.display()),
+    let rp = w.global::<ReviewPage>();
+    let kb = w.global::<KeyboardPage>();
+    match stage {
+        Stage::Review(r) => {
+            sync(&models.fields, card_fields(&r.visit.card, lang));
+            let rows: Vec<QuestionRow> = r
+                .questions
+                .iter()
+                .map(|q| {
+                    let p = r.problems.iter().find(|p| p.question == q.id).filter(|_| r.show_problems);
+                    let p = p.map(|p| p.message.render(lang)).unwrap_or_default();
+                    question_row(models, q, r.visit.answers.get(&q.id), &p, today, lang)
+                })
+                .collect();
+            models.keep_choices(&r.questions.iter().map(|q| q.id.as_str()).collect::<Vec<_>>());
+            sync(&models.questions, rows);
+            // A problem no question shows (e.g. a card value a form cannot print) goes on top.
+            let loose = r
+                .problems
+                .iter()
+                .filter(|_| r.show_problems)
+                .find(|p| !r.questions.iter().any(|q| q.id == p.question))
+                .map(|p| &p.message);
+            rp.set_message(msg(r.message.as_ref().or(loose), lang));
+            let editing = r.editing.as_ref().and_then(|id| r.questions.iter().find(|q| &q.id == id));
+            kb.set_open(editing.is_some());
+            if let Some(q) = editing {
+                kb.set_label(q.label.render(lang).into());
+                kb.set_kind(match q.kind {
+                    QuestionKind::Text { .. } => Keyboard::Place,
+                    QuestionKind::Phone => Keyboard::Phone,
+                    _ => Keyboard::Kana,
+                });
+                kb.set_text(match r.visit.answers.get(&q.id) {
+                    Some(AnswerValue::Text(t)) => t.expose().into(),
+                    _ => SharedString::default(),
+                });
             }
         }
+        _ => {
+            kb.set_open(false);
+            kb.set_text(SharedString::default());
+            sync(&models.fields, Vec::new());
+            sync(&models.questions, Vec::new());
+        }
     }
-    w.set_pages(model(pages));
-    match s.receipt() {
-        Some(r) => {
-            w.set_receipt(r.number.as_str().into());
-            w.set_receipt_id(r.id.as_str().into());
-            w.set_qr(super::images::qr_image(&r.qr_payload).unwrap_or_default());
+    kb.set_clerk(s.clerk_unlocked());
+
+    let sp = w.global::<SignaturePage>();
+    if let Stage::Signing(sg) = stage {
+        sp.set_strokes(sg.pad.svg_path().into());
+        sp.set_message(msg(sg.message.as_ref(), lang));
+    }
+
+    // The forms to confirm: page by page, with what each page is.
+    let conf = w.global::<ConfirmPage>();
+    let mut pages = Vec::new();
+    let mut shown: Vec<&std::path::Path> = Vec::new();
+    if let Stage::Confirm(c) = stage {
+        conf.set_message(msg(c.message.as_ref(), lang));
+        conf.set_previews_missing(c.rendered.as_ref().is_some_and(|r| r.previews_missing));
+        for f in c.rendered.iter().flat_map(|r| &r.forms) {
+            let n = f.page_previews.len();
+            for (i, p) in f.page_previews.iter().enumerate() {
+                shown.push(p);
+                let label = if n > 1 {
+                    format!("{} ({}/{})", f.title.render(lang), i + 1, n)
+                } else {
+                    f.title.render(lang).to_string()
+                };
+                pages.push(PageItem { image: models.preview(p).unwrap_or_default(), label: label.into() });
+            }
+        }
+    } else {
+        conf.set_current(0);
+        conf.set_zoomed(false);
+    }
+    sync(&models.pages, pages);
+    sync(&models.buttons, s.delivery_buttons().into_iter().map(delivery).collect());
+
+    let op = w.global::<super::OutputPage>();
+    if let Stage::Output(o) = stage {
+        op.set_busy(o.delivery.is_some());
+        op.set_message(msg(o.message.as_ref(), lang));
+    }
+    if let Some(a) = s.output_action() {
+        op.set_action(delivery(a));
+    }
+
+    let dp = w.global::<DonePage>();
+    match stage {
+        Stage::Done(d) => {
+            dp.set_receipt(d.receipt.number.as_str().into());
+            dp.set_receipt_id(d.receipt.id.as_str().into());
+            dp.set_qr(models.qr(&d.receipt.qr_payload));
+            dp.set_message(msg(d.message.as_ref(), lang));
+            dp.set_seconds_left(s.done_countdown().map_or(0, |n| n as i32));
+            let guide = d.visit.rendered.guide.as_ref().and_then(|g| g.page_previews.first());
+            if let Some(p) = guide {
+                shown.push(p);
+            }
+            dp.set_guide_page(guide.and_then(|p| models.preview(p)).unwrap_or_else(Image::default));
+        }
+        _ => {
+            dp.set_receipt(SharedString::default());
+            dp.set_receipt_id(SharedString::default());
+            dp.set_guide_page(Image::default());
+        }
+    }
+    models.keep_previews(&shown);
+
+    clerk(w, s, lang);
+}
+
+fn clerk(w: &AppWindow, s: &Session, lang: &str) {
+    let c = s.clerk();
+    let cp = w.global::<ClerkPage>();
+    cp.set_open(c.panel_open());
+    cp.set_unlocked(c.unlocked());
+    cp.set_entered(c.entered() as i32);
+    cp.set_message(msg(c.message(), lang));
+    let stage = s.stage();
+    cp.set_can_allow_last_try(matches!(stage, Stage::Pin(p) if p.state == PinState::CallClerk));
+    cp.set_can_correct(matches!(stage, Stage::Review(_)));
+    cp.set_can_reprint(matches!(stage, Stage::Done(_)) && s.output().offers().print);
+    // Only while the panel is open: the card's values are not copied into the window for
+    // nothing.
+    match stage.card().filter(|_| c.panel_open() && c.unlocked()) {
+        Some(card) => {
+            if cp.get_edit_name().as_str() != card.name().expose() {
+                cp.set_edit_name(card.name().expose().into());
+            }
+            if cp.get_edit_address().as_str() != card.address().expose() {
+                cp.set_edit_address(card.address().expose().into());
+            }
         }
         None => {
-            w.set_receipt(SharedString::default());
-            w.set_receipt_id(SharedString::default());
-            w.set_qr(Image::default());
+            cp.set_edit_name(SharedString::default());
+            cp.set_edit_address(SharedString::default());
         }
     }
-    let guide = s.rendered_visit().guide.as_ref().and_then(|g| g.page_previews.first());
-    w.set_guide_page(guide.and_then(|p| Image::load_from_path(p).ok()).unwrap_or_default());
-    w.set_output_busy(s.delivering().is_some());
-    w.set_output_action(
-        match s.delivering().or(s.last_action()) {
-            Some(OutputAction::Send) => "send",
-            Some(OutputAction::PrintAndSend) => "both",
-            _ => "print",
-        }
-        .into(),
-    );
-    w.set_done_seconds_left(s.done_countdown(now).map_or(0, |n| n as i32));
-    let st = s.output().status();
-    w.set_printer_status(st.printer.render(&lang).into());
-    w.set_outbox_status(st.outbox.render(&lang).into());
-    if let Some(a) = s.attributes() {
-        w.set_edit_name(a.name.expose().into());
-        w.set_edit_address(a.address.expose().into());
-    } else {
-        w.set_edit_name(SharedString::default());
-        w.set_edit_address(SharedString::default());
+    if c.panel_open() {
+        let st = s.output().status();
+        cp.set_printer_status(st.printer.render(lang).into());
+        cp.set_outbox_status(st.outbox.render(lang).into());
     }
+}
+
+/// Bind the list models to the globals once.
+pub fn bind_models(w: &AppWindow, models: &Models) {
+    w.global::<StartPage>().set_languages(rc(&models.languages));
+    w.global::<ProcedurePage>().set_procedures(rc(&models.procedures));
+    w.global::<ProcedurePage>().set_guide_questions(rc(&models.guide));
+    w.global::<CardPage>().set_titles(rc(&models.titles));
+    w.global::<CardPage>().set_personas(rc(&models.personas));
+    w.global::<ReviewPage>().set_fields(rc(&models.fields));
+    w.global::<ReviewPage>().set_questions(rc(&models.questions));
+    w.global::<ConfirmPage>().set_titles(rc(&models.titles));
+    w.global::<ConfirmPage>().set_pages(rc(&models.pages));
+    w.global::<ConfirmPage>().set_buttons(rc(&models.buttons));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Text;
 
     fn date_question() -> Question {
         Question {
             id: "moved-on".into(),
-            label_ja: "引っ越した日".into(),
-            label_en: "Date you moved".into(),
-            help_ja: String::new(),
-            help_en: String::new(),
+            label: Text::new("引っ越した日", "Date you moved"),
+            help: Text::default(),
             kind: QuestionKind::Date,
             required: true,
         }
@@ -283,23 +438,32 @@ mod tests {
 
     #[test]
     fn dates_show_wareki_with_the_western_date_in_the_screens_language() {
+        let m = Models::default();
         let q = date_question();
         let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let d = AnswerValue::Date(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap());
-        let ja = question_row(&q, Some(&d), "", today, "ja");
+        let ja = question_row(&m, &q, Some(&d), "", today, "ja");
         assert_eq!(
             (ja.label.as_str(), ja.date_wareki.as_str(), ja.date_seireki.as_str()),
             ("引っ越した日", "令和元年5月1日", "2019年5月1日")
         );
-        let en = question_row(&q, Some(&d), "", today, "en");
+        let en = question_row(&m, &q, Some(&d), "", today, "en");
         assert_eq!((en.label.as_str(), en.date_seireki.as_str()), ("Date you moved", "1 May 2019"));
-        let none = question_row(&q, None, "", today, "en");
+        let none = question_row(&m, &q, None, "", today, "en");
         assert_eq!(
             (none.date_wareki.as_str(), none.date_seireki.as_str()),
             ("Not chosen yet", "Today is 22 November 2026")
         );
-        let easy = question_row(&q, None, "", today, "ja-easy");
+        let easy = question_row(&m, &q, None, "", today, "ja-easy");
         assert_eq!((easy.label.as_str(), easy.date_wareki.as_str()), ("引っ越した日", "まだ えらんで いません"));
         assert_eq!(easy.date_seireki.as_str(), "きょうは 令和8年11月22日");
+    }
+
+    #[test]
+    fn a_date_before_meiji_is_not_shown_as_meiji() {
+        // 1868-05-01 is before the day the forms start writing 明治: the screen must not
+        // call it 明治元年 while the paper refuses it.
+        let d = NaiveDate::from_ymd_opt(1868, 5, 1).unwrap();
+        assert!(!wareki(d).contains("明治"), "{}", wareki(d));
     }
 }

@@ -16,12 +16,17 @@ fn bench(c: &mut Criterion) {
     let Ok(cat) = Catalog::embedded() else { return };
     let Some(p) = persona::builtin_by_id("typical") else { return };
     let attrs = forms::sample::attributes_of(&p);
-    let session = forms::sample::sample_session();
+    let stamp = forms::sample::sample_stamp();
+    let signature = forms::sample::sample_signature();
     let mut g = c.benchmark_group("forms_render");
     for t in &cat.templates {
         let answers = forms::sample::sample_answers(&[t]);
-        let input =
-            FillInput { attributes: &attrs, my_number: Some(&p.my_number), answers: &answers, session: &session };
+        let input = FillInput {
+            card: forms::CardView::of(&attrs, Some(&p.my_number)),
+            answers: &answers,
+            signature: Some(&signature),
+            stamp: &stamp,
+        };
         let size = forms::fill(t, &input)
             .ok()
             .and_then(|f| forms::render_pdf(&[f], &fonts).ok())

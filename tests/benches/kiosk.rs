@@ -9,14 +9,13 @@
 //! Targets (issue 4): ≤ 500 ms, ≤ 16 ms per frame, ≤ 120 MB.
 
 use std::process::Command;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use madoguchi::card::sim::persona;
 use madoguchi::config::Config;
-use madoguchi::session::demo_forms::{DemoForms, JUMINHYO};
-use madoguchi::session::{Event, NotWiredOutput, Session, SessionSettings, SimReader};
-use madoguchi::ui::{Demo, KioskUi, headless};
+use madoguchi::session::{Event, Stage};
+use madoguchi::ui::{KioskUi, headless};
+use madoguchi::wiring;
 
 const RUNS: usize = 7;
 const FRAMES: usize = 40;
@@ -49,27 +48,24 @@ fn child() {
     let age_at_main = process_age();
     let window = headless::install(1920, 1080).expect("platform");
     let dir = std::env::temp_dir().join(format!("madoguchi-bench-{}", std::process::id()));
-    let settings = SessionSettings { work_root: dir.clone(), ..SessionSettings::default() };
-    let (reader, hand) = SimReader::new();
-    let session =
-        Session::new(settings, Box::new(reader), Box::new(DemoForms), Box::new(NotWiredOutput), Instant::now());
-    let demo = Demo { hand: hand.clone(), personas: persona::builtin() };
-    let cfg = Config { demo: true, ..Config::default() };
-    let ui = KioskUi::new(&cfg, session, Some(demo), Rc::new(Instant::now)).expect("window");
+    // The demo kiosk as `kiosk --demo` builds it: embedded templates, fonts, a local outbox.
+    let kiosk = wiring::build(wiring::demo_config(Config::default(), &dir)).expect("demo kiosk");
+    let demo = kiosk.demo.expect("demo reader");
+    let hand = demo.hand.clone();
+    let ui = KioskUi::new(&kiosk.config, kiosk.session, Some(demo)).expect("window");
     slint::ComponentHandle::show(&ui.window).expect("show");
     let _ = headless::render_rgb(&window);
     let first_frame = t0.elapsed() + age_at_main;
 
     ui.send(Event::Begin);
-    ui.send(Event::ChooseProcedure(JUMINHYO.into()));
+    ui.send(Event::ChooseProcedure("juminhyo".into()));
     hand.insert(persona::builtin_by_id("typical").expect("persona"));
     ui.tick();
     for d in [1, 2, 3, 4] {
         ui.send(Event::PinDigit(d));
     }
     ui.send(Event::PinSubmit);
-    ui.refresh();
-    assert_eq!(ui.window.get_screen(), "review");
+    assert!(matches!(ui.session().stage(), Stage::Review(_)), "the bench reaches the review screen");
     let mut frames = Vec::with_capacity(FRAMES);
     for _ in 0..FRAMES {
         let t = Instant::now();

@@ -4,30 +4,29 @@ use std::path::Path;
 
 use super::*;
 use crate::card::SecretString;
-use crate::forms::fill::Answer;
 
 fn shipped() -> Catalog {
     Catalog::embedded().unwrap_or_else(|e| panic!("{e:?}"))
 }
 
-fn ids<'a>(qs: &[&'a Question]) -> Vec<&'a str> {
+fn ids(qs: &[Question]) -> Vec<&str> {
     qs.iter().map(|q| q.id.as_str()).collect()
 }
 
-fn answers(pairs: &[(&str, Answer)]) -> Answers {
+fn answers(pairs: &[(&str, AnswerValue)]) -> Answers {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
 #[test]
 fn household_rows_appear_as_the_count_grows() {
     let c = shipped();
-    let none = c.active_questions(&["tennyu"], &Answers::new());
+    let none = c.active_questions(&["tennyu"], &Answers::default());
     let all = c.questions(&["tennyu"]);
     assert!(ids(&none).contains(&"members"));
     assert!(!ids(&none).iter().any(|id| id.starts_with("member") && *id != "members"), "{:?}", ids(&none));
     // questions() is unchanged: every row of every group.
     assert!(ids(&all).contains(&"member6_relationship"));
-    let three = c.active_questions(&["tennyu"], &answers(&[("members", Answer::Count(3))]));
+    let three = c.active_questions(&["tennyu"], &answers(&[("members", AnswerValue::Count(3))]));
     let got = ids(&three);
     let rows: Vec<&str> = got.iter().copied().filter(|id| id.starts_with("member") && *id != "members").collect();
     assert_eq!(
@@ -56,21 +55,21 @@ fn household_rows_appear_as_the_count_grows() {
 fn conditions_follow_choices_and_shared_questions_come_once() {
     let c = shipped();
     let procs = ["juminhyo", "koseki"];
-    let selfish = c.active_questions(&procs, &answers(&[("requester", Answer::Choices(vec!["self".into()]))]));
+    let selfish = c.active_questions(&procs, &answers(&[("requester", AnswerValue::Choice("self".into()))]));
     assert!(!ids(&selfish).contains(&"proxy_name"));
     assert_eq!(ids(&selfish).iter().filter(|id| **id == "requester").count(), 1);
     assert_eq!(ids(&selfish).iter().filter(|id| **id == "phone").count(), 1);
-    let proxy = c.active_questions(&procs, &answers(&[("requester", Answer::Choices(vec!["proxy".into()]))]));
+    let proxy = c.active_questions(&procs, &answers(&[("requester", AnswerValue::Choice("proxy".into()))]));
     for id in ["proxy_name", "proxy_address", "power_of_attorney"] {
         assert_eq!(ids(&proxy).iter().filter(|x| **x == id).count(), 1, "{id}");
     }
     // 特例転入 only for a move-in.
-    let tenkyo = answers(&[("move_type", Answer::Choices(vec!["tenkyo".into()]))]);
+    let tenkyo = answers(&[("move_type", AnswerValue::Choice("tenkyo".into()))]);
     assert!(!ids(&c.active_questions(&["tenkyo"], &tenkyo)).contains(&"special_tennyu"));
-    let tennyu = answers(&[("move_type", Answer::Choices(vec!["tennyu".into()]))]);
+    let tennyu = answers(&[("move_type", AnswerValue::Choice("tennyu".into()))]);
     assert!(ids(&c.active_questions(&["tennyu"], &tennyu)).contains(&"special_tennyu"));
     // Unknown procedures give nothing, not a panic.
-    assert!(c.active_questions(&["nope"], &Answers::new()).is_empty());
+    assert!(c.active_questions(&["nope"], &Answers::default()).is_empty());
 }
 
 const CHAIN: &str = r#"id = "chain"
@@ -106,11 +105,11 @@ forms = ["chain"]
 fn a_stale_answer_behind_a_hidden_question_does_not_open_its_followers() {
     let t = parse_template(CHAIN, Path::new("chain.toml")).unwrap_or_else(|e| panic!("{e:?}"));
     let c = Catalog::assemble(vec![t], PROCS, Path::new("procedures.toml")).unwrap_or_else(|e| panic!("{e:?}"));
-    let lawyer = Answer::Choices(vec!["lawyer".into()]);
-    let on = answers(&[("has_agent", Answer::Flag(true)), ("agent_kind", lawyer.clone())]);
+    let lawyer = AnswerValue::Choice("lawyer".into());
+    let on = answers(&[("has_agent", AnswerValue::YesNo(true)), ("agent_kind", lawyer.clone())]);
     assert_eq!(ids(&c.active_questions(&["p"], &on)), ["has_agent", "agent_kind", "lawyer_no"]);
     // The resident went back and said "no agent": agent_kind is hidden, so lawyer_no is too.
-    let off = answers(&[("has_agent", Answer::Flag(false)), ("agent_kind", lawyer)]);
+    let off = answers(&[("has_agent", AnswerValue::YesNo(false)), ("agent_kind", lawyer)]);
     assert_eq!(ids(&c.active_questions(&["p"], &off)), ["has_agent"]);
     // The filler agrees: the stale answers are neither validated nor printed.
     let attrs = crate::card::CardAttributes {
@@ -120,9 +119,14 @@ fn a_stale_answer_behind_a_hidden_question_does_not_open_its_followers() {
         sex: crate::card::Sex::Male,
     };
     let mut stale = off.clone();
-    stale.insert("lawyer_no".into(), Answer::Text(SecretString::new("12345")));
-    let session = crate::forms::sample::sample_session();
-    let input = crate::forms::FillInput { attributes: &attrs, my_number: None, answers: &stale, session: &session };
+    stale.set("lawyer_no", AnswerValue::Text(SecretString::new("12345")));
+    let stamp = crate::forms::sample::sample_stamp();
+    let input = crate::forms::FillInput {
+        card: crate::forms::CardView::of(&attrs, None),
+        answers: &stale,
+        signature: None,
+        stamp: &stamp,
+    };
     let filled = crate::forms::fill(&c.templates[0], &input).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(!filled.values.contains_key("lawyer_no") && !filled.values.contains_key("agent_kind"));
 }

@@ -239,7 +239,8 @@ fn jpki_application_behaves_like_the_card() {
 
 #[test]
 fn the_session_port_waits_for_a_missing_reader_and_uses_a_present_one() {
-    use madoguchi::session::{CardPort, PcscPort};
+    use madoguchi::session::CardPort;
+    use madoguchi::wiring::PcscPort;
     let _g = lock();
     // No reader by that name on this pcscd: an error the card screen can show, every time.
     let mut missing = PcscPort::new("RC-S300 that is not plugged in");

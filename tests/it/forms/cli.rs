@@ -5,7 +5,8 @@ use crate::support::forms_support;
 use std::process::Command;
 
 use forms_support::*;
-use madoguchi::forms::{self, Answers};
+use madoguchi::forms;
+use madoguchi::vocab::Answers;
 
 const BIN: &str = env!("CARGO_BIN_EXE_madoguchi");
 
@@ -85,16 +86,20 @@ fn official_base_pdf_is_overlaid_with_lopdf() {
     blank_t.fields.clear();
     blank_t.rules.clear();
     // The official PDF was made long before the visit (and in UTC).
-    let mut published = forms::sample::sample_session();
+    let mut published = forms::sample::sample_stamp();
     published.created = chrono::DateTime::parse_from_rfc3339("2020-01-02T03:04:05Z").unwrap();
-    let blank = forms::FilledForm { template: blank_t, values: Default::default(), session: published };
+    let blank = forms::FilledForm {
+        template: std::borrow::Cow::Owned(blank_t),
+        values: Default::default(),
+        stamp: std::borrow::Cow::Owned(published),
+    };
     let base = forms::render_pdf(&[blank], &fonts).unwrap();
     let mut t = cat.template("juminhyo").unwrap().clone();
     t.layout.clear();
     t.base_pdf = Some("base.pdf".into());
     t.base_pdf_data = Some(std::sync::Arc::new(base));
-    let filled = fill_for(&t, "typical", Answers::new()).unwrap();
-    let other = fill_for(cat.template("koseki").unwrap(), "typical", Answers::new()).unwrap();
+    let filled = fill_for(&t, "typical", Answers::default()).unwrap();
+    let other = fill_for(cat.template("koseki").unwrap(), "typical", Answers::default()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let single =
         write_tmp(dir.path(), "single.pdf", &forms::render_pdf(std::slice::from_ref(&filled), &fonts).unwrap());

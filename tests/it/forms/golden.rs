@@ -1,12 +1,13 @@
 //! Low-dpi PNG of each shipped form (typical persona) compared with tests/golden/forms/*.png.
 //! Regenerate after an intended layout change with:
-//!   MADOGUCHI_UPDATE_GOLDEN=1 cargo test --test forms_golden
+//!   MADOGUCHI_UPDATE_GOLDEN=1 cargo test --test it forms::golden
 //! and look at the new images before committing them.
 
 use crate::support::forms_support;
 
 use forms_support::*;
-use madoguchi::forms::{self, Answers};
+use madoguchi::forms;
+use madoguchi::vocab::Answers;
 
 fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
     let dec = png::Decoder::new(std::io::Cursor::new(bytes));
@@ -26,7 +27,7 @@ fn forms_match_golden_images() {
     let dir = tempfile::tempdir().unwrap();
     let update = std::env::var_os("MADOGUCHI_UPDATE_GOLDEN").is_some();
     for t in &cat.templates {
-        let filled = fill_for(t, "typical", Answers::new()).unwrap();
+        let filled = fill_for(t, "typical", Answers::default()).unwrap();
         let pdf = write_tmp(dir.path(), &format!("{}.pdf", t.id), &forms::render_pdf(&[filled], &fonts).unwrap());
         let stem = dir.path().join(&t.id);
         let out = tool(

@@ -5,9 +5,10 @@ use crate::support::forms_support;
 
 use forms_support::*;
 use madoguchi::card::sim::persona;
+use madoguchi::forms;
 use madoguchi::forms::layout::{Measure, PT_MM, fit};
 use madoguchi::forms::model::{FontFamily, Placement};
-use madoguchi::forms::{self, Answers};
+use madoguchi::vocab::Answers;
 
 fn placement(rect: [f32; 4], size: f32, min: f32, wrap: bool) -> Placement {
     toml::from_str::<Placement>(&format!(
@@ -54,7 +55,7 @@ fn long_address_stays_inside_its_box_on_every_form() {
     let dir = tempfile::tempdir().unwrap();
     let mm = 72.0 / 25.4;
     for t in &cat.templates {
-        let filled = fill_for(t, "long-address", Answers::new()).unwrap();
+        let filled = fill_for(t, "long-address", Answers::default()).unwrap();
         let path = write_tmp(dir.path(), &format!("{}.pdf", t.id), &forms::render_pdf(&[filled], &fonts).unwrap());
         let addr_field = t.fields.iter().find(|f| f.source == forms::model::Source::CardAddress).unwrap();
         let rect = addr_field.print[0].rect;

@@ -5,7 +5,8 @@ use crate::support::forms_support;
 
 use forms_support::*;
 use madoguchi::forms::format::{Printed, printed};
-use madoguchi::forms::{self, Answer, Answers, RenderError};
+use madoguchi::forms::{self, RenderError};
+use madoguchi::vocab::{AnswerValue, Answers};
 
 fn expected_texts(f: &forms::FilledForm) -> Vec<(u32, String, String)> {
     let mut out = Vec::new();
@@ -28,7 +29,8 @@ fn every_template_renders_with_values_on_their_page() {
     let dir = tempfile::tempdir().unwrap();
     for persona in ["typical", "long-address", "foreign-resident"] {
         for t in &cat.templates {
-            let filled = fill_for(t, persona, Answers::new()).unwrap_or_else(|e| panic!("{} / {persona}: {e:?}", t.id));
+            let filled =
+                fill_for(t, persona, Answers::default()).unwrap_or_else(|e| panic!("{} / {persona}: {e:?}", t.id));
             let pdf = forms::render_pdf(std::slice::from_ref(&filled), &fonts)
                 .unwrap_or_else(|e| panic!("{} / {persona}: {e}", t.id));
             let path = write_tmp(dir.path(), &format!("{}-{persona}.pdf", t.id), &pdf);
@@ -62,7 +64,7 @@ fn every_template_renders_with_values_on_their_page() {
 fn combined_pdf_has_every_page_and_creation_date_of_the_session() {
     let fonts = fonts();
     let cat = catalog();
-    let forms: Vec<_> = cat.templates.iter().map(|t| fill_for(t, "typical", Answers::new()).unwrap()).collect();
+    let forms: Vec<_> = cat.templates.iter().map(|t| fill_for(t, "typical", Answers::default()).unwrap()).collect();
     let combined = forms::render_pdf(&forms, &fonts).unwrap();
     let each = forms::render_each(&forms, &fonts).unwrap();
     assert_eq!(each.len(), 7);
@@ -91,8 +93,8 @@ fn creation_date_carries_the_sessions_utc_offset() {
         (0, "(D:20250501103000+00'00')", "2025-05-01T10:30:00Z"),
     ] {
         let off = FixedOffset::east_opt(secs).unwrap();
-        let mut filled = fill_for(t, "typical", Answers::new()).unwrap();
-        filled.session.created = off.with_ymd_and_hms(2025, 5, 1, 10, 30, 0).unwrap();
+        let mut filled = fill_for(t, "typical", Answers::default()).unwrap();
+        filled.stamp.to_mut().created = off.with_ymd_and_hms(2025, 5, 1, 10, 30, 0).unwrap();
         let pdf = forms::render_pdf(&[filled], &fonts).unwrap();
         let raw = String::from_utf8_lossy(&pdf).into_owned();
         assert_eq!(raw.matches(want_raw).count(), 2, "CreationDate and ModDate with {want_raw}");
@@ -123,13 +125,17 @@ fn my_number_printed_only_on_the_child_allowance_form() {
     let p = madoguchi::card::sim::persona::builtin_by_id("typical").unwrap();
     let answers = forms::sample::sample_answers(&[t]);
     let attrs = forms::sample::attributes_of(&p);
-    let session = forms::sample::sample_session();
-    let err =
-        forms::fill(t, &forms::FillInput { attributes: &attrs, my_number: None, answers: &answers, session: &session })
-            .unwrap_err();
+    let stamp = forms::sample::sample_stamp();
+    let input = forms::FillInput {
+        card: forms::CardView::of(&attrs, None),
+        answers: &answers,
+        signature: Some(&forms::sample::sample_signature()),
+        stamp: &stamp,
+    };
+    let err = forms::fill(t, &input).unwrap_err();
     assert_eq!(err[0].field, "my_number");
     // With it, the 12 digits are printed one per cell.
-    let filled = fill_for(t, "typical", Answers::new()).unwrap();
+    let filled = fill_for(t, "typical", Answers::default()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = write_tmp(dir.path(), "jt.pdf", &forms::render_pdf(&[filled], &fonts()).unwrap());
     assert!(page_text(&path, 1).contains(p.my_number.expose()));
@@ -139,7 +145,7 @@ fn my_number_printed_only_on_the_child_allowance_form() {
 fn signature_and_qr_are_drawn() {
     let cat = catalog();
     let t = cat.template("juminhyo").unwrap();
-    let filled = fill_for(t, "typical", Answers::new()).unwrap();
+    let filled = fill_for(t, "typical", Answers::default()).unwrap();
     let pdf = forms::render_pdf(&[filled], &fonts()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = write_tmp(dir.path(), "sig.pdf", &pdf);
@@ -149,16 +155,19 @@ fn signature_and_qr_are_drawn() {
         "signature image missing: {out}"
     );
     assert!(out.lines().any(|l| l.contains("smask")), "signature alpha (SMask) missing: {out}");
-    // Without a signature answer the required field is reported.
-    let mut no_sig = forms::sample::sample_answers(&[t]);
-    no_sig.remove("signature");
+    // A signature that is not an image is reported on the signature field.
+    let answers = forms::sample::sample_answers(&[t]);
     let p = madoguchi::card::sim::persona::builtin_by_id("typical").unwrap();
     let attrs = forms::sample::attributes_of(&p);
-    let s = forms::sample::sample_session();
-    let e = forms::fill(t, &forms::FillInput { attributes: &attrs, my_number: None, answers: &no_sig, session: &s })
-        .unwrap_err();
-    assert!(e.iter().any(|e| e.field == "signature" && e.message_ja.contains("入力")));
-    let _ = Answer::Flag(true);
+    let stamp = forms::sample::sample_stamp();
+    let input = forms::FillInput {
+        card: forms::CardView::of(&attrs, None),
+        answers: &answers,
+        signature: Some(b"not a png"),
+        stamp: &stamp,
+    };
+    let e = forms::fill(t, &input).unwrap_err();
+    assert!(e.iter().any(|e| e.field == "signature" && e.problem == forms::Problem::SignatureUnreadable), "{e:?}");
 }
 
 #[test]
@@ -170,13 +179,19 @@ fn rare_kanji_outside_the_font_is_an_error_naming_field_and_code_point() {
     assert!(!fonts.covers(forms::model::FontFamily::Mincho, '\u{20BB7}'));
     let cat = catalog();
     let t = cat.template("juminhyo").unwrap();
-    let filled = fill_for(t, "rare-kanji", Answers::new()).unwrap();
+    let filled = fill_for(t, "rare-kanji", Answers::default()).unwrap();
     match forms::render_pdf(&[filled], &fonts) {
         Err(RenderError::MissingGlyph { form, field, codepoint }) => {
             assert_eq!((form.as_str(), field.as_str(), codepoint), ("juminhyo", "applicant_name", 0x20BB7));
-            let msg = RenderError::MissingGlyph { form, field, codepoint }.to_string();
-            assert!(msg.contains("U+20BB7") && msg.contains("外字"), "{msg}");
-            assert!(!msg.contains("髙﨑"), "the message must not carry the name");
+            let e = RenderError::MissingGlyph { form, field, codepoint };
+            // The log line names form and field; the character is part of a name, so only
+            // the screen (the clerk) gets its code point.
+            let log = e.to_string();
+            assert!(log.contains("applicant_name") && log.contains("外字"), "{log}");
+            assert!(!log.contains("U+20BB7") && !log.contains("20BB7"), "{log}");
+            assert!(!log.contains("髙﨑"), "the message must not carry the name");
+            let screen = e.message(t).ja();
+            assert!(screen.contains("U+20BB7") && screen.contains("外字"), "{screen}");
         }
         other => panic!("expected MissingGlyph, got {:?}", other.map(|b| b.len())),
     }
@@ -196,7 +211,7 @@ fn rare_kanji_prints_with_a_font_that_has_it() {
     let fonts = forms::Fonts::load(&cfg).expect("fonts-noto-cjk missing: run `bash tests/stack.sh install`");
     assert!(fonts.covers(forms::model::FontFamily::Mincho, '\u{20BB7}'));
     let cat = catalog();
-    let filled = fill_for(cat.template("juminhyo").unwrap(), "rare-kanji", Answers::new()).unwrap();
+    let filled = fill_for(cat.template("juminhyo").unwrap(), "rare-kanji", Answers::default()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = write_tmp(dir.path(), "rk.pdf", &forms::render_pdf(&[filled], &fonts).unwrap());
     assert!(page_text(&path, 1).contains("髙﨑\u{20BB7}男"));

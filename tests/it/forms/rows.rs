@@ -7,18 +7,19 @@ use crate::support::forms_support;
 use chrono::NaiveDate;
 use forms_support::*;
 use madoguchi::card::SecretString;
-use madoguchi::forms::{self, Answer, Answers};
+use madoguchi::forms;
+use madoguchi::vocab::{AnswerValue, Answers};
 
-fn text(s: &str) -> Answer {
-    Answer::Text(SecretString::new(s))
+fn text(s: &str) -> AnswerValue {
+    AnswerValue::Text(SecretString::new(s))
 }
-fn choice(v: &str) -> Answer {
-    Answer::Choices(vec![v.into()])
+fn choice(v: &str) -> AnswerValue {
+    AnswerValue::Choice(v.into())
 }
-fn date(y: i32, m: u32, d: u32) -> Answer {
-    Answer::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+fn date(y: i32, m: u32, d: u32) -> AnswerValue {
+    AnswerValue::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap())
 }
-fn ans(pairs: &[(&str, Answer)]) -> Answers {
+fn ans(pairs: &[(&str, AnswerValue)]) -> Answers {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
@@ -38,14 +39,9 @@ fn cell(p: (f32, f32), top: f32, row_h: f32, edges: &[f32]) -> (i32, usize) {
 }
 
 /// Fill with exactly these answers (no samples merged in), to test what is missing.
-fn fill_exact(t: &forms::Template, answers: Answers) -> Result<forms::FilledForm, Vec<forms::FieldError>> {
+fn fill_exact(t: &forms::Template, answers: Answers) -> Result<forms::FilledForm<'static>, Vec<forms::FieldError>> {
     let p = madoguchi::card::sim::persona::builtin_by_id("typical").unwrap();
-    let attrs = forms::sample::attributes_of(&p);
-    let session = forms::sample::sample_session();
-    forms::fill(
-        t,
-        &forms::FillInput { attributes: &attrs, my_number: Some(&p.my_number), answers: &answers, session: &session },
-    )
+    fill_exact_for(t, &p, &answers, true)
 }
 
 fn render_words(t: &forms::Template, extra: Answers, name: &str) -> Vec<(f32, f32, f32, f32, String)> {
@@ -61,7 +57,7 @@ fn household_members_are_printed_in_their_rows_and_unused_rows_stay_empty() {
     let cat = catalog();
     let t = cat.template("idou").unwrap();
     let extra = ans(&[
-        ("members", Answer::Count(4)),
+        ("members", AnswerValue::Count(4)),
         ("relationship", choice("head")),
         ("member2_name", text("山田花子")),
         ("member2_kana", text("ヤマダハナコ")),
@@ -126,13 +122,13 @@ fn a_used_row_needs_its_answers_and_the_count_is_bounded_by_the_rows() {
     let cat = catalog();
     let t = cat.template("idou").unwrap();
     let mut a = forms::sample::sample_answers(&[t]);
-    a.insert("members".into(), Answer::Count(5));
+    a.set("members", AnswerValue::Count(5));
     a.remove("member5_name");
     let errs = fill_exact(t, a).unwrap_err();
-    assert!(errs.iter().any(|e| e.field == "member5_name" && e.message_ja.contains("入力")), "{errs:?}");
-    assert!(errs.iter().all(|e| e.label_ja.contains('5') || e.field == "member5_name"), "{errs:?}");
-    let errs = fill_for(t, "typical", ans(&[("members", Answer::Count(7))])).unwrap_err();
-    assert!(errs.iter().any(|e| e.field == "members" && e.message_ja.contains("範囲")), "{errs:?}");
+    assert!(errs.iter().any(|e| e.field == "member5_name" && e.message().ja().contains("入力")), "{errs:?}");
+    assert!(errs.iter().all(|e| e.label.ja.contains('5') || e.field == "member5_name"), "{errs:?}");
+    let errs = fill_for(t, "typical", ans(&[("members", AnswerValue::Count(7))])).unwrap_err();
+    assert!(errs.iter().any(|e| e.field == "members" && e.message().ja().contains("までの数")), "{errs:?}");
 }
 
 #[test]
@@ -140,7 +136,7 @@ fn children_table_holds_four_children_and_the_count_of_others() {
     let cat = catalog();
     let t = cat.template("jidou-teate").unwrap();
     let extra = ans(&[
-        ("children", Answer::Count(3)),
+        ("children", AnswerValue::Count(3)),
         ("child1_name", text("山田一郎")),
         ("child1_birth", date(2012, 4, 1)),
         ("child1_living", choice("together")),
@@ -151,7 +147,7 @@ fn children_table_holds_four_children_and_the_count_of_others() {
         ("child3_birth", date(2019, 5, 1)),
         ("child3_living", choice("together")),
         ("child4_name", text("山田四郎")),
-        ("other_children", Answer::Count(2)),
+        ("other_children", AnswerValue::Count(2)),
     ]);
     let ws = render_words(t, extra, "jt.pdf");
     // Table: data rows from y = 143 mm, 10 mm each; columns No. | 氏名 | 生年月日 | 続柄 | 同別居.
@@ -169,9 +165,11 @@ fn children_table_holds_four_children_and_the_count_of_others() {
     let (x2, y2) = centre(&ws, "２").expect("other children count");
     assert!((183.0..191.0).contains(&y3) && (183.0..191.0).contains(&y2), "{y3} {y2}");
     assert!(x3 < 89.0 && x2 > 124.0, "{x3} {x2}");
-    let a = ans(&[("children", Answer::Count(4))]);
+    let a = ans(&[("children", AnswerValue::Count(4))]);
     let mut all = forms::sample::sample_answers(&[t]);
-    all.extend(a);
+    for (k, v) in a.iter() {
+        all.set(k, v.clone());
+    }
     all.remove("child4_birth");
     let errs = fill_exact(t, all).unwrap_err();
     assert_eq!(errs.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["child4_birth"]);
@@ -190,9 +188,9 @@ fn koseki_copies_are_counted_per_kind_and_at_least_one_is_required() {
         "copies_kaisei_kojin",
         "copies_fuhyo",
     ];
-    let mut counts: Answers = kinds.iter().map(|k| (k.to_string(), Answer::Count(0))).collect();
-    counts.insert("copies_zenbu".into(), Answer::Count(2));
-    counts.insert("copies_fuhyo".into(), Answer::Count(3));
+    let mut counts: Answers = kinds.iter().map(|k| (k.to_string(), AnswerValue::Count(0))).collect();
+    counts.set("copies_zenbu", AnswerValue::Count(2));
+    counts.set("copies_fuhyo", AnswerValue::Count(3));
     let ws = render_words(t, counts.clone(), "koseki.pdf");
     // Columns of the kind table: 7 × 146/7 mm from x = 49; counts in its second row (147–161 mm).
     let col_of = |w: &str| {
@@ -205,11 +203,13 @@ fn koseki_copies_are_counted_per_kind_and_at_least_one_is_required() {
     assert_eq!(ws.iter().filter(|w| w.4 == "通").count(), 7, "one 通 per kind");
     assert!(!ws.iter().any(|w| w.4 == "０"), "a count of 0 stays blank");
     // Nothing requested: one clear message, on the first kind.
-    let none: Answers = kinds.iter().map(|k| (k.to_string(), Answer::Count(0))).collect();
+    let none: Answers = kinds.iter().map(|k| (k.to_string(), AnswerValue::Count(0))).collect();
     let errs = fill_for(t, "typical", none).unwrap_err();
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert_eq!(errs[0].field, "copies_zenbu");
-    assert!(errs[0].message_ja.contains("少なくとも1種類") && errs[0].message_en.contains("at least one"));
+    assert!(
+        errs[0].message().ja().contains("少なくとも1種類") && errs[0].message().render("en").contains("at least one")
+    );
     // Unanswered counts count as none too.
     let mut unanswered = forms::sample::sample_answers(&[t]);
     for k in kinds {
@@ -226,7 +226,7 @@ fn requester_choices_are_one_set_and_each_form_refuses_what_its_paper_lacks() {
         .iter()
         .filter_map(|t| {
             let f = t.fields.iter().find(|f| f.id == "requester")?;
-            Some((t.id.as_str(), f.choices.iter().map(|c| c.value.as_str()).collect()))
+            Some((t.id.as_str(), f.choices.iter().map(|c| c.id.as_str()).collect()))
         })
         .collect();
     assert_eq!(sets.len(), 5);
@@ -243,7 +243,7 @@ fn requester_choices_are_one_set_and_each_form_refuses_what_its_paper_lacks() {
         let errs = fill_for(t, "typical", ans(&[("requester", choice(refused))])).unwrap_err();
         assert!(
             errs.iter().any(|e| e.field == "requester"
-                && (e.message_ja.contains("選んでください") || e.message_ja.contains("だけ"))),
+                && (e.message().ja().contains("選んでください") || e.message().ja().contains("だけ"))),
             "{form}/{refused}: {errs:?}"
         );
     }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use forms_support::*;
 use madoguchi::card::SecretString;
 use madoguchi::forms::jp::{age, full_width_digits, half_width_digits, split_address, to_wareki};
-use madoguchi::forms::{Answer, Answers};
+use madoguchi::vocab::{AnswerValue, Answers};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -66,11 +66,11 @@ fn digit_widths() {
     assert_eq!(half_width_digits("０３－１２３４"), "03－1234");
 }
 
-fn ans(pairs: &[(&str, Answer)]) -> Answers {
+fn ans(pairs: &[(&str, AnswerValue)]) -> Answers {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
-fn choice(v: &str) -> Answer {
-    Answer::Choices(vec![v.into()])
+fn choice(v: &str) -> AnswerValue {
+    AnswerValue::Choice(v.into())
 }
 
 #[test]
@@ -79,18 +79,18 @@ fn third_party_never_gets_my_number_or_juminhyo_code() {
     let t = cat.template("juminhyo").unwrap();
     let extra = ans(&[
         ("requester", choice("third_party")),
-        ("include_my_number", Answer::Flag(true)),
-        ("include_juminhyo_code", Answer::Flag(true)),
+        ("include_my_number", AnswerValue::YesNo(true)),
+        ("include_juminhyo_code", AnswerValue::YesNo(true)),
     ]);
     let errs = fill_for(t, "typical", extra).unwrap_err();
     let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
     assert!(fields.contains(&"include_my_number") && fields.contains(&"include_juminhyo_code"), "{fields:?}");
-    assert!(errs.iter().any(|e| e.message_ja.contains("第三者")));
+    assert!(errs.iter().any(|e| e.message().ja().contains("第三者")));
     // Without those items the third party's request is valid.
     let ok = ans(&[
         ("requester", choice("third_party")),
-        ("include_my_number", Answer::Flag(false)),
-        ("include_juminhyo_code", Answer::Flag(false)),
+        ("include_my_number", AnswerValue::YesNo(false)),
+        ("include_juminhyo_code", AnswerValue::YesNo(false)),
     ]);
     assert!(fill_for(t, "typical", ok).is_ok());
 }
@@ -100,21 +100,21 @@ fn proxy_needs_letter_of_attorney_and_mail_consent_for_my_number() {
     let cat = catalog();
     for id in ["juminhyo", "koseki", "inkan-toroku", "shotoku-kazei"] {
         let t = cat.template(id).unwrap();
-        let no_letter = ans(&[("requester", choice("proxy")), ("power_of_attorney", Answer::Flag(false))]);
+        let no_letter = ans(&[("requester", choice("proxy")), ("power_of_attorney", AnswerValue::YesNo(false))]);
         let errs = fill_for(t, "typical", no_letter).unwrap_err();
         assert!(
-            errs.iter().any(|e| e.field == "power_of_attorney" && e.message_ja.contains("委任状")),
+            errs.iter().any(|e| e.field == "power_of_attorney" && e.message().ja().contains("委任状")),
             "{id}: {errs:?}"
         );
-        let letter = ans(&[("requester", choice("proxy")), ("power_of_attorney", Answer::Flag(true))]);
+        let letter = ans(&[("requester", choice("proxy")), ("power_of_attorney", AnswerValue::YesNo(true))]);
         assert!(fill_for(t, "typical", letter).is_ok(), "{id}");
     }
     let t = cat.template("juminhyo").unwrap();
     let no_consent = ans(&[
         ("requester", choice("proxy")),
-        ("power_of_attorney", Answer::Flag(true)),
-        ("include_my_number", Answer::Flag(true)),
-        ("mynumber_by_mail", Answer::Flag(false)),
+        ("power_of_attorney", AnswerValue::YesNo(true)),
+        ("include_my_number", AnswerValue::YesNo(true)),
+        ("mynumber_by_mail", AnswerValue::YesNo(false)),
     ]);
     let errs = fill_for(t, "typical", no_consent).unwrap_err();
     assert_eq!(errs[0].field, "mynumber_by_mail");
@@ -133,12 +133,16 @@ fn a_household_member_asks_for_juminhyo_and_koseki_with_one_requester_answer() {
     assert!(!asked(&ans(&[("requester", choice("self"))])));
     let t = cat.template("koseki").unwrap();
     let mut spouse = household.clone();
-    spouse.extend(ans(&[("household_relation", choice("family"))]));
+    for (k, v) in ans(&[("household_relation", choice("family"))]).iter() {
+        spouse.set(k, v.clone());
+    }
     assert!(fill_for(t, "typical", spouse).is_ok(), "a spouse in the household gets the 戸籍");
     let mut other = household;
-    other.extend(ans(&[("household_relation", choice("other"))]));
+    for (k, v) in ans(&[("household_relation", choice("other"))]).iter() {
+        other.set(k, v.clone());
+    }
     let errs = fill_for(t, "typical", other).unwrap_err();
-    assert!(errs.iter().any(|e| e.field == "household_relation" && e.message_ja.contains("代理人")), "{errs:?}");
+    assert!(errs.iter().any(|e| e.field == "household_relation" && e.message().ja().contains("代理人")), "{errs:?}");
 }
 
 #[test]
@@ -156,7 +160,7 @@ fn honseki_and_hittousha_are_answers_and_move_uses_card_address_as_old() {
     assert_eq!(new.source, madoguchi::forms::model::Source::Answer);
     assert!(new.required);
     let new_addr =
-        ans(&[("new_address", Answer::Text(SecretString::new("神奈川県横浜市中区本町6-50-10 見本ビル3階")))]);
+        ans(&[("new_address", AnswerValue::Text(SecretString::new("神奈川県横浜市中区本町6-50-10 見本ビル3階")))]);
     let f = fill_for(t, "typical", new_addr).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = write_tmp(dir.path(), "idou.pdf", &madoguchi::forms::render_pdf(&[f], &fonts()).unwrap());
@@ -171,17 +175,17 @@ fn field_validation_messages_are_plain_japanese_without_the_value() {
     let cat = catalog();
     let t = cat.template("juminhyo").unwrap();
     let bad = ans(&[
-        ("phone", Answer::Text(SecretString::new("12345"))),
-        ("applicant_kana", Answer::Text(SecretString::new("山田"))),
-        ("juminhyo_copies", Answer::Count(99)),
+        ("phone", AnswerValue::Text(SecretString::new("12345"))),
+        ("applicant_kana", AnswerValue::Text(SecretString::new("山田"))),
+        ("juminhyo_copies", AnswerValue::Count(99)),
         ("purpose", choice("nonsense")),
     ]);
     let errs = fill_for(t, "typical", bad).unwrap_err();
     let by = |id: &str| errs.iter().find(|e| e.field == id).unwrap_or_else(|| panic!("{id}: {errs:?}"));
-    assert!(by("phone").message_ja.contains("電話番号"));
-    assert!(by("applicant_kana").message_ja.contains("使えない文字"));
-    assert!(by("juminhyo_copies").message_ja.contains("範囲"));
-    assert!(by("purpose").message_ja.contains("選択肢"));
+    assert!(by("phone").message().ja().contains("10桁か11桁"));
+    assert!(by("applicant_kana").message().ja().contains("カタカナ"));
+    assert!(by("juminhyo_copies").message().ja().contains("までの数"));
+    assert!(by("purpose").message().ja().contains("選び直して"));
     for e in &errs {
         assert!(!e.to_string().contains("12345") && !e.to_string().contains("山田"));
     }
@@ -190,22 +194,22 @@ fn field_validation_messages_are_plain_japanese_without_the_value() {
 #[test]
 fn life_events_select_procedures_and_print_a_guide() {
     let cat = catalog();
-    let kids = ans(&[("children_under_15", Answer::Flag(true))]);
+    let kids = ans(&[("children_under_15", AnswerValue::YesNo(true))]);
     let plan = cat.plan("moving-in", &kids).unwrap();
     assert_eq!(plan.procedures, ["tennyu", "jidou-teate"]);
     let ids: Vec<&str> = cat.forms_for(&["tennyu", "jidou-teate"]).iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, ["idou", "jidou-teate"]);
     assert!(cat.needs_my_number(&["tennyu", "jidou-teate"]));
-    let no_kids = cat.plan("moving-in", &Answers::new()).unwrap();
+    let no_kids = cat.plan("moving-in", &Answers::default()).unwrap();
     assert_eq!(no_kids.procedures, ["tennyu"]);
-    let out = cat.plan("moving-out", &Answers::new()).unwrap();
+    let out = cat.plan("moving-out", &Answers::default()).unwrap();
     assert_eq!(out.procedures, ["tenshutsu"]);
     assert!(out.notes.iter().any(|n| n.contains("国民健康保険")));
     assert!(cat.procedure("tenshutsu").unwrap().notes.iter().any(|n| n.contains("転入の届出")));
     // Shared questions are asked once: both forms have `phone`.
     let qs = cat.questions(&["tennyu", "jidou-teate"]);
     assert_eq!(qs.iter().filter(|q| q.id == "phone").count(), 1);
-    let session = madoguchi::forms::sample::sample_session();
+    let session = madoguchi::forms::sample::sample_stamp();
     let procs: Vec<&str> = plan.procedures.iter().map(String::as_str).collect();
     let fonts = fonts();
     let guide = cat.guide("転入", &procs, &plan.notes, &session, &fonts);
@@ -224,7 +228,7 @@ fn guide_lines_are_broken_by_measured_width_with_kinsoku_and_continue_on_more_pa
     use madoguchi::forms::model::{FontFamily, Static};
     let cat = catalog();
     let fonts = fonts();
-    let session = madoguchi::forms::sample::sample_session();
+    let session = madoguchi::forms::sample::sample_stamp();
     // Notes an administrator might write: long, with punctuation where a 40-character cut
     // used to start lines with 、 or 。, and with half-width text that is narrower.
     let mut notes: Vec<String> = vec![
@@ -307,7 +311,7 @@ part = "year"
 "#;
     let t = madoguchi::forms::parse_template(text, std::path::Path::new("computed.toml")).unwrap();
     // typical persona: born 1985-04-12; session date 2025-05-01 → 40.
-    let f = fill_for(&t, "typical", Answers::new()).unwrap();
+    let f = fill_for(&t, "typical", Answers::default()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = write_tmp(dir.path(), "c.pdf", &madoguchi::forms::render_pdf(&[f], &fonts()).unwrap());
     let text = page_text(&path, 1);

@@ -112,7 +112,7 @@ fn schema_file_is_current() {
     let have = std::fs::read_to_string(&path).expect("schema file missing: run with MADOGUCHI_UPDATE_GOLDEN=1");
     assert_eq!(
         have, want,
-        "schema is stale: regenerate with MADOGUCHI_UPDATE_GOLDEN=1 cargo test --test forms_templates"
+        "schema is stale: regenerate with MADOGUCHI_UPDATE_GOLDEN=1 cargo test --test it forms::templates"
     );
 }
 

@@ -7,16 +7,19 @@ use crate::support::output_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use kiosk_support::real::{catalog_forms, pdftotext};
+use kiosk_support::Rig;
+use kiosk_support::real::{pdftotext, pdftotext_bytes};
 use madoguchi::card::sim::persona;
+use madoguchi::forms::GUIDE_EVENT;
 use madoguchi::output::{ExportConfig, OutputConfig, PrintConfig};
-use madoguchi::session::catalog_forms::GUIDE_EVENT;
-use madoguchi::session::{
-    AnswerValue, Event, KioskOutput, OutputAction, OutputService, Session, SessionSettings, SimHandle, SimReader, Step,
-};
+use madoguchi::session::stage::Stage;
+use madoguchi::session::{Event, OutputAction, OutputPort};
+use madoguchi::vocab::AnswerValue;
+use madoguchi::wiring::KioskOutput;
 use output_support::server::Server;
 use output_support::{Pki, outbox_config};
 
@@ -26,75 +29,44 @@ fn env(name: &str) -> String {
     })
 }
 
-fn pages(pdf: &Path) -> usize {
-    let out = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo (poppler-utils)");
+fn pages(pdf: &[u8]) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdfinfo").arg(&path).output().expect("pdfinfo (poppler-utils)");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.lines()
         .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse().expect("page count")))
         .expect("Pages: line")
 }
 
-struct Rig {
-    s: Session,
-    hand: SimHandle,
-    t: Instant,
+/// A session over the real output layer (`KioskOutput`) for `cfg`; `dir` holds its stores.
+struct Kiosk {
+    r: Rig,
     dir: tempfile::TempDir,
 }
 
-impl Rig {
-    fn new(cfg: &OutputConfig, dir: tempfile::TempDir) -> Rig {
-        Rig::with_kiosk(cfg, dir, "K07")
-    }
-    fn with_kiosk(cfg: &OutputConfig, dir: tempfile::TempDir, kiosk_id: &str) -> Rig {
-        let settings = SessionSettings { work_root: dir.path().join("work"), ..SessionSettings::default() };
-        let (reader, hand) = SimReader::new();
-        let output = KioskOutput::start(cfg, kiosk_id, false).expect("output layer starts");
-        let t = Instant::now();
-        let s = Session::new(settings, Box::new(reader), Box::new(catalog_forms()), Box::new(output), t);
-        Rig { s, hand, t, dir }
-    }
-    fn ev(&mut self, e: Event) {
-        self.t += Duration::from_secs(1);
-        self.s.handle(e, self.t);
-    }
-    fn settle(&mut self) {
-        let started = Instant::now();
-        while self.s.delivering().is_some() {
-            assert!(started.elapsed() < Duration::from_secs(90), "output did not finish");
-            std::thread::sleep(Duration::from_millis(20));
-            self.s.tick(self.t);
-        }
-    }
-    fn card_and_pin(&mut self, persona_id: &str) {
-        let p = persona::builtin_by_id(persona_id).unwrap();
-        self.hand.insert(p.clone());
-        self.t += Duration::from_secs(1);
-        self.s.tick(self.t);
-        for b in p.pin.expose().bytes() {
-            self.ev(Event::PinDigit(b - b'0'));
-        }
-        self.ev(Event::PinSubmit);
-        assert_eq!(self.s.step(), Step::Review, "{:?}", self.s.message());
-    }
-    fn answer_and_sign(&mut self) {
-        let ids: Vec<String> = self.s.selected().to_vec();
-        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        for (id, v) in catalog_forms().demo_answers(&ids) {
-            self.ev(Event::Answer(id, v));
-        }
-        self.ev(Event::ReviewDone);
-        assert_eq!(self.s.step(), Step::Signature, "problems: {:?}", self.s.problems());
-        self.ev(Event::StrokeBegin(100.0, 150.0));
-        self.ev(Event::StrokeMove(300.0, 120.0));
-        self.ev(Event::SignatureDone);
-        assert_eq!(self.s.step(), Step::Confirm);
-        assert_eq!(self.s.message(), None);
-    }
+fn kiosk(cfg: &OutputConfig, dir: tempfile::TempDir, kiosk_id: &str) -> Kiosk {
+    let output = KioskOutput::start(cfg, kiosk_id, false).expect("output layer starts");
+    Kiosk { r: Rig::new(Arc::new(output)), dir }
+}
+
+impl Kiosk {
+    /// 住民票の写し for `persona_id`, answered and signed.
     fn juminhyo(&mut self, persona_id: &str) {
-        self.ev(Event::Begin);
-        self.ev(Event::ChooseProcedure("juminhyo".into()));
-        self.card_and_pin(persona_id);
-        self.answer_and_sign();
+        self.r.walk_to_review("juminhyo", persona_id);
+        self.r.answer_all(&["juminhyo"]);
+        self.r.sign_and_confirm();
+        assert_eq!(self.r.s.message(), None);
+    }
+    fn done_receipt(&self) -> madoguchi::session::Receipt {
+        match self.r.s.stage() {
+            Stage::Done(d) => d.receipt.clone(),
+            other => panic!("not done: {other:?} {:?}", self.r.s.message()),
+        }
+    }
+    fn message(&self) -> String {
+        self.r.s.message().map(|m| m.ja()).unwrap_or_default()
     }
 }
 
@@ -118,36 +90,37 @@ fn send_from_the_guide_flow_stores_one_submission_per_procedure_and_delivers_eac
         export: ExportConfig { enabled: true, spool_dir: spool.clone(), ..ExportConfig::default() },
         ..OutputConfig::default()
     };
-    let mut r = Rig::new(&cfg, dir);
-    assert!(r.s.output().can_send());
-    assert!(!r.s.output().can_print(), "no printer configured: no 印刷 button");
+    let mut k = kiosk(&cfg, dir, "K07");
+    let r = &mut k.r;
+    assert_eq!(r.s.delivery_buttons(), [OutputAction::Send], "no printer configured: no 印刷 button");
 
     // 転入 with a child under 15 → 住民異動届 + 児童手当 and a 手続き案内.
     r.ev(Event::Begin);
     r.ev(Event::ShowGuide);
-    r.ev(Event::GuideAnswer(GUIDE_EVENT.into(), AnswerValue::Choice("moving-in".into())));
-    r.ev(Event::GuideAnswer("children_under_15".into(), AnswerValue::YesNo(true)));
+    r.ev(Event::Answer(GUIDE_EVENT.into(), AnswerValue::Choice("moving-in".into())));
+    r.ev(Event::Answer("children_under_15".into(), AnswerValue::YesNo(true)));
     r.ev(Event::GuideDone);
-    let procedures = r.s.selected().to_vec();
+    let procedures = r.s.stage().plan().unwrap().procedures.clone();
     assert!(procedures.len() >= 2, "{procedures:?}");
     r.card_and_pin("long-address");
-    r.answer_and_sign();
+    let ids: Vec<&str> = procedures.iter().map(String::as_str).collect();
+    r.answer_all(&ids);
+    r.sign_and_confirm();
 
-    let visit = r.s.rendered_visit().clone();
+    let visit = r.s.stage().rendered().unwrap();
     let guide = visit.guide.as_ref().expect("the guide made a 手続き案内");
-    assert!(pdftotext(&guide.pdf).contains("手続き案内"));
+    assert!(pdftotext_bytes(&guide.pdf).contains("手続き案内"));
     assert!(!guide.page_previews.is_empty(), "the done screen shows it");
-    let print_pdf = visit.print_pdf.clone().expect("one PDF for the printer");
     let form_pages: usize = visit.forms.iter().map(|f| pages(&f.pdf)).sum();
-    assert_eq!(pages(&print_pdf), form_pages + pages(&guide.pdf), "forms and guide in one print job");
+    assert_eq!(pages(&visit.print_pdf), form_pages + pages(&guide.pdf), "forms and guide in one print job");
 
     // 送信: a progress step, then the receipt.
     r.ev(Event::Deliver(OutputAction::Send));
-    assert_eq!(r.s.step(), Step::Output);
+    assert_eq!(r.stage_name(), "output");
     r.settle();
-    assert_eq!(r.s.step(), Step::Done, "{:?}", r.s.message());
-    let receipt = r.s.receipt().expect("receipt").clone();
-    let today = chrono::Local::now().format("%Y%m%d").to_string();
+    let receipt = k.done_receipt();
+    let r = &mut k.r;
+    let today = "20261122"; // the rig's calendar
     assert_eq!(receipt.id, format!("K07-{today}-0001"));
     assert_eq!(receipt.number, "0001");
     assert_eq!(receipt.qr_payload, receipt.id, "the QR carries the receipt id, nothing personal");
@@ -185,22 +158,24 @@ fn send_from_the_guide_flow_stores_one_submission_per_procedure_and_delivers_eac
 
     // The back office gets each exactly once, even when a clerk presses 送信 again.
     wait_until("delivery of every submission", || keys.iter().all(|k| server.committed().contains(k)));
-    r.ev(Event::ClerkUnlocked);
+    r.unlock_clerk();
     r.ev(Event::Deliver(OutputAction::Send));
     r.settle();
-    assert_eq!(r.s.step(), Step::Done);
+    assert_eq!(r.stage_name(), "done");
     std::thread::sleep(Duration::from_millis(300));
-    for k in &keys {
-        assert_eq!(server.received_count(k), 1, "submission {k} was sent more than once");
+    for key in &keys {
+        assert_eq!(server.received_count(key), 1, "submission {key} was sent more than once");
     }
     server.assert_consistent();
 
     // Nothing personal in the outbox file; the session's files go at the end.
-    let db = std::fs::read(r.dir.path().join("outbox/outbox.sqlite3")).expect("outbox file");
+    let db = std::fs::read(k.dir.path().join("outbox/outbox.sqlite3")).expect("outbox file");
     assert!(!db.windows(p.name.expose().len()).any(|w| w == p.name.expose().as_bytes()), "plaintext name in outbox");
-    let work = r.s.work_dir().expect("work dir").to_path_buf();
+    let r = &mut k.r;
+    let work = r.s.stage().rendered().expect("work dir").work_dir.path().to_path_buf();
+    r.hand.remove();
     r.ev(Event::Finish);
-    assert_eq!(r.s.step(), Step::Start);
+    assert_eq!(r.stage_name(), "start");
     assert!(!work.exists(), "rendered files are deleted at the end of the session");
 }
 
@@ -220,21 +195,18 @@ fn print_sends_the_visit_pdf_to_the_printer_and_a_stopped_queue_is_explained() {
     };
     let cfg = OutputConfig { print, outbox: outbox_config(&dir.path().join("outbox")), ..OutputConfig::default() };
     // The printer's spool outlives test runs: a kiosk id of this run keeps job names unique.
-    let kiosk = format!("P{}", std::process::id() % 100_000);
-    let mut r = Rig::with_kiosk(&cfg, dir, &kiosk);
-    assert!(r.s.output().can_print());
-    assert!(!r.s.output().can_send(), "no backend, no export: no 送信 button");
+    let kiosk_id = format!("P{}", std::process::id() % 100_000);
+    let mut k = kiosk(&cfg, dir, &kiosk_id);
+    assert_eq!(k.r.s.delivery_buttons(), [OutputAction::Print], "no backend, no export: no 送信 button");
 
     // 1. Directly to the IPP Everywhere printer: the spooled job is the visit's print PDF.
-    r.juminhyo("typical");
-    let print_pdf = r.s.rendered_visit().print_pdf.clone().expect("print pdf");
-    let sent = std::fs::read(&print_pdf).expect("print pdf");
-    r.ev(Event::Deliver(OutputAction::Send));
-    assert_eq!(r.s.step(), Step::Confirm, "送信 is not offered, so it does nothing");
-    r.ev(Event::Deliver(OutputAction::Print));
-    r.settle();
-    assert_eq!(r.s.step(), Step::Done, "{:?}", r.s.message());
-    let receipt = r.s.receipt().expect("receipt").id.clone();
+    k.juminhyo("typical");
+    let sent = k.r.s.stage().rendered().unwrap().print_pdf.to_vec();
+    k.r.ev(Event::Deliver(OutputAction::Send));
+    assert_eq!(k.r.stage_name(), "confirm", "送信 is not offered, so it does nothing");
+    k.r.ev(Event::Deliver(OutputAction::Print));
+    k.r.settle();
+    let receipt = k.done_receipt().id;
     let spooled = std::fs::read_dir(&spool)
         .expect("spool dir")
         .flatten()
@@ -247,10 +219,11 @@ fn print_sends_the_visit_pdf_to_the_printer_and_a_stopped_queue_is_explained() {
     assert!(std::fs::read(&spooled).expect("spooled") == sent, "the printer got the visit's PDF unchanged");
     let text = pdftotext(&spooled);
     assert!(text.contains(persona::builtin_by_id("typical").unwrap().name.expose()));
-    let status = r.s.output().status();
+    let status = k.r.s.output().status();
     assert_eq!(status.printer.ja(), "印刷できます");
     assert_eq!(status.printer.render("en"), "The printer is ready.");
-    r.ev(Event::Finish);
+    k.r.hand.remove();
+    k.r.ev(Event::Finish);
 
     // 2. A paused CUPS queue: the clerk is told why, the forms stay, 再印刷 works after cupsenable.
     let queue = format!("madoguchi-kiosk-stopped-{}", std::process::id());
@@ -278,46 +251,48 @@ fn print_sends_the_visit_pdf_to_the_printer_and_a_stopped_queue_is_explained() {
         outbox: outbox_config(&dir.path().join("outbox")),
         ..OutputConfig::default()
     };
-    let mut r = Rig::new(&cfg, dir);
-    r.juminhyo("typical");
-    r.ev(Event::Deliver(OutputAction::Print));
-    r.settle();
-    assert_eq!(r.s.step(), Step::Output);
-    assert_eq!(r.s.last_action(), Some(OutputAction::Print));
-    let m = r.s.message().expect("a message for the clerk").to_string();
+    let mut k = kiosk(&cfg, dir, "K07");
+    k.juminhyo("typical");
+    k.r.ev(Event::Deliver(OutputAction::Print));
+    k.r.settle();
+    assert_eq!(k.r.stage_name(), "output");
+    assert_eq!(k.r.s.output_action(), Some(OutputAction::Print), "もう一度ためす prints again");
+    let m = k.message();
     assert!(m.contains("一時停止") && m.contains("消えていません"), "{m}");
-    assert!(r.s.rendered_visit().print_pdf.as_ref().is_some_and(|p| p.exists()), "nothing is lost");
+    assert!(k.r.s.stage().rendered().is_some_and(|r| r.work_dir.path().is_dir()), "nothing is lost");
+    assert!(!k.r.s.can_go_back(), "the answers cannot change under a queued print job");
     run("cupsenable", &[&queue]);
-    r.ev(Event::Deliver(OutputAction::Print));
-    r.settle();
-    assert_eq!(r.s.step(), Step::Done, "{:?}", r.s.message());
-    r.ev(Event::Finish);
+    k.r.ev(Event::Deliver(OutputAction::Print));
+    k.r.settle();
+    k.done_receipt();
+    k.r.hand.remove();
+    k.r.ev(Event::Finish);
 
     // 3. Paper runs out after the job was queued (the stack's madoguchi-paperout backend):
     // もう一度ためす follows the queued job instead of printing the forms a second time.
     run("lpadmin", &["-p", &queue, "-v", "madoguchi-paperout:/"]);
     let dir = tempfile::tempdir().unwrap();
-    let kiosk = format!("Q{}", std::process::id() % 100_000);
-    let mut r = Rig::with_kiosk(&cfg, dir, &kiosk);
-    r.juminhyo("typical");
-    r.ev(Event::Deliver(OutputAction::Print));
-    r.settle();
-    assert_eq!(r.s.step(), Step::Output);
-    let m = r.s.message().expect("a message for the clerk").to_string();
+    let kiosk_id = format!("Q{}", std::process::id() % 100_000);
+    let mut k = kiosk(&cfg, dir, &kiosk_id);
+    k.juminhyo("typical");
+    k.r.ev(Event::Deliver(OutputAction::Print));
+    k.r.settle();
+    assert_eq!(k.r.stage_name(), "output");
+    let m = k.message();
     assert!(m.contains("用紙") && m.contains("消えていません"), "{m}");
     run("lpadmin", &["-p", &queue, "-v", &ipp_uri]);
     run("cupsenable", &[&queue]);
-    r.ev(Event::Deliver(OutputAction::Print));
-    r.settle();
-    assert_eq!(r.s.step(), Step::Done, "{:?}", r.s.message());
-    let receipt = r.s.receipt().expect("receipt").id.to_lowercase();
+    k.r.ev(Event::Deliver(OutputAction::Print));
+    k.r.settle();
+    let receipt = k.done_receipt().id.to_lowercase();
     let copies = std::fs::read_dir(&spool)
         .expect("spool dir")
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().ends_with(&format!("-{receipt}.pdf")))
         .count();
     assert_eq!(copies, 1, "printed exactly once after the retry");
-    r.ev(Event::Finish);
+    k.r.hand.remove();
+    k.r.ev(Event::Finish);
 
     // 4. Printer and export spool both set up: the resident's one button sends, then prints.
     let dir = tempfile::tempdir().unwrap();
@@ -328,14 +303,13 @@ fn print_sends_the_visit_pdf_to_the_printer_and_a_stopped_queue_is_explained() {
         export: ExportConfig { enabled: true, spool_dir: spool_dir.clone(), ..ExportConfig::default() },
         ..OutputConfig::default()
     };
-    let kiosk = format!("B{}", std::process::id() % 100_000);
-    let mut r = Rig::with_kiosk(&cfg, dir, &kiosk);
-    assert!(r.s.output().can_print() && r.s.output().can_send());
-    r.juminhyo("typical");
-    r.ev(Event::Deliver(OutputAction::PrintAndSend));
-    r.settle();
-    assert_eq!(r.s.step(), Step::Done, "{:?}", r.s.message());
-    let receipt = r.s.receipt().expect("receipt").id.clone();
+    let kiosk_id = format!("B{}", std::process::id() % 100_000);
+    let mut k = kiosk(&cfg, dir, &kiosk_id);
+    assert_eq!(k.r.s.delivery_buttons(), [OutputAction::PrintAndSend], "a resident gets one button for both");
+    k.juminhyo("typical");
+    k.r.ev(Event::Deliver(OutputAction::PrintAndSend));
+    k.r.settle();
+    let receipt = k.done_receipt().id;
     let printed = std::fs::read_dir(&spool)
         .expect("spool dir")
         .flatten()
@@ -349,12 +323,14 @@ fn print_sends_the_visit_pdf_to_the_printer_and_a_stopped_queue_is_explained() {
 fn receipt_numbers_count_up_per_day_and_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = OutputConfig { outbox: outbox_config(dir.path()), ..OutputConfig::default() };
-    let today = chrono::Local::now().format("%Y%m%d").to_string();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
     let a = KioskOutput::start(&cfg, "K02", true).expect("start");
-    assert_eq!(a.new_receipt_id().expect("id"), format!("K02-{today}-0001"));
-    assert_eq!(a.new_receipt_id().expect("id"), format!("K02-{today}-0002"));
+    assert_eq!(a.new_receipt_id(day).expect("id"), "K02-20261122-0001");
+    assert_eq!(a.new_receipt_id(day).expect("id"), "K02-20261122-0002");
     drop(a);
     let b = KioskOutput::start(&cfg, "K02", true).expect("restart");
-    assert_eq!(b.new_receipt_id().expect("id"), format!("K02-{today}-0003"), "numbers are never reused");
-    assert!(b.can_send(), "the demo keeps submissions in its local outbox");
+    assert_eq!(b.new_receipt_id(day).expect("id"), "K02-20261122-0003", "numbers are never reused");
+    let next = day.succ_opt().unwrap();
+    assert_eq!(b.new_receipt_id(next).expect("id"), "K02-20261123-0001", "a new day starts again at 1");
+    assert!(b.offers().send, "the demo keeps submissions in its local outbox");
 }

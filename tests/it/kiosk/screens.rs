@@ -2,7 +2,7 @@
 //! the committed PNGs under tests/golden/ui/ with a tolerance.
 //!
 //! Regenerate after an intended UI change:
-//!     MADOGUCHI_UPDATE_GOLDEN=1 cargo test --test kiosk_screens
+//!     MADOGUCHI_UPDATE_GOLDEN=1 cargo test --test it kiosk::screens
 //! then look at the PNGs before committing them.
 
 use crate::support::kiosk_support;

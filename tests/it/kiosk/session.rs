@@ -1,272 +1,200 @@
-//! The session state machine without a display: flow, PIN rules, idle timeout, card removal,
-//! wipe. Time is passed in explicitly; nothing sleeps. The card is the in-process virtual card.
+//! The session state machine without a display, over the real forms layer: flow, the one
+//! validator, PIN rules, staff-PIN rules, idle timeout, card removal, the wipe. Time is moved
+//! by hand; nothing sleeps. The card is the in-process virtual card.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
+use chrono::NaiveDate;
+use madoguchi::card::SecretString;
 use madoguchi::card::sim::persona;
-use madoguchi::session::demo_forms::{DemoForms, JIDO_TEATE, JUMINHYO, TENNYU};
-use madoguchi::session::services::{FormService, OutputAction, OutputService};
-use madoguchi::session::{
-    AnswerValue, EndReason, Event, NotWiredOutput, PinState, ProcedureMode, Session, SessionSettings, SimHandle,
-    SimReader, Step,
-};
+use madoguchi::session::stage::Stage;
+use madoguchi::session::{EndReason, Event, OutputAction, PinState, ProcedureMode, SessionSettings};
+use madoguchi::vocab::AnswerValue;
 
-use crate::support::kiosk_support;
-use kiosk_support::{AcceptingOutput, SignatureWritingForms};
+use crate::support::kiosk_support::{AcceptingOutput, Rig, review_problems};
 
-struct Rig {
-    s: Session,
-    hand: SimHandle,
-    t: Instant,
-    _dir: tempfile::TempDir,
-    root: PathBuf,
+fn text(s: &str) -> AnswerValue {
+    AnswerValue::Text(SecretString::new(s))
 }
 
-impl Rig {
-    fn new(forms: Box<dyn FormService>, output: Box<dyn OutputService>) -> Rig {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("work");
-        let settings = SessionSettings { work_root: root.clone(), ..SessionSettings::default() };
-        let (reader, hand) = SimReader::new();
-        let t = Instant::now();
-        Rig { s: Session::new(settings, Box::new(reader), forms, output, t), hand, t, _dir: dir, root }
-    }
-    fn demo() -> Rig {
-        Rig::new(Box::new(SignatureWritingForms), Box::new(AcceptingOutput))
-    }
-    fn ev(&mut self, e: Event) {
-        self.t += Duration::from_secs(1);
-        self.s.handle(e, self.t);
-    }
-    /// Let a print/send on the worker thread finish (no simulated time passes).
-    fn settle(&mut self) {
-        for _ in 0..2000 {
-            if self.s.delivering().is_none() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-            self.s.tick(self.t);
-        }
-        panic!("the output thread did not finish");
-    }
-    fn wait(&mut self, secs: u64) {
-        self.t += Duration::from_secs(secs);
-        self.s.tick(self.t);
-    }
-    fn pin(&mut self, pin: &str) {
-        for b in pin.bytes() {
-            self.ev(Event::PinDigit(b - b'0'));
-        }
-        self.ev(Event::PinSubmit);
-    }
-    /// Start → 住民票の写し → card of `persona` → PIN → review.
-    fn walk_to_review(&mut self, persona_id: &str) {
-        self.ev(Event::Begin);
-        self.ev(Event::ChooseProcedure(JUMINHYO.into()));
-        assert_eq!(self.s.step(), Step::Card);
-        self.hand.insert(persona::builtin_by_id(persona_id).unwrap());
-        self.wait(1);
-        assert_eq!(self.s.step(), Step::Pin);
-        let pin = persona::builtin_by_id(persona_id).unwrap().pin.expose().to_string();
-        self.pin(&pin);
-        assert_eq!(self.s.step(), Step::Review, "message: {:?}", self.s.message());
-    }
-    fn answer_juminhyo(&mut self) {
-        self.ev(Event::Answer("scope".into(), AnswerValue::Choice("household".into())));
-        self.ev(Event::Answer("purpose".into(), AnswerValue::Choice("bank".into())));
-    }
-    fn sign(&mut self) {
-        self.ev(Event::StrokeBegin(100.0, 150.0));
-        self.ev(Event::StrokeMove(300.0, 120.0));
-        self.ev(Event::StrokeMove(500.0, 180.0));
-    }
-    fn walk_to_confirm(&mut self) {
-        self.walk_to_review("typical");
-        self.answer_juminhyo();
-        self.ev(Event::ReviewDone);
-        assert_eq!(self.s.step(), Step::Signature);
-        self.sign();
-        self.ev(Event::SignatureDone);
-        assert_eq!(self.s.step(), Step::Confirm);
-    }
+fn work_dirs(r: &Rig) -> usize {
+    std::fs::read_dir(&r.work).map(|d| d.count()).unwrap_or(0)
 }
 
-fn files_in(p: &Path) -> usize {
-    std::fs::read_dir(p).map(|d| d.count()).unwrap_or(0)
+fn pin_state(r: &Rig) -> PinState {
+    match r.s.stage() {
+        Stage::Pin(p) => p.state,
+        other => panic!("not on the PIN screen: {other:?}"),
+    }
 }
 
 #[test]
 fn juminhyo_flow_reads_only_basic_four_and_validates_answers() {
-    let mut r = Rig::demo();
-    r.walk_to_review("typical");
-    let a = r.s.attributes().expect("attributes read");
-    assert_eq!(a.name.expose(), "山田 太郎");
-    assert!(!r.s.has_my_number(), "住民票の写し must not read the 個人番号");
-    let ids: Vec<&str> = r.s.questions().iter().map(|q| q.id.as_str()).collect();
-    assert_eq!(ids, ["copies", "scope", "honseki", "purpose"]);
-    assert_eq!(r.s.answers().get("copies"), Some(&AnswerValue::Count(1)), "counter starts at its minimum");
+    let mut r = Rig::accepting();
+    r.walk_to_review("juminhyo", "typical");
+    let Stage::Review(rv) = r.s.stage() else { unreachable!() };
+    assert_eq!(rv.visit.card.attributes.name.expose(), "山田 太郎");
+    assert!(rv.visit.card.my_number.is_none(), "住民票の写し must not read the 個人番号");
+    let ids: Vec<&str> = rv.questions.iter().map(|q| q.id.as_str()).collect();
+    assert!(ids.starts_with(&["requester", "applicant_kana", "phone"]), "{ids:?}");
+    assert!(!ids.contains(&"proxy_name"), "conditional questions wait for their condition");
+    assert_eq!(rv.visit.answers.get("juminhyo_copies"), Some(&AnswerValue::Count(1)), "counter starts at its minimum");
     // 次へ with required answers missing: stay, and say which ones in plain words.
     r.ev(Event::ReviewDone);
-    assert_eq!(r.s.step(), Step::Review);
-    let problems = r.s.problems();
-    assert_eq!(problems.len(), 2, "{problems:?}");
-    assert!(problems[0].1.ja().contains("記載する人"));
-    // The same problem on an English screen: English words around the (untranslated) label.
-    let en = problems[0].1.render("en");
-    assert!(en.starts_with("Please choose") && en.contains("記載する人"), "{en}");
-    r.answer_juminhyo();
+    assert_eq!(r.stage_name(), "review");
+    let problems = review_problems(&r.s);
+    assert!(problems.iter().any(|(id, m)| id == "requester" && m.contains("「請求者の区分」を選んで")), "{problems:?}");
+    // The same problem on an English screen: English words around the label.
+    let Stage::Review(rv) = r.s.stage() else { unreachable!() };
+    let en = rv.problems.iter().find(|p| p.question == "requester").unwrap().message.render("en");
+    assert!(en.starts_with("Please choose"), "{en}");
+    r.answer_all(&["juminhyo"]);
     r.ev(Event::ReviewDone);
-    assert_eq!(r.s.step(), Step::Signature);
+    assert_eq!(r.stage_name(), "signature", "{:?}", review_problems(&r.s));
     // An empty pad is not a signature.
     r.ev(Event::SignatureDone);
-    assert_eq!(r.s.step(), Step::Signature);
-    assert!(r.s.message().unwrap().contains("指"));
+    assert_eq!(r.stage_name(), "signature");
+    assert!(r.s.message().unwrap().ja().contains("指"));
     r.sign();
     r.ev(Event::SignatureDone);
-    assert_eq!(r.s.step(), Step::Confirm);
-    assert_eq!(r.s.rendered().len(), 1);
-    let dir = r.s.work_dir().unwrap().to_path_buf();
-    assert!(dir.starts_with(&r.root));
-    assert_eq!(files_in(&dir), 1);
+    assert_eq!(r.stage_name(), "confirm");
+    let rendered = r.s.stage().rendered().expect("forms rendered");
+    assert_eq!(rendered.forms.len(), 1);
+    let dir = rendered.work_dir.path().to_path_buf();
+    assert!(dir.starts_with(&r.work));
+    assert!(dir.join("01-juminhyo.pdf").is_file());
     r.ev(Event::Deliver(OutputAction::Print));
-    assert_eq!(r.s.step(), Step::Output, "progress screen while the output runs");
+    assert_eq!(r.stage_name(), "output", "progress screen while the output runs");
     assert_eq!(r.s.delivering(), Some(OutputAction::Print));
     r.settle();
-    assert_eq!(r.s.step(), Step::Done);
-    assert_eq!(r.s.receipt().unwrap().number, "0001");
-    assert_eq!(r.s.receipt().unwrap().id, "T01-20261122-0001");
+    let Stage::Done(d) = r.s.stage() else { panic!("{:?}", r.s.message()) };
+    assert_eq!(d.receipt.number, "0001");
+    assert_eq!(d.receipt.id, "T01-20261122-0001");
     // The done screen returns to start by itself and wipes everything.
     r.wait(19);
-    assert_eq!(r.s.step(), Step::Done);
+    assert_eq!(r.stage_name(), "done");
+    r.hand.remove(); // the resident takes the card
     r.wait(1);
-    assert_eq!(r.s.step(), Step::Start);
+    assert_eq!(r.stage_name(), "start");
     assert_eq!(r.s.last_end(), Some(EndReason::Done));
-    assert!(r.s.attributes().is_none());
-    assert!(r.s.answers().is_empty());
-    assert!(r.s.signature().is_empty());
+    assert!(r.s.stage().card().is_none() && r.s.stage().answers().is_none());
     assert!(!dir.exists(), "generated files must be deleted");
 }
 
 #[test]
 fn idle_timeout_warns_then_wipes_everything() {
-    let mut r = Rig::demo();
+    let mut r = Rig::accepting();
     r.walk_to_confirm();
-    let dir = r.s.work_dir().unwrap().to_path_buf();
-    assert_eq!(files_in(&dir), 1);
-    assert!(r.s.idle_warning(r.t).is_none());
+    let dir = r.s.stage().rendered().unwrap().work_dir.path().to_path_buf();
+    assert!(dir.is_dir());
+    assert!(r.s.idle_warning().is_none());
     r.wait(44);
-    assert_eq!(r.s.idle_warning(r.t), None);
+    assert_eq!(r.s.idle_warning(), None);
     r.wait(1);
-    assert_eq!(r.s.idle_warning(r.t), Some(15), "warning at 45 s");
+    assert_eq!(r.s.idle_warning(), Some(15), "warning at 45 s");
     // A touch restarts the idle clock.
     r.ev(Event::Activity);
-    assert_eq!(r.s.idle_warning(r.t), None);
+    assert_eq!(r.s.idle_warning(), None);
     r.wait(59);
-    assert_eq!(r.s.step(), Step::Confirm);
+    assert_eq!(r.stage_name(), "confirm");
     r.wait(1);
-    assert_eq!(r.s.step(), Step::Start);
+    assert_eq!(r.stage_name(), "start");
     assert_eq!(r.s.last_end(), Some(EndReason::TimedOut));
-    assert!(r.s.message().unwrap().contains("時間が過ぎた"));
-    assert!(r.s.attributes().is_none(), "attributes must be gone");
-    assert!(!r.s.has_my_number());
-    assert!(r.s.answers().is_empty(), "answers must be cleared");
-    assert!(r.s.signature().is_empty());
-    assert!(r.s.selected().is_empty());
-    assert!(r.s.rendered().is_empty());
-    assert!(r.s.work_dir().is_none());
+    assert!(r.s.message().unwrap().ja().contains("時間が過ぎた"));
+    assert!(r.s.stage().card().is_none(), "card data must be gone");
+    assert!(r.s.stage().answers().is_none(), "answers must be gone");
+    assert!(r.s.stage().plan().is_none());
+    assert!(r.s.stage().rendered().is_none());
     assert!(!dir.exists(), "generated files must be deleted");
+    assert_eq!(work_dirs(&r), 0);
 }
 
 #[test]
 fn timeout_is_configurable() {
-    let dir = tempfile::tempdir().unwrap();
     let settings = SessionSettings {
-        idle_timeout: Duration::from_secs(20),
-        idle_warning: Duration::from_secs(10),
-        work_root: dir.path().to_path_buf(),
-        ..SessionSettings::default()
+        idle_timeout: std::time::Duration::from_secs(20),
+        idle_warning: std::time::Duration::from_secs(10),
+        ..crate::support::kiosk_support::settings()
     };
-    let (reader, _hand) = SimReader::new();
-    let t = Instant::now();
-    let mut s = Session::new(settings, Box::new(reader), Box::new(DemoForms), Box::new(NotWiredOutput), t);
-    s.handle(Event::Begin, t);
-    assert_eq!(s.idle_warning(t + Duration::from_secs(10)), Some(10));
-    s.tick(t + Duration::from_secs(20));
-    assert_eq!(s.step(), Step::Start);
+    let mut r = Rig::with(settings, Arc::new(AcceptingOutput::printing()));
+    r.s.handle(Event::Begin);
+    r.clock.advance(10);
+    assert_eq!(r.s.idle_warning(), Some(10));
+    r.wait(10);
+    assert_eq!(r.stage_name(), "start");
 }
 
 #[test]
 fn card_removal_mid_flow_returns_to_card_step_with_message() {
-    let mut r = Rig::demo();
-    r.walk_to_review("typical");
-    r.answer_juminhyo();
+    let mut r = Rig::accepting();
+    r.walk_to_review("juminhyo", "typical");
+    r.answer_all(&["juminhyo"]);
     r.ev(Event::ReviewDone);
     r.sign();
     let card = r.hand.remove().unwrap();
     r.wait(1);
-    assert_eq!(r.s.step(), Step::Card);
-    assert!(r.s.message().unwrap().contains("カードが取り外されました"));
-    assert!(r.s.attributes().is_none(), "data read from the removed card is dropped");
-    assert!(r.s.answers().is_empty());
-    assert!(r.s.signature().is_empty());
-    assert_eq!(r.s.selected(), [JUMINHYO.to_string()], "the chosen procedure stays");
+    assert_eq!(r.stage_name(), "card");
+    assert!(r.s.message().unwrap().ja().contains("カードが取り外されました"));
+    assert!(r.s.stage().card().is_none(), "data read from the removed card is dropped");
+    assert!(r.s.stage().answers().is_none());
+    assert_eq!(r.s.stage().plan().unwrap().procedures, ["juminhyo"], "the chosen procedure stays");
     // Putting it back asks for the PIN again.
     r.hand.insert_card(card);
     r.wait(1);
-    assert_eq!(r.s.step(), Step::Pin);
+    assert_eq!(r.stage_name(), "pin");
     r.pin("1234");
-    assert_eq!(r.s.step(), Step::Review);
+    assert_eq!(r.stage_name(), "review");
 }
 
 #[test]
 fn pin_rules_tries_shown_call_clerk_and_clerk_override() {
-    let mut r = Rig::new(Box::new(DemoForms), Box::new(NotWiredOutput));
+    let mut r = Rig::accepting();
     r.ev(Event::Begin);
-    r.ev(Event::ChooseProcedure(JUMINHYO.into()));
+    r.ev(Event::ChooseProcedure("juminhyo".into()));
     r.hand.insert(persona::builtin_by_id("typical").unwrap());
     r.wait(1);
-    assert_eq!(r.s.pin_state(), PinState::Ready { tries_left: 3 });
+    assert_eq!(pin_state(&r), PinState::Ready { tries_left: 3 });
     r.pin("0000");
-    assert_eq!(r.s.pin_state(), PinState::Wrong { tries_left: 2 });
-    assert!(r.s.pin_state().message_ja().contains("あと2回"));
+    assert_eq!(pin_state(&r), PinState::Wrong { tries_left: 2 });
+    assert!(pin_state(&r).message_ja().contains("あと2回"));
     r.pin("0001");
-    assert_eq!(r.s.pin_state(), PinState::CallClerk, "one try left → call a clerk");
+    assert_eq!(pin_state(&r), PinState::CallClerk, "one try left → call a clerk");
     // The keypad is dead now: no try is spent by accident.
     r.pin("1234");
-    assert_eq!(r.s.step(), Step::Pin);
-    assert_eq!(r.s.pin_len(), 0);
+    assert_eq!(r.stage_name(), "pin");
     // Only an unlocked clerk can allow the last try.
     r.ev(Event::ClerkAllowLastTry);
-    assert_eq!(r.s.pin_state(), PinState::CallClerk);
-    r.ev(Event::ClerkUnlocked);
+    assert_eq!(pin_state(&r), PinState::CallClerk);
+    r.unlock_clerk();
     r.ev(Event::ClerkAllowLastTry);
-    assert_eq!(r.s.pin_state(), PinState::LastTryAllowed);
+    assert_eq!(pin_state(&r), PinState::LastTryAllowed);
     r.pin("1234");
-    assert_eq!(r.s.step(), Step::Review);
-    // Self-service: the clerk is locked again when the session ends.
+    assert_eq!(r.stage_name(), "review");
+    // Self-service: the clerk is locked again when the next resident begins.
     r.ev(Event::Cancel);
-    assert!(!r.s.clerk_unlocked());
+    r.hand.remove();
+    r.ev(Event::Begin);
+    assert!(!r.s.clerk_unlocked(), "clerk powers must not carry into the next resident's session");
 }
 
 #[test]
 fn last_try_and_locked_cards_are_explained() {
-    let mut r = Rig::new(Box::new(DemoForms), Box::new(NotWiredOutput));
+    let mut r = Rig::accepting();
     r.ev(Event::Begin);
-    r.ev(Event::ChooseProcedure(JUMINHYO.into()));
+    r.ev(Event::ChooseProcedure("juminhyo".into()));
     r.hand.insert(persona::builtin_by_id("last-try").unwrap());
     r.wait(1);
-    assert_eq!(r.s.pin_state(), PinState::CallClerk);
-    assert!(r.s.pin_state().message_ja().contains("職員"));
+    assert_eq!(pin_state(&r), PinState::CallClerk);
+    assert!(pin_state(&r).message_ja().contains("職員"));
     r.hand.remove();
     r.wait(1);
-    assert_eq!(r.s.step(), Step::Card);
+    assert_eq!(r.stage_name(), "card");
     for id in ["locked", "locked-63c0"] {
         r.hand.insert(persona::builtin_by_id(id).unwrap());
         r.wait(1);
-        assert_eq!(r.s.step(), Step::Pin);
-        assert_eq!(r.s.pin_state(), PinState::Locked, "{id}");
-        assert!(r.s.pin_state().message_ja().contains("窓口"), "locked → where to go");
+        assert_eq!(r.stage_name(), "pin");
+        assert_eq!(pin_state(&r), PinState::Locked, "{id}");
+        assert!(pin_state(&r).message_ja().contains("窓口"), "locked → where to go");
         r.hand.remove();
         r.wait(1);
     }
@@ -274,105 +202,248 @@ fn last_try_and_locked_cards_are_explained() {
 
 #[test]
 fn guide_flow_picks_several_procedures_and_reads_my_number_only_then() {
-    let mut r = Rig::demo();
+    let mut r = Rig::accepting();
     r.ev(Event::Begin);
     r.ev(Event::ShowGuide);
-    assert_eq!(r.s.procedure_mode(), ProcedureMode::Guide);
+    assert!(matches!(r.s.stage(), Stage::Choosing(c) if c.mode == ProcedureMode::Guide));
     r.ev(Event::GuideDone);
-    assert_eq!(r.s.step(), Step::Procedure, "unanswered guide questions keep the resident here");
+    assert_eq!(r.stage_name(), "procedure", "unanswered guide questions keep the resident here");
     assert!(r.s.message().is_some());
-    r.ev(Event::GuideAnswer("g-move".into(), AnswerValue::Choice("outside".into())));
-    r.ev(Event::GuideAnswer("g-children".into(), AnswerValue::YesNo(true)));
-    r.ev(Event::GuideAnswer("g-kokuho".into(), AnswerValue::YesNo(false)));
+    r.ev(Event::Choose { question: madoguchi::forms::GUIDE_EVENT.into(), index: 0 });
+    r.ev(Event::Answer("children_under_15".into(), AnswerValue::YesNo(true)));
     r.ev(Event::GuideDone);
-    assert_eq!(r.s.selected(), [TENNYU.to_string(), JIDO_TEATE.to_string()]);
-    r.hand.insert(persona::builtin_by_id("typical").unwrap());
-    r.wait(1);
-    r.pin("1234");
-    assert_eq!(r.s.step(), Step::Review);
-    assert!(r.s.has_my_number(), "児童手当 needs the 個人番号");
-    let ids: Vec<&str> = r.s.questions().iter().map(|q| q.id.as_str()).collect();
-    assert_eq!(ids, ["moved-on", "furigana", "prev-honseki", "children"]);
-    r.ev(Event::Answer("furigana".into(), AnswerValue::Text(madoguchi::card::SecretString::new("yamada"))));
-    r.ev(Event::Answer("moved-on".into(), AnswerValue::Date(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap())));
+    assert_eq!(r.s.stage().plan().unwrap().procedures, ["tennyu", "jidou-teate"]);
+    r.card_and_pin("typical");
+    assert!(r.s.stage().card().unwrap().my_number.is_some(), "児童手当 needs the 個人番号");
+    r.ev(Event::Answer("applicant_kana".into(), text("yamada")));
     r.ev(Event::ReviewDone);
-    assert_eq!(r.s.step(), Step::Review);
-    assert!(r.s.problems().iter().any(|(id, m)| id == "furigana" && m.ja().contains("カタカナ")));
-    r.ev(Event::Answer("furigana".into(), AnswerValue::Text(madoguchi::card::SecretString::new("ヤマダ　タロウ"))));
-    r.ev(Event::ReviewDone);
-    assert_eq!(r.s.step(), Step::Signature);
+    assert_eq!(r.stage_name(), "review");
+    assert!(
+        review_problems(&r.s).iter().any(|(id, m)| id == "applicant_kana" && m.contains("カタカナ")),
+        "{:?}",
+        review_problems(&r.s)
+    );
 }
 
 #[test]
 fn back_navigation() {
-    let mut r = Rig::demo();
+    let mut r = Rig::accepting();
     r.ev(Event::Begin);
-    r.ev(Event::ChooseProcedure(JUMINHYO.into()));
+    r.ev(Event::ChooseProcedure("juminhyo".into()));
     r.ev(Event::Back);
-    assert_eq!(r.s.step(), Step::Procedure);
+    assert_eq!(r.stage_name(), "procedure");
     r.ev(Event::Back);
-    assert_eq!(r.s.step(), Step::Start);
+    assert_eq!(r.stage_name(), "start");
     assert_eq!(r.s.last_end(), Some(EndReason::Cancelled));
-    r.walk_to_review("typical");
-    r.answer_juminhyo();
+    r.walk_to_review("juminhyo", "typical");
+    r.answer_all(&["juminhyo"]);
+    let answered = r.s.stage().answers().unwrap().len();
     r.ev(Event::ReviewDone);
     r.ev(Event::Back);
-    assert_eq!(r.s.step(), Step::Review);
-    assert_eq!(r.s.answers().len(), 4, "answers survive going back to the review");
+    assert_eq!(r.stage_name(), "review");
+    assert_eq!(r.s.stage().answers().unwrap().len(), answered, "answers survive going back to the review");
     r.ev(Event::ReviewDone);
     r.sign();
     r.ev(Event::SignatureDone);
-    let dir = r.s.work_dir().unwrap().to_path_buf();
+    let dir = r.s.stage().rendered().unwrap().work_dir.path().to_path_buf();
     r.ev(Event::Back);
-    assert_eq!(r.s.step(), Step::Signature);
+    assert_eq!(r.stage_name(), "signature");
     assert!(!dir.exists(), "leaving the confirm step deletes its files");
     r.ev(Event::SignatureClear);
-    assert!(r.s.signature().is_empty());
+    let Stage::Signing(sg) = r.s.stage() else { unreachable!() };
+    assert!(sg.pad.is_empty());
     r.ev(Event::SignatureRedo);
-    assert!(!r.s.signature().is_empty(), "a cleared stroke can be brought back");
+    let Stage::Signing(sg) = r.s.stage() else { unreachable!() };
+    assert!(!sg.pad.is_empty(), "a cleared stroke can be brought back");
     r.ev(Event::Back);
     r.ev(Event::Back);
-    assert_eq!(r.s.step(), Step::Procedure);
-    assert!(r.s.attributes().is_none(), "choosing again forgets this read");
+    assert_eq!(r.stage_name(), "procedure");
+    assert!(r.s.stage().card().is_none(), "choosing again forgets this read");
 }
 
 #[test]
-fn cancel_wipes_and_not_wired_output_says_so() {
-    let mut r = Rig::new(Box::new(DemoForms), Box::new(NotWiredOutput));
-    r.walk_to_review("typical");
-    r.answer_juminhyo();
-    r.ev(Event::ReviewDone);
-    r.sign();
-    r.ev(Event::SignatureDone);
-    assert_eq!(r.s.step(), Step::Confirm);
-    assert!(r.s.message().unwrap().contains("接続されていません"), "demo forms are not wired: say so");
-    r.ev(Event::Deliver(OutputAction::Print));
-    assert_eq!(r.s.step(), Step::Output);
-    let dir = r.s.work_dir().unwrap().to_path_buf();
+fn cancel_at_output_wipes_everything() {
+    let mut r = Rig::accepting();
+    r.walk_to_confirm();
+    let dir = r.s.stage().rendered().unwrap().work_dir.path().to_path_buf();
     r.ev(Event::Cancel);
-    assert_eq!(r.s.step(), Step::Start);
+    assert_eq!(r.stage_name(), "start");
     assert_eq!(r.s.last_end(), Some(EndReason::Cancelled));
-    assert!(r.s.attributes().is_none());
+    assert!(r.s.stage().card().is_none());
     assert!(!dir.exists());
 }
 
 #[test]
-fn signature_png_reaches_the_forms_layer() {
-    let mut r = Rig::demo();
+fn signature_png_reaches_the_forms() {
+    let mut r = Rig::accepting();
     r.walk_to_confirm();
-    let f = &r.s.rendered()[0];
-    let bytes = std::fs::read(&f.pdf).unwrap();
-    let dec = png::Decoder::new(std::io::Cursor::new(bytes));
+    let Stage::Confirm(c) = r.s.stage() else { unreachable!() };
+    let dec = png::Decoder::new(std::io::Cursor::new(c.signature_png.to_vec()));
     let info = dec.read_info().unwrap();
     assert_eq!((info.info().width, info.info().height), (madoguchi::session::PAD_W, madoguchi::session::PAD_H));
+    // … and is on the paper: the PDF carries an image of the pad's size.
+    let pdf = &c.rendered.as_ref().unwrap().forms[0].pdf_path;
+    let out = std::process::Command::new("pdfimages").arg("-list").arg(pdf).output().unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(list.lines().any(|l| l.contains(" 900 ") && l.contains(" 300 ")), "{list}");
+}
+
+// ---- the one validator: the screen and the paper agree ----
+
+#[test]
+fn a_middle_dot_and_hiragana_in_a_reading_pass_the_review_and_the_paper() {
+    for reading in ["ジョン・スミス", "やまだ たろう"] {
+        let mut r = Rig::accepting();
+        r.walk_to_review("juminhyo", "typical");
+        r.answer_all(&["juminhyo"]);
+        r.ev(Event::Answer("applicant_kana".into(), text(reading)));
+        assert!(review_problems(&r.s).is_empty(), "{reading}: {:?}", review_problems(&r.s));
+        r.sign_and_confirm();
+        let Stage::Confirm(c) = r.s.stage() else { unreachable!() };
+        assert!(c.rendered.is_some(), "{reading}: the paper refused what the screen took: {:?}", c.message);
+    }
+}
+
+#[test]
+fn a_date_the_paper_cannot_write_is_refused_on_the_review_screen() {
+    let mut r = Rig::accepting();
+    r.walk_to_review("tennyu", "typical");
+    r.answer_all(&["tennyu"]);
+    r.ev(Event::Answer("move_date".into(), AnswerValue::Date(NaiveDate::from_ymd_opt(1868, 5, 1).unwrap())));
+    r.ev(Event::ReviewDone);
+    assert_eq!(r.stage_name(), "review");
+    assert!(review_problems(&r.s).iter().any(|(id, m)| id == "move_date" && m.contains("古すぎ")));
+}
+
+#[test]
+fn a_glyph_the_font_lacks_is_found_before_signing_and_a_clerk_can_correct_it() {
+    let mut r = Rig::accepting();
+    r.walk_to_review("juminhyo", "rare-kanji");
+    r.answer_all(&["juminhyo"]);
+    r.ev(Event::ReviewDone);
+    assert_eq!(r.stage_name(), "review", "the 外字 is found before the resident signs");
+    let problems = review_problems(&r.s);
+    assert!(problems.iter().any(|(_, m)| m.contains("外字") && m.contains("U+20BB7")), "{problems:?}");
+    // The clerk types a substitute for the name; only the name counts as corrected.
+    r.unlock_clerk();
+    let card = r.s.stage().card().unwrap().clone();
+    let name = SecretString::new(card.attributes.name.expose().replace('\u{20BB7}', "吉"));
+    r.ev(Event::ClerkCorrect { name, address: card.attributes.address.clone() });
+    let c = r.s.stage().card().unwrap();
+    assert!(c.corrections.name.is_some() && c.corrections.address.is_none(), "{c:?}");
+    assert!(review_problems(&r.s).is_empty(), "{:?}", review_problems(&r.s));
+    r.sign_and_confirm();
+}
+
+// ---- nothing goes back past a started delivery ----
+
+#[test]
+fn once_a_delivery_started_answers_can_no_longer_change() {
+    let mut r = Rig::accepting();
+    r.walk_to_confirm();
+    r.ev(Event::Deliver(OutputAction::Print));
+    r.settle();
+    assert_eq!(r.stage_name(), "done");
+    assert!(!r.s.can_go_back());
+    r.ev(Event::Back);
+    assert_eq!(r.stage_name(), "done", "no way back into the answers of a delivered visit");
+}
+
+// ---- a card left on the reader ----
+
+#[test]
+fn a_card_left_on_the_reader_never_walks_into_the_next_residents_pin_screen() {
+    let mut r = Rig::accepting();
+    r.walk_to_confirm();
+    r.ev(Event::Deliver(OutputAction::Print));
+    r.settle();
+    r.ev(Event::Finish);
+    assert_eq!(r.stage_name(), "start");
+    assert!(r.s.message().unwrap().ja().contains("カードをお取りください"));
+    // The next resident starts while the card is still there: it is not read.
+    r.ev(Event::Begin);
+    r.ev(Event::ChooseProcedure("juminhyo".into()));
+    r.wait(1);
+    assert_eq!(r.stage_name(), "card");
+    assert!(r.s.message().unwrap().ja().contains("カードをいったんお取りください"));
+    // Taken away and placed again (the new resident's card): the PIN screen.
+    let card = r.hand.remove().unwrap();
+    r.wait(1);
+    r.hand.insert_card(card);
+    r.wait(1);
+    assert_eq!(r.stage_name(), "pin");
+}
+
+// ---- staff PIN ----
+
+fn staff_pin(r: &mut Rig, pin: &str) {
+    r.ev(Event::ClerkPanel(true));
+    for b in pin.bytes() {
+        r.ev(Event::ClerkDigit(b - b'0'));
+    }
+    r.ev(Event::ClerkSubmit);
+}
+
+#[test]
+fn wrong_staff_pins_wait_longer_each_time_then_lock_out_across_a_restart() {
+    // A rig whose staff-PIN record is a file, as on a counter PC.
+    let make = |record: &std::path::Path| {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = crate::support::kiosk_support::HandClock::new();
+        let (ports, hand) = crate::support::kiosk_support::ports(
+            Arc::new(AcceptingOutput::printing()),
+            &dir.path().join("work"),
+            &clock,
+            Some(record.to_path_buf()),
+        );
+        let s = madoguchi::session::Session::new(crate::support::kiosk_support::settings(), ports);
+        Rig { s, hand, clock, work: dir.path().join("work"), dir }
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let record = tmp.path().join("staff-pin.state");
+    let mut r = make(&record);
+    // Too short: refused without spending a try.
+    staff_pin(&mut r, "1234");
+    assert!(r.s.clerk().message().unwrap().ja().contains("6桁以上"));
+    assert_eq!(r.s.clerk().failures(), 0);
+    staff_pin(&mut r, "000000");
+    staff_pin(&mut r, "000001");
+    assert_eq!(r.s.clerk().failures(), 2);
+    staff_pin(&mut r, "000002");
+    assert!(r.s.clerk().message().unwrap().ja().contains("30秒後"), "{:?}", r.s.clerk().message());
+    // During the wait even the right PIN is not tried.
+    staff_pin(&mut r, crate::support::kiosk_support::STAFF_PIN);
+    assert!(!r.s.clerk_unlocked());
+    assert!(r.s.clerk().message().unwrap().ja().contains("お待ちください"));
+    for n in 4..=6 {
+        r.clock.advance(3600);
+        staff_pin(&mut r, &format!("00000{n}"));
+    }
+    assert_eq!(r.s.clerk().failures(), 6);
+    assert!(r.s.clerk().message().unwrap().ja().contains("30分間ロック"));
+    // A restart does not end the lockout: the record is read back from the file.
+    r = make(&record);
+    assert_eq!(r.s.clerk().failures(), 6);
+    staff_pin(&mut r, crate::support::kiosk_support::STAFF_PIN);
+    assert!(!r.s.clerk_unlocked(), "the lockout survives the restart");
+}
+
+#[test]
+fn clerk_powers_end_after_a_quiet_while() {
+    let mut r = Rig::accepting();
+    r.unlock_clerk();
+    r.wait(299);
+    assert!(r.s.clerk_unlocked());
+    r.wait(2);
+    assert!(!r.s.clerk_unlocked(), "relocked after 5 minutes without clerk activity");
 }
 
 /// A reader that is unplugged and plugged back in. A mock, because vpcd's readers exist as
 /// long as pcscd runs and cannot be unplugged on demand; the real "no such reader" answer is
-/// tested through pcscd in card_pcsc.rs.
+/// tested through pcscd in card/pcsc.rs.
 struct Unpluggable {
-    inner: SimReader,
-    plugged: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    inner: madoguchi::wiring::SimReader,
+    plugged: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl madoguchi::session::CardPort for Unpluggable {
@@ -397,26 +468,30 @@ impl madoguchi::session::CardPort for Unpluggable {
 #[test]
 fn a_missing_reader_is_explained_on_the_card_screen_until_it_is_back() {
     let dir = tempfile::tempdir().unwrap();
-    let settings = SessionSettings { work_root: dir.path().join("work"), ..SessionSettings::default() };
-    let (reader, hand) = SimReader::new();
-    let plugged = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let port = Unpluggable { inner: reader, plugged: plugged.clone() };
-    let mut t = Instant::now();
-    let mut s = Session::new(settings, Box::new(port), Box::new(SignatureWritingForms), Box::new(AcceptingOutput), t);
-    s.handle(Event::Begin, t);
-    s.handle(Event::ChooseProcedure(JUMINHYO.into()), t);
-    assert_eq!(s.step(), Step::Card);
-    t += Duration::from_secs(1);
-    s.tick(t);
-    let m = s.message().expect("the reader problem is shown").to_string();
+    let clock = crate::support::kiosk_support::HandClock::new();
+    let (mut ports, _) = crate::support::kiosk_support::ports(
+        Arc::new(AcceptingOutput::printing()),
+        &dir.path().join("work"),
+        &clock,
+        None,
+    );
+    let (reader, hand) = madoguchi::wiring::SimReader::new();
+    let plugged = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    ports.card = Box::new(Unpluggable { inner: reader, plugged: plugged.clone() });
+    let mut s = madoguchi::session::Session::new(crate::support::kiosk_support::settings(), ports);
+    s.handle(Event::Begin);
+    s.handle(Event::ChooseProcedure("juminhyo".into()));
+    clock.advance(1);
+    s.tick();
+    let m = s.message().expect("the reader problem is shown").ja();
     assert!(m.contains("カードリーダー"), "{m}");
-    assert_eq!(s.step(), Step::Card, "the session waits; nothing crashes");
+    assert!(matches!(s.stage(), Stage::Card(_)), "the session waits; nothing crashes");
     plugged.store(true, std::sync::atomic::Ordering::SeqCst);
-    t += Duration::from_secs(1);
-    s.tick(t);
+    clock.advance(1);
+    s.tick();
     assert_eq!(s.message(), None, "the message goes when the reader is back");
     hand.insert(persona::builtin_by_id("typical").unwrap());
-    t += Duration::from_secs(1);
-    s.tick(t);
-    assert_eq!(s.step(), Step::Pin);
+    clock.advance(1);
+    s.tick();
+    assert!(matches!(s.stage(), Stage::Pin(_)));
 }

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use madoguchi::card::sim::persona;
-use madoguchi::forms::{self, Answers, Catalog, FillInput, FilledForm, Fonts, FontsConfig, Template};
+use madoguchi::forms::{self, Catalog, FillInput, FilledForm, Fonts, FontsConfig, Template};
+use madoguchi::vocab::Answers;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -19,17 +20,33 @@ pub fn catalog() -> Catalog {
     Catalog::embedded().expect("embedded catalog must load")
 }
 
-/// Fill `t` for a built-in persona with sample answers plus `extra`.
-pub fn fill_for(t: &Template, persona_id: &str, extra: Answers) -> Result<FilledForm, Vec<forms::FieldError>> {
+/// Fill `t` for a built-in persona with sample answers plus `extra` and the sample signature.
+pub fn fill_for(t: &Template, persona_id: &str, extra: Answers) -> Result<FilledForm<'static>, Vec<forms::FieldError>> {
     let p = persona::builtin_by_id(persona_id).expect("built-in persona");
     let mut answers = forms::sample::sample_answers(&[t]);
-    answers.extend(extra);
-    let attrs = forms::sample::attributes_of(&p);
-    let session = forms::sample::sample_session();
-    forms::fill(
-        t,
-        &FillInput { attributes: &attrs, my_number: Some(&p.my_number), answers: &answers, session: &session },
-    )
+    for (id, v) in extra.iter() {
+        answers.set(id, v.clone());
+    }
+    fill_exact_for(t, &p, &answers, true)
+}
+
+/// Fill `t` with exactly `answers` (no samples merged in), with or without the sample signature.
+pub fn fill_exact_for(
+    t: &Template,
+    p: &madoguchi::card::sim::Persona,
+    answers: &Answers,
+    signed: bool,
+) -> Result<FilledForm<'static>, Vec<forms::FieldError>> {
+    let attrs = forms::sample::attributes_of(p);
+    let stamp = forms::sample::sample_stamp();
+    let signature = forms::sample::sample_signature();
+    let input = FillInput {
+        card: forms::CardView::of(&attrs, Some(&p.my_number)),
+        answers,
+        signature: signed.then_some(signature.as_slice()),
+        stamp: &stamp,
+    };
+    forms::fill(t, &input).map(FilledForm::into_owned)
 }
 
 /// Run a tool; panic with a clear message when it is not installed.

@@ -1,68 +1,95 @@
-//! Shared by the kiosk_* tests. The state-machine and screen tests use small stand-ins for the
-//! forms and output layers so they test the session rules alone (the real layers are driven
-//! end to end in kiosk_forms.rs and kiosk_output.rs).
+//! Shared by the kiosk tests: one session rig over the real forms layer (embedded templates,
+//! IPAex fonts, pdftoppm), the in-process virtual card, the real staff-PIN port and one hand
+//! clock; the window rig on top of it; and one stand-in output layer for flow tests that
+//! need no printer (the real output layer is driven in kiosk/output.rs and kiosk/ui_real.rs).
 
-use madoguchi::session::Answers;
-use madoguchi::session::demo_forms::DemoForms;
-use madoguchi::session::services::{
-    FillRequest, FormError, FormService, OutputAction, OutputError, OutputService, OutputStatus, ProcedureInfo,
-    Question, Receipt, RenderedForm, RenderedVisit, Visit,
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use madoguchi::card::sim::persona;
+use madoguchi::config::Config;
+use madoguchi::forms::{Catalog, Fonts, FontsConfig};
+use madoguchi::session::{
+    Clock, ConfirmedVisit, DeliveryError, Event, Offers, OutputAction, OutputPort, OutputStatus, Ports, Receipt,
+    Session, SessionSettings, Stage,
 };
+use madoguchi::ui::KioskUi;
+use madoguchi::vocab::Answers;
+use madoguchi::wiring::{CatalogForms, Demo, SimHandle, SimReader, StaffPin};
 
-/// Stand-in for the forms layer: the demo catalogue, and a "render" that writes the real
-/// signature PNG the session hands over as the page preview, so the tests can see generated
-/// files appear in the work dir and disappear at the wipe.
-pub struct SignatureWritingForms;
+/// The tests' staff PIN (its Argon2id hash is made once per test run).
+pub const STAFF_PIN: &str = "258025";
 
-impl FormService for SignatureWritingForms {
-    fn procedures(&self) -> Vec<ProcedureInfo> {
-        DemoForms.procedures()
+pub fn staff_pin_hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| madoguchi::config::hash_clerk_pin(STAFF_PIN).expect("hash the test staff PIN")).clone()
+}
+
+/// A clock the test moves by hand: monotonic time and the calendar move together, from
+/// 2026-11-22 10:00 JST.
+#[derive(Clone)]
+pub struct HandClock {
+    start: Instant,
+    elapsed: Rc<Cell<Duration>>,
+}
+
+impl HandClock {
+    pub fn new() -> HandClock {
+        HandClock { start: Instant::now(), elapsed: Rc::default() }
     }
-    fn guide_questions(&self, a: &Answers) -> Vec<Question> {
-        DemoForms.guide_questions(a)
-    }
-    fn guide_result(&self, a: &Answers) -> Vec<String> {
-        DemoForms.guide_result(a)
-    }
-    fn needs_my_number(&self, p: &[String]) -> bool {
-        DemoForms.needs_my_number(p)
-    }
-    fn questions(&self, p: &[String]) -> Vec<Question> {
-        DemoForms.questions(p)
-    }
-    fn render(&self, req: &FillRequest<'_>) -> Result<RenderedVisit, FormError> {
-        let path = req.work_dir.join("signature.png");
-        std::fs::write(&path, req.signature_png).map_err(|e| FormError::Fill(e.to_string()))?;
-        let form = RenderedForm {
-            form_id: "signature".into(),
-            template_version: "1".into(),
-            procedure_id: req.procedures.first().cloned().unwrap_or_default(),
-            title_ja: "署名".into(),
-            pdf: path.clone(),
-            page_previews: vec![path.clone()],
-            values: Vec::new(),
-            declares: Default::default(),
-        };
-        Ok(RenderedVisit { forms: vec![form], print_pdf: Some(path), ..RenderedVisit::default() })
+    pub fn advance(&self, secs: u64) {
+        self.elapsed.set(self.elapsed.get() + Duration::from_secs(secs));
     }
 }
 
-/// Stand-in for the output layer: accepts every job, so the done step and its auto-return are
-/// tested without a printer (the real output layer is driven in kiosk_output.rs).
-pub struct AcceptingOutput;
+impl Default for HandClock {
+    fn default() -> Self {
+        HandClock::new()
+    }
+}
 
-impl OutputService for AcceptingOutput {
-    fn can_print(&self) -> bool {
-        true
+impl Clock for HandClock {
+    fn now(&self) -> Instant {
+        self.start + self.elapsed.get()
     }
-    fn can_send(&self) -> bool {
-        false
+    fn local(&self) -> DateTime<FixedOffset> {
+        let jst = FixedOffset::east_opt(9 * 3600).unwrap();
+        let base = jst.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+        base + chrono::Duration::from_std(self.elapsed.get()).unwrap()
     }
-    fn new_receipt_id(&self) -> Result<String, OutputError> {
-        Ok("T01-20261122-0001".into())
+}
+
+/// Stand-in for the output layer: accepts every job (numbering receipts like the outbox), so
+/// the done step and its auto-return are tested without a printer. A fault-free stand-in on
+/// purpose: printer and outbox faults come from the real parts in kiosk/output.rs.
+#[derive(Default)]
+pub struct AcceptingOutput {
+    n: AtomicU32,
+    pub offers: Offers,
+}
+
+impl AcceptingOutput {
+    pub fn printing() -> AcceptingOutput {
+        AcceptingOutput { n: AtomicU32::new(0), offers: Offers { print: true, send: false } }
     }
-    fn deliver(&self, visit: &Visit, _: OutputAction) -> Result<Receipt, OutputError> {
-        assert!(visit.rendered.forms.iter().all(|f| f.pdf.exists()), "output must get existing files");
+}
+
+impl OutputPort for AcceptingOutput {
+    fn offers(&self) -> Offers {
+        self.offers
+    }
+    fn new_receipt_id(&self, today: chrono::NaiveDate) -> Result<String, DeliveryError> {
+        let n = self.n.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(madoguchi::wiring::output::receipt_id("T01", today, n))
+    }
+    fn deliver(&self, visit: &ConfirmedVisit, _: OutputAction) -> Result<Receipt, DeliveryError> {
+        assert!(visit.rendered.work_dir.path().is_dir(), "output must get the visit's files");
         Ok(Receipt::for_id(&visit.receipt_id))
     }
     fn status(&self) -> OutputStatus {
@@ -70,99 +97,19 @@ impl OutputService for AcceptingOutput {
     }
 }
 
-/// A clock the test moves by hand.
-pub mod clock {
-    use std::cell::Cell;
-    use std::rc::Rc;
-    use std::time::{Duration, Instant};
-
-    #[derive(Clone)]
-    pub struct HandClock(pub Rc<Cell<Instant>>);
-
-    impl HandClock {
-        pub fn new() -> HandClock {
-            HandClock(Rc::new(Cell::new(Instant::now())))
-        }
-        pub fn advance(&self, secs: u64) {
-            self.0.set(self.0.get() + Duration::from_secs(secs));
-        }
-        pub fn clock(&self) -> madoguchi::ui::Clock {
-            let c = self.0.clone();
-            Rc::new(move || c.get())
-        }
-    }
-}
-
-/// Build a kiosk window over a session with the simulated reader.
-pub mod rig {
-    use std::time::Instant;
-
-    use madoguchi::card::sim::persona;
-    use madoguchi::config::Config;
-    use madoguchi::session::services::{FormService, OutputService};
-    use madoguchi::session::{Session, SessionSettings, SimHandle, SimReader};
-    use madoguchi::ui::{Demo, KioskUi};
-
-    use super::clock::HandClock;
-
-    pub struct UiRig {
-        pub ui: KioskUi,
-        pub hand: SimHandle,
-        pub clock: HandClock,
-        /// Holds the session's work root for the rig's lifetime.
-        pub _dir: tempfile::TempDir,
-    }
-
-    pub fn build(cfg: &Config, forms: Box<dyn FormService>, output: Box<dyn OutputService>) -> UiRig {
-        let dir = tempfile::tempdir().unwrap();
-        let settings = SessionSettings { work_root: dir.path().join("work"), ..SessionSettings::default() };
-        let (reader, hand) = SimReader::new();
-        let clock = HandClock::new();
-        let session = Session::new(settings, Box::new(reader), forms, output, Instant::now());
-        let demo = Demo { hand: hand.clone(), personas: persona::builtin() };
-        let ui = KioskUi::new(cfg, session, Some(demo), clock.clock()).unwrap();
-        UiRig { ui, hand, clock, _dir: dir }
-    }
-
-    impl UiRig {
-        /// A clerk unlocks with staff PIN 2580 (the tests' `clerk.pin_hash`) and closes the panel.
-        pub fn unlock_clerk(&self) {
-            let w = &self.ui.window;
-            w.invoke_clerk_show();
-            for d in [2, 5, 8, 0] {
-                w.invoke_clerk_digit(d);
-            }
-            w.invoke_clerk_submit();
-            w.invoke_clerk_close();
-        }
-
-        /// Let a print/send on the session's worker thread finish, then repaint.
-        pub fn settle(&self) {
-            for _ in 0..2000 {
-                if self.ui.session().delivering().is_none() {
-                    self.ui.refresh();
-                    return;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(5));
-                self.ui.tick();
-            }
-            panic!("the output thread did not finish");
-        }
-    }
-}
-
-/// The real forms layer for end-to-end tests: embedded templates, IPAex fonts, pdftotext.
+/// The real forms layer for the kiosk tests: embedded templates, IPAex fonts, pdftotext.
 pub mod real {
-    use std::path::Path;
-    use std::process::Command;
+    use super::*;
 
-    use madoguchi::forms::{Catalog, Fonts, FontsConfig};
-    use madoguchi::session::CatalogForms;
-
-    pub fn catalog_forms() -> CatalogForms {
+    pub fn catalog_forms(work_root: &Path) -> CatalogForms {
         let catalog = Catalog::embedded().unwrap_or_else(|e| panic!("embedded templates: {e:?}"));
         let fonts = Fonts::load(&FontsConfig::default()).expect("IPAex fonts installed (tests/stack.sh install)");
-        CatalogForms::new(catalog, fonts, "見本市")
+        CatalogForms::new(catalog, fonts, "見本市", work_root)
+    }
+
+    /// Sample answers for every question of these procedures.
+    pub fn demo_answers(procedures: &[&str]) -> Answers {
+        catalog_forms(Path::new("/nonexistent")).demo_answers(procedures)
     }
 
     pub fn pdftotext(pdf: &Path) -> String {
@@ -170,5 +117,217 @@ pub mod real {
             Command::new("pdftotext").args(["-layout"]).arg(pdf).arg("-").output().expect("poppler-utils installed");
         assert!(out.status.success());
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn pdftotext_bytes(pdf: &[u8]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.pdf");
+        std::fs::write(&p, pdf).unwrap();
+        pdftotext(&p)
+    }
+}
+
+/// A session over the real forms layer, the in-process virtual card and the hand clock.
+pub struct Rig {
+    pub s: Session,
+    pub hand: SimHandle,
+    pub clock: HandClock,
+    pub dir: tempfile::TempDir,
+    pub work: PathBuf,
+}
+
+pub fn settings() -> SessionSettings {
+    SessionSettings { languages: vec!["ja".into(), "ja-easy".into(), "en".into()], ..SessionSettings::default() }
+}
+
+/// The ports of a kiosk over the hand clock; `staff_pin_file`: where the staff-PIN record is
+/// kept (None: in memory).
+pub fn ports(
+    output: Arc<dyn OutputPort>,
+    work: &Path,
+    clock: &HandClock,
+    staff_pin_file: Option<PathBuf>,
+) -> (Ports, SimHandle) {
+    let (reader, hand) = SimReader::new();
+    let ports = Ports {
+        card: Box::new(reader),
+        forms: Box::new(real::catalog_forms(work)),
+        output,
+        clerk: Box::new(StaffPin::new(staff_pin_hash(), staff_pin_file)),
+        clock: Rc::new(clock.clone()),
+    };
+    (ports, hand)
+}
+
+impl Rig {
+    pub fn new(output: Arc<dyn OutputPort>) -> Rig {
+        Rig::with(settings(), output)
+    }
+
+    pub fn with(settings: SessionSettings, output: Arc<dyn OutputPort>) -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path().join("work");
+        let clock = HandClock::new();
+        let (ports, hand) = ports(output, &work, &clock, None);
+        Rig { s: Session::new(settings, ports), hand, clock, dir, work }
+    }
+
+    /// Accepting (print-only) output.
+    pub fn accepting() -> Rig {
+        Rig::new(Arc::new(AcceptingOutput::printing()))
+    }
+
+    /// One event, a second after the last one.
+    pub fn ev(&mut self, e: Event) {
+        self.clock.advance(1);
+        self.s.handle(e);
+    }
+    pub fn wait(&mut self, secs: u64) {
+        self.clock.advance(secs);
+        self.s.tick();
+    }
+    /// Let a print/send on the worker thread finish (no simulated time passes).
+    pub fn settle(&mut self) {
+        for _ in 0..4000 {
+            if self.s.delivering().is_none() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+            self.s.tick();
+        }
+        panic!("the output thread did not finish");
+    }
+    pub fn pin(&mut self, pin: &str) {
+        for b in pin.bytes() {
+            self.ev(Event::PinDigit(b - b'0'));
+        }
+        self.ev(Event::PinSubmit);
+    }
+    pub fn stage_name(&self) -> &'static str {
+        stage_name(self.s.stage())
+    }
+    /// The card of `persona_id` on the reader and its PIN: on to the review.
+    pub fn card_and_pin(&mut self, persona_id: &str) {
+        let p = persona::builtin_by_id(persona_id).unwrap();
+        self.hand.insert(p.clone());
+        self.wait(1);
+        assert_eq!(self.stage_name(), "pin", "{:?}", self.s.message());
+        self.pin(p.pin.expose());
+        assert_eq!(self.stage_name(), "review", "{:?}", self.s.message());
+    }
+    /// Start → `procedure` → card of `persona` → PIN → review.
+    pub fn walk_to_review(&mut self, procedure: &str, persona_id: &str) {
+        self.ev(Event::Begin);
+        self.ev(Event::ChooseProcedure(procedure.into()));
+        assert_eq!(self.stage_name(), "card");
+        self.card_and_pin(persona_id);
+    }
+    /// Give the sample answer to every question of these procedures.
+    pub fn answer_all(&mut self, procedures: &[&str]) {
+        for (id, v) in real::demo_answers(procedures).iter() {
+            self.ev(Event::Answer(id.to_string(), v.clone()));
+        }
+    }
+    pub fn sign(&mut self) {
+        self.ev(Event::StrokeBegin(100.0, 150.0));
+        self.ev(Event::StrokeMove(300.0, 120.0));
+        self.ev(Event::StrokeMove(500.0, 180.0));
+    }
+    /// Review (answered) → signature → confirm.
+    pub fn sign_and_confirm(&mut self) {
+        self.ev(Event::ReviewDone);
+        assert_eq!(self.stage_name(), "signature", "problems: {:?}", review_problems(&self.s));
+        self.sign();
+        self.ev(Event::SignatureDone);
+        assert_eq!(self.stage_name(), "confirm");
+    }
+    /// 住民票の写し for `typical`, answered and signed: the confirm screen.
+    pub fn walk_to_confirm(&mut self) {
+        self.walk_to_review("juminhyo", "typical");
+        self.answer_all(&["juminhyo"]);
+        self.sign_and_confirm();
+    }
+    /// A clerk unlocks with the staff PIN on the panel, and closes it.
+    pub fn unlock_clerk(&mut self) {
+        self.ev(Event::ClerkPanel(true));
+        for b in STAFF_PIN.bytes() {
+            self.ev(Event::ClerkDigit(b - b'0'));
+        }
+        self.ev(Event::ClerkSubmit);
+        assert!(self.s.clerk_unlocked(), "{:?}", self.s.clerk().message());
+        self.ev(Event::ClerkPanel(false));
+    }
+}
+
+pub fn stage_name(s: &Stage) -> &'static str {
+    match s {
+        Stage::Start(_) => "start",
+        Stage::Choosing(_) => "procedure",
+        Stage::Card(_) => "card",
+        Stage::Pin(_) => "pin",
+        Stage::Review(_) => "review",
+        Stage::Signing(_) => "signature",
+        Stage::Confirm(_) => "confirm",
+        Stage::Output(_) => "output",
+        Stage::Done(_) => "done",
+    }
+}
+
+/// The review's problems (question id, Japanese), for assertion messages.
+pub fn review_problems(s: &Session) -> Vec<(String, String)> {
+    match s.stage() {
+        Stage::Review(r) => r.problems.iter().map(|p| (p.question.clone(), p.message.ja())).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A kiosk window over a rig's session, driven with Slint's testing backend.
+pub struct UiRig {
+    pub ui: KioskUi,
+    pub hand: SimHandle,
+    pub clock: HandClock,
+    pub _dir: tempfile::TempDir,
+}
+
+pub fn ui_rig(cfg: &Config, output: Arc<dyn OutputPort>) -> UiRig {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = HandClock::new();
+    let (ports, hand) = ports(output, &dir.path().join("work"), &clock, None);
+    let mut settings = madoguchi::wiring::settings(cfg);
+    settings.languages = cfg.languages.clone();
+    let session = Session::new(settings, ports);
+    let demo = Demo { hand: hand.clone(), personas: persona::builtin() };
+    let ui = KioskUi::new(cfg, session, Some(demo)).unwrap();
+    UiRig { ui, hand, clock, _dir: dir }
+}
+
+impl UiRig {
+    pub fn stage_name(&self) -> &'static str {
+        stage_name(self.ui.session().stage())
+    }
+    /// A clerk unlocks with the staff PIN on the panel and closes it.
+    pub fn unlock_clerk(&self) {
+        use madoguchi::ui::ClerkPage;
+        use slint::ComponentHandle;
+        let c = self.ui.window.global::<ClerkPage>();
+        c.invoke_show();
+        for b in STAFF_PIN.bytes() {
+            c.invoke_digit(i32::from(b - b'0'));
+        }
+        c.invoke_submit();
+        assert!(c.get_unlocked(), "staff PIN should unlock: {}", c.get_message());
+        c.invoke_close();
+    }
+    /// Let a print/send on the session's worker thread finish, then repaint.
+    pub fn settle(&self) {
+        for _ in 0..4000 {
+            if self.ui.session().delivering().is_none() {
+                self.ui.refresh();
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+            self.ui.tick();
+        }
+        panic!("the output thread did not finish");
     }
 }

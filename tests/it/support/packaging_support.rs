@@ -232,6 +232,9 @@ pub fn kiosk_under_cage(uid: u32, gid: u32) -> Vec<u8> {
             "/etc/madoguchi/madoguchi.toml",
             "--demo",
         ])
+        // The demo writes only under --out (never into the installed kiosk's stores).
+        .arg("--out")
+        .arg(runtime.path().join("demo"))
         .env("XDG_RUNTIME_DIR", runtime.path())
         .env("TMPDIR", runtime.path())
         .env("HOME", "/var/lib/madoguchi")

@@ -1,5 +1,5 @@
-//! Card access as the session needs it. [`SimReader`] wraps the in-process virtual card (tests,
-//! demo); [`PcscPort`] wraps a real PC/SC reader.
+//! The card reader behind the session's [`CardPort`]: [`SimReader`] wraps the in-process
+//! virtual card (tests, demo); [`PcscPort`] wraps a real PC/SC reader.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -7,19 +7,7 @@ use std::time::{Duration, Instant};
 use crate::card::pcsc::PcscReader;
 use crate::card::sim::{InProcess, Persona};
 use crate::card::{CardError, Pin, ReadOutcome, ReadRequest, TransportError, read_card, text_ap};
-
-/// What the session does with a card reader. Implementations must never spend a PIN try
-/// except inside [`CardPort::read`] (which checks the tries first, see `text_ap::TextAp::verify`).
-pub trait CardPort {
-    /// Whether a card is on the reader now.
-    fn present(&mut self) -> Result<bool, TransportError>;
-    /// Tries left (empty VERIFY; consumes none).
-    fn pin_tries(&mut self) -> Result<u8, CardError>;
-    /// Safe VERIFY + read of what `req` asks for.
-    fn read(&mut self, pin: &Pin, req: ReadRequest) -> Result<ReadOutcome, CardError>;
-    /// End the card connection and reset the card (clears its security state).
-    fn release(&mut self) {}
-}
+use crate::session::CardPort;
 
 /// A simulated reader slot holding at most one virtual card. Clone the [`SimHandle`] to place
 /// or take off the card while the session owns the port, like a hand at a real reader.

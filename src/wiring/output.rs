@@ -1,4 +1,4 @@
-//! The real output layer behind the session's [`OutputService`]: 印刷 prints the visit's
+//! The real output layer behind the session's [`OutputPort`]: 印刷 prints the visit's
 //! combined PDF over IPP; 送信 makes one submission per procedure durable in the outbox
 //! (and the export spool, when configured) before the resident is told it was accepted.
 
@@ -8,12 +8,11 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use crate::i18n::Msg;
-use crate::output::payload::{FormInput, Submission};
+use crate::output::payload::{DeclaredCard, FormInput, Submission};
 use crate::output::print::{PrintError, PrintJob, PrintRequest, Printer};
 use crate::output::{self, OutputConfig};
-
-use super::services::{
-    CardFields, OutputAction, OutputError, OutputService, OutputStatus, Receipt, RenderedForm, Visit,
+use crate::session::ports::{
+    CardFields, ConfirmedVisit, DeliveryError, Offers, OutputAction, OutputPort, OutputStatus, Receipt, RenderedForm,
 };
 
 /// How long a printer check stays fresh for the clerk screen.
@@ -28,6 +27,9 @@ pub struct KioskOutput {
     /// The job of a print that did not finish (paper out, jam, …), by receipt id: もう一度
     /// ためす follows it instead of submitting the same forms a second time.
     unfinished: Mutex<Option<(String, PrintJob)>>,
+    /// The submissions of the visit being delivered, built once (by receipt id): a retry
+    /// sends the very same ones.
+    prepared: Mutex<Option<(String, Vec<Submission>)>>,
 }
 
 /// The last known printer state, refreshed in the background (never on the UI thread).
@@ -55,6 +57,7 @@ impl KioskOutput {
             send: outbox_only_send || cfg.backend.is_some() || cfg.export.enabled,
             printer_seen: Arc::default(),
             unfinished: Mutex::default(),
+            prepared: Mutex::default(),
         })
     }
 
@@ -62,19 +65,17 @@ impl KioskOutput {
         &self.service
     }
 
-    fn print(&self, visit: &Visit) -> Result<(), OutputError> {
-        let perr = |e: PrintError| OutputError::Printer { detail: e.to_string(), message: Msg::new(e.message_ja()) };
-        let path = visit.rendered.print_pdf.as_ref().ok_or_else(|| OutputError::Printer {
-            detail: "no print PDF was rendered / 印刷用PDFがありません".into(),
-            message: Msg::new("印刷する書類がありません。"),
-        })?;
-        let pdf = std::fs::read(path).map_err(|e| OutputError::Printer {
-            detail: format!("cannot read the print PDF: {e} / 印刷用PDFを読めません"),
-            message: Msg::new("印刷する書類を読めませんでした。"),
-        })?;
+    fn print(&self, visit: &ConfirmedVisit) -> Result<(), DeliveryError> {
+        let perr = |e: PrintError| DeliveryError::Printer { detail: e.to_string(), message: Msg::new(e.message_ja()) };
+        if visit.rendered.print_pdf.is_empty() {
+            return Err(DeliveryError::Printer {
+                detail: "no print PDF was rendered / 印刷用PDFがありません".into(),
+                message: Msg::new("印刷する書類がありません。"),
+            });
+        }
         let printer = Printer::new(&self.cfg.print, None).map_err(perr)?;
         // The receipt id names the job: spool file names never carry personal data.
-        let req = PrintRequest { pdf: Zeroizing::new(pdf), job_name: visit.receipt_id.clone() };
+        let req = PrintRequest { pdf: visit.rendered.print_pdf.clone(), job_name: visit.receipt_id.clone() };
         let result = self.print_once(&printer, &req);
         self.remember_printer(result.as_ref().err().map(|e| e.message_ja()));
         result.map_err(perr)
@@ -102,12 +103,18 @@ impl KioskOutput {
         printer.wait(job).map(|_| ()).inspect_err(|_| *unfinished = Some((req.job_name.clone(), job)))
     }
 
-    fn send(&self, visit: &Visit) -> Result<(), OutputError> {
-        for sub in submissions(visit, &self.kiosk_id)? {
-            self.service
-                .accept(&sub)
-                .map_err(|e| OutputError::Send { detail: e.to_string(), message: Msg::new(e.message_ja()) })?;
+    fn send(&self, visit: &ConfirmedVisit) -> Result<(), DeliveryError> {
+        let mut prepared = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
+        if prepared.as_ref().is_none_or(|(r, _)| r != &visit.receipt_id) {
+            *prepared = Some((visit.receipt_id.clone(), submissions(visit, &self.kiosk_id)?));
         }
+        for sub in prepared.as_ref().map_or(&[][..], |(_, s)| s.as_slice()) {
+            self.service
+                .accept(sub)
+                .map_err(|e| DeliveryError::Send { detail: e.to_string(), message: Msg::new(e.message_ja()) })?;
+        }
+        // Kept only for a retry: once accepted they are in the (encrypted) outbox.
+        *prepared = None;
         Ok(())
     }
 
@@ -143,9 +150,10 @@ impl KioskOutput {
     }
 }
 
-/// One submission per procedure of the visit, each with its own forms and PDF.
-pub fn submissions(visit: &Visit, kiosk_id: &str) -> Result<Vec<Submission>, OutputError> {
-    let serr = |detail: String| OutputError::Send {
+/// One submission per procedure of the visit, each with its own forms and PDF and only the
+/// card attributes its own forms declare.
+pub fn submissions(visit: &ConfirmedVisit, kiosk_id: &str) -> Result<Vec<Submission>, DeliveryError> {
+    let serr = |detail: String| DeliveryError::Send {
         detail, message: Msg::new("送信用のデータを作れませんでした。")
     };
     let mut out = Vec::new();
@@ -155,24 +163,24 @@ pub fn submissions(visit: &Visit, kiosk_id: &str) -> Result<Vec<Submission>, Out
         if forms.is_empty() {
             continue;
         }
-        let mut parts = Vec::new();
-        for f in &forms {
-            parts.push(std::fs::read(&f.pdf).map_err(|e| serr(format!("cannot read {}: {e}", f.form_id)))?);
-        }
-        let pdf = if parts.len() == 1 {
-            parts.swap_remove(0)
-        } else {
-            crate::forms::merge(&parts).map_err(|e| serr(format!("cannot merge the PDFs: {e}")))?
+        let pdf = match forms.as_slice() {
+            [one] => one.pdf.clone(),
+            many => {
+                let parts: Vec<Vec<u8>> = many.iter().map(|f| f.pdf.to_vec()).collect();
+                let joined = crate::forms::merge(&parts).map_err(|e| serr(format!("cannot merge the PDFs: {e}")));
+                for mut p in parts {
+                    zeroize::Zeroize::zeroize(&mut p);
+                }
+                Zeroizing::new(joined?)
+            }
         };
-        for p in &mut parts {
-            zeroize::Zeroize::zeroize(p);
-        }
+        let declared = forms.iter().fold(CardFields::default(), |d, f| d.union(f.declares));
         out.push(Submission {
             idempotency_key: key.clone(),
             receipt_id: visit.receipt_id.clone(),
             kiosk_id: kiosk_id.to_string(),
             procedure_id: procedure_id.clone(),
-            created_at: visit.created,
+            created_at: visit.created.with_timezone(&chrono::Utc),
             forms: forms
                 .iter()
                 .map(|f| FormInput {
@@ -181,9 +189,9 @@ pub fn submissions(visit: &Visit, kiosk_id: &str) -> Result<Vec<Submission>, Out
                     values: f.values.clone(),
                 })
                 .collect(),
-            card: forms.iter().fold(CardFields::default(), |d, f| d.union(f.declares)).select(&visit.rendered.card),
+            card: declared_card(visit, declared),
             signature_png: Some(visit.signature_png.clone()).filter(|s| !s.is_empty()),
-            pdf: Zeroizing::new(pdf),
+            pdf,
         });
     }
     if out.is_empty() {
@@ -192,30 +200,38 @@ pub fn submissions(visit: &Visit, kiosk_id: &str) -> Result<Vec<Submission>, Out
     Ok(out)
 }
 
-impl OutputService for KioskOutput {
-    fn can_print(&self) -> bool {
-        self.cfg.print.printer_uri.is_some()
+/// Only the attributes `declared`, as printed (a clerk's corrections in place).
+fn declared_card(visit: &ConfirmedVisit, declared: CardFields) -> DeclaredCard {
+    let c = &visit.card;
+    DeclaredCard {
+        name: declared.name.then(|| c.name().clone()),
+        address: declared.address.then(|| c.address().clone()),
+        birth_date: declared.birth_date.then(|| c.attributes.birth_date.date()),
+        sex: declared.sex.then_some(c.attributes.sex),
+        my_number: c.my_number.clone().filter(|_| declared.my_number),
     }
-    fn can_send(&self) -> bool {
-        self.send
+}
+
+impl OutputPort for KioskOutput {
+    fn offers(&self) -> Offers {
+        Offers { print: self.cfg.print.printer_uri.is_some(), send: self.send }
     }
-    fn new_receipt_id(&self) -> Result<String, OutputError> {
-        let today = chrono::Local::now().date_naive();
+    fn new_receipt_id(&self, today: chrono::NaiveDate) -> Result<String, DeliveryError> {
         let n = self
             .service
             .outbox()
             .next_receipt_number(today)
-            .map_err(|e| OutputError::Send { detail: e.to_string(), message: Msg::new(e.message_ja()) })?;
+            .map_err(|e| DeliveryError::Send { detail: e.to_string(), message: Msg::new(e.message_ja()) })?;
         Ok(receipt_id(&self.kiosk_id, today, n))
     }
-    fn deliver(&self, visit: &Visit, action: OutputAction) -> Result<Receipt, OutputError> {
+    fn deliver(&self, visit: &ConfirmedVisit, action: OutputAction) -> Result<Receipt, DeliveryError> {
         match action {
             OutputAction::Print => self.print(visit)?,
             OutputAction::Send => self.send(visit)?,
             OutputAction::PrintAndSend => {
                 self.send(visit)?;
                 self.print(visit).map_err(|e| match e {
-                    OutputError::Printer { detail, message } => OutputError::Printer {
+                    DeliveryError::Printer { detail, message } => DeliveryError::Printer {
                         detail,
                         message: Msg::new("窓口への送信は済みました。{}").arg(message),
                     },
@@ -224,6 +240,9 @@ impl OutputService for KioskOutput {
             }
         }
         Ok(Receipt::for_id(&visit.receipt_id))
+    }
+    fn forget(&self) {
+        *self.prepared.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
     fn status(&self) -> OutputStatus {
         let outbox = match self.service.outbox().status() {

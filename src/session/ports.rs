@@ -1,0 +1,350 @@
+//! The edges the session calls: the card reader, the forms layer, the output layer, the
+//! staff PIN and the clock. `crate::wiring` implements them with the real layers; the
+//! session knows only these traits and types.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+use crate::card::{CardError, Pin, ReadOutcome, ReadRequest, SecretString, TransportError};
+use crate::i18n::{Msg, Text};
+use crate::vocab::{Answers, Icon, Question};
+
+use super::stage::{CardRead, Plan};
+
+/// Where "now" comes from: one clock for monotonic time (timeouts) and the calendar
+/// (receipt days, date pickers, the date on the forms).
+pub trait Clock {
+    fn now(&self) -> Instant;
+    /// The wall-clock time with the kiosk's UTC offset.
+    fn local(&self) -> DateTime<FixedOffset>;
+    fn today(&self) -> NaiveDate {
+        self.local().date_naive()
+    }
+}
+
+/// What the session does with a card reader. Implementations must never spend a PIN try
+/// except inside [`CardPort::read`] (which checks the tries first, see `text_ap::TextAp::verify`).
+pub trait CardPort {
+    /// Whether a card is on the reader now.
+    fn present(&mut self) -> Result<bool, TransportError>;
+    /// Tries left (empty VERIFY; consumes none).
+    fn pin_tries(&mut self) -> Result<u8, CardError>;
+    /// Safe VERIFY + read of what `req` asks for.
+    fn read(&mut self, pin: &Pin, req: ReadRequest) -> Result<ReadOutcome, CardError>;
+    /// End the card connection and reset the card (clears its security state).
+    fn release(&mut self) {}
+}
+
+/// A procedure (手続き) the kiosk offers, e.g. 住民票の写しの交付申請.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcedureInfo {
+    pub id: String,
+    pub title: Text,
+    /// Heading on the procedure screen (証明書, 引っ越し, …).
+    pub category: Text,
+    pub icon: Icon,
+}
+
+/// A problem the review screen shows under a question (or above them all when `question`
+/// is not one of the questions, e.g. a card value a form cannot print).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub question: String,
+    pub message: Msg,
+}
+
+/// What the forms layer gets to check or fill the chosen forms.
+pub struct FillRequest<'a> {
+    pub procedures: &'a [String],
+    pub card: &'a CardRead,
+    pub answers: &'a Answers,
+    /// The life-event guide's answers, when the guide chose the procedures (for the 手続き案内).
+    pub guide: Option<&'a Answers>,
+    /// 受付番号 of this visit: printed on the forms and in their QR code.
+    pub receipt_id: &'a str,
+    pub created: DateTime<FixedOffset>,
+}
+
+/// A session-private directory of generated files (PDFs, previews). It is deleted when the
+/// last owner drops it: the wipe cannot forget it.
+#[derive(Debug)]
+pub struct WorkDir(PathBuf);
+
+impl WorkDir {
+    /// Take ownership of `dir` (which the caller created, private to this process).
+    pub fn new(dir: PathBuf) -> WorkDir {
+        WorkDir(dir)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.0)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            // Nothing personal in the path: it is session-<pid>-<n>.
+            eprintln!("madoguchi: could not delete {} ({e}) / 作業ファイルを削除できませんでした", self.0.display());
+        }
+    }
+}
+
+/// One filled form: its PDF, a preview image per page, and what the back office gets for it.
+pub struct RenderedForm {
+    pub form_id: String,
+    pub template_version: String,
+    /// The chosen procedure this form belongs to (the first that lists it).
+    pub procedure_id: String,
+    pub title: Text,
+    pub pdf: Zeroizing<Vec<u8>>,
+    /// The PDF on disk (inside the work dir), for the demo and the page previews.
+    pub pdf_path: PathBuf,
+    /// One PNG per page; empty when previews could not be made (delivery does not need them).
+    pub page_previews: Vec<PathBuf>,
+    /// Printed values by field id, in template order (personal: zeroized, Debug redacted).
+    pub values: Vec<(String, SecretString)>,
+    /// Which card attributes this form declares (its submission carries only those).
+    pub declares: CardFields,
+}
+
+impl std::fmt::Debug for RenderedForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderedForm")
+            .field("form_id", &self.form_id)
+            .field("pages", &self.page_previews.len())
+            .finish()
+    }
+}
+
+/// A set of card attributes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CardFields {
+    pub name: bool,
+    pub address: bool,
+    pub birth_date: bool,
+    pub sex: bool,
+    pub my_number: bool,
+}
+
+impl CardFields {
+    pub fn union(self, o: CardFields) -> CardFields {
+        CardFields {
+            name: self.name || o.name,
+            address: self.address || o.address,
+            birth_date: self.birth_date || o.birth_date,
+            sex: self.sex || o.sex,
+            my_number: self.my_number || o.my_number,
+        }
+    }
+}
+
+/// The printable 手続き案内 the guide produced.
+#[derive(Debug)]
+pub struct GuideSheet {
+    pub pdf: Zeroizing<Vec<u8>>,
+    pub page_previews: Vec<PathBuf>,
+}
+
+/// Everything rendering produced for one visit; dropping it deletes its files.
+#[derive(Debug)]
+pub struct Rendered {
+    pub forms: Vec<RenderedForm>,
+    /// Every form (and the guide sheet) in one PDF: one print job per visit.
+    pub print_pdf: Zeroizing<Vec<u8>>,
+    pub guide: Option<GuideSheet>,
+    /// Page previews could not be made (the confirm screen says so; delivery works without).
+    pub previews_missing: bool,
+    pub work_dir: WorkDir,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FormError {
+    #[error("a form could not be filled: {0} / 書類を作成できませんでした")]
+    Fill(String),
+    /// Answers or card data a form refuses (e.g. a 外字 the font cannot draw): the clerk is
+    /// shown which field and why on the screen; `log` names form and field ids only.
+    #[error("a form refused its data: {log} / 書類に書けない内容があります")]
+    Invalid { log: String, message: Msg },
+}
+
+impl FormError {
+    pub fn message(&self) -> Msg {
+        match self {
+            FormError::Fill(_) => Msg::new("書類を作成できませんでした。職員にお声がけください。"),
+            FormError::Invalid { message, .. } => {
+                Msg::new("書類を作成できませんでした。職員にお声がけください。({})").arg(message.clone())
+            }
+        }
+    }
+}
+
+/// The forms layer as the session sees it: the one place that knows templates, and the one
+/// validator of answers.
+pub trait FormPort {
+    fn procedures(&self) -> Vec<ProcedureInfo>;
+    /// The life-event guide: a few touch questions (given the answers so far: the chosen life
+    /// event decides which follow) …
+    fn guide_questions(&self, guide: &Answers) -> Vec<Question>;
+    /// … what is wrong with its answers …
+    fn guide_problems(&self, guide: &Answers) -> Vec<Problem>;
+    /// … and the procedures they lead to.
+    fn guide_result(&self, guide: &Answers) -> Vec<String>;
+    /// Whether any chosen form legally needs the 個人番号 (read it only then).
+    fn needs_my_number(&self, procedures: &[String]) -> bool;
+    /// The questions to show given the answers so far (the rows of a household table appear
+    /// as the count grows).
+    fn questions(&self, procedures: &[String], answers: &Answers) -> Vec<Question>;
+    /// Everything the forms would refuse, before the resident signs.
+    fn problems(&self, req: &FillRequest<'_>) -> Vec<Problem>;
+    /// Fill and render the forms (PDF + page previews) with the signature.
+    fn render(&self, req: &FillRequest<'_>, signature_png: &[u8]) -> Result<Rendered, FormError>;
+}
+
+/// What the resident chose on the confirm screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputAction {
+    Print,
+    Send,
+    /// Both configured: one 申請する does both, sending first (the submission is durable
+    /// before anything else), then printing. A retry re-sends nothing twice (idempotency
+    /// keys) and follows an unfinished print job.
+    PrintAndSend,
+}
+
+/// What the output layer is set up to do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Offers {
+    pub print: bool,
+    pub send: bool,
+}
+
+/// A confirmed visit as the output layer gets it.
+pub struct ConfirmedVisit {
+    pub receipt_id: String,
+    pub plan: Plan,
+    /// When the resident confirmed (rendered) the forms.
+    pub created: DateTime<FixedOffset>,
+    pub rendered: Rendered,
+    pub card: CardRead,
+    pub signature_png: Zeroizing<Vec<u8>>,
+    /// One idempotency key per procedure, fixed when delivery first starts, so that 送信
+    /// pressed again after an error never doubles a submission.
+    pub keys: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for ConfirmedVisit {
+    // The signature image and the card are personal: only what they are.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfirmedVisit")
+            .field("receipt_id", &self.receipt_id)
+            .field("rendered", &self.rendered)
+            .field("signature_bytes", &self.signature_png.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Proof of delivery shown on the done screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The short number the resident tells the clerk (the number of the day).
+    pub number: String,
+    /// The full 受付番号, unique across kiosks and days.
+    pub id: String,
+    /// Text encoded in the QR code (no personal data).
+    pub qr_payload: String,
+}
+
+impl Receipt {
+    /// From a full id such as `K01-20261122-0007`: the number is the part after the last `-`.
+    pub fn for_id(id: &str) -> Receipt {
+        let number = id.rsplit('-').next().unwrap_or(id).to_string();
+        Receipt { number, id: id.to_string(), qr_payload: id.to_string() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DeliveryError {
+    /// `detail` is for logs (English + Japanese); `message` for the screen.
+    #[error("the printer failed: {detail}")]
+    Printer { detail: String, message: Msg },
+    #[error("the submission could not be stored: {detail}")]
+    Send { detail: String, message: Msg },
+}
+
+impl DeliveryError {
+    pub fn message(&self) -> Msg {
+        match self {
+            DeliveryError::Printer { message, .. } | DeliveryError::Send { message, .. } => {
+                Msg::new("{} 申請の内容は消えていません。職員にお声がけください。").arg(message.clone())
+            }
+        }
+    }
+}
+
+/// Printer / outbox state for the clerk screen, shown in the screen's language.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OutputStatus {
+    pub printer: Msg,
+    pub outbox: Msg,
+}
+
+/// The output layer as the session sees it. `deliver` may block (a print job runs until the
+/// printer reports it done), so the session calls it off the UI thread.
+pub trait OutputPort: Send + Sync {
+    fn offers(&self) -> Offers;
+    /// A new 受付番号 for a visit on `today` (no personal data); once per visit, before the
+    /// forms are filled.
+    fn new_receipt_id(&self, today: NaiveDate) -> Result<String, DeliveryError>;
+    fn deliver(&self, visit: &ConfirmedVisit, action: OutputAction) -> Result<Receipt, DeliveryError>;
+    /// Must be cheap: the screen asks on every repaint.
+    fn status(&self) -> OutputStatus;
+    /// The visit ended: drop anything kept of it for a retry.
+    fn forget(&self) {}
+}
+
+/// A staff action worth a line in the journal (no personal data, never the PIN).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClerkEvent {
+    Unlocked,
+    Locked,
+    /// Relocked by itself: a new resident's session, or no clerk activity for a while.
+    Relocked,
+    WrongPin {
+        failures: u32,
+    },
+    /// Too many wrong staff PINs: no more tries until the lockout ends.
+    LockedOut {
+        failures: u32,
+        seconds: u64,
+    },
+    AllowedLastTry,
+    Corrected {
+        name: bool,
+        address: bool,
+    },
+    Reprint,
+}
+
+/// The staff PIN's record of failures, kept across restarts (a restart must not reset a
+/// lockout). `blocked_until` is wall-clock seconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StaffPinRecord {
+    pub failures: u32,
+    pub blocked_until: i64,
+}
+
+/// The staff PIN and the clerk journal.
+pub trait ClerkPort {
+    /// Whether a staff PIN is configured at all.
+    fn configured(&self) -> bool;
+    fn verify(&self, pin: &str) -> bool;
+    fn load(&self) -> StaffPinRecord;
+    fn save(&self, record: &StaffPinRecord);
+    fn journal(&self, event: ClerkEvent);
+}

@@ -1,0 +1,151 @@
+//! The card and PIN steps: waiting for a card (reader problems shown until the reader answers
+//! again), the tries left, the PIN with the clerk's last-try override, and a card taken off
+//! mid-flow.
+
+use crate::card::{CardError, LastTry, ReadRequest, TransportError};
+use crate::i18n::Msg;
+
+use super::super::machine::{Event, Session};
+use super::super::pin_entry::{PinEntry, PinState};
+use super::super::stage::{Answering, CardRead, Corrections, PinStep, Plan, Stage, WaitCard};
+
+impl Session {
+    pub(crate) fn enter_card_step(&mut self, plan: Plan) {
+        self.stage = Stage::Card(WaitCard { plan, message: None, reader_problem: false });
+        // A card already on the reader goes straight to the PIN.
+        self.poll_card();
+    }
+
+    /// Reader polling while a visit waits for or holds a card.
+    pub(crate) fn poll_card(&mut self) {
+        let present = match self.ports.card.present() {
+            Ok(p) => p,
+            Err(e) => {
+                if let Stage::Card(c) = &mut self.stage {
+                    c.message = Some(e.message());
+                    c.reader_problem = true;
+                }
+                return;
+            }
+        };
+        if let Stage::Card(c) = &mut self.stage
+            && std::mem::take(&mut c.reader_problem)
+        {
+            c.message = None; // the reader is back
+        }
+        if !present {
+            self.card_left = false;
+        }
+        match (&self.stage, present) {
+            (Stage::Card(_), true) if self.card_left => {
+                if let Stage::Card(c) = &mut self.stage {
+                    c.message = Some(Msg::new("前の方のカードが置かれたままです。カードをいったんお取りください。"));
+                }
+            }
+            (Stage::Card(_), true) => {
+                self.last_activity = self.now();
+                self.enter_pin();
+            }
+            (Stage::Pin(_) | Stage::Review(_) | Stage::Signing(_) | Stage::Confirm(_), false) => {
+                self.last_activity = self.now();
+                self.card_removed();
+            }
+            _ => {}
+        }
+    }
+
+    /// On the start and procedure screens: notice when the last resident's card is taken.
+    pub(crate) fn watch_left_card(&mut self) {
+        if !self.ports.card.present().unwrap_or(true) {
+            self.card_left = false;
+            if let Stage::Start(s) = &mut self.stage {
+                s.notice = None;
+            }
+        }
+    }
+
+    /// The card left the reader mid-flow: what came from it (and what the resident entered
+    /// about themselves) is dropped with the stage; the chosen procedures stay.
+    pub(crate) fn card_removed(&mut self) {
+        let Some(plan) = self.stage.plan().cloned() else { return };
+        self.ports.card.release();
+        self.stage =
+            Stage::Card(WaitCard { plan, message: Some(TransportError::CardRemoved.message()), reader_problem: false });
+    }
+
+    fn enter_pin(&mut self) {
+        let Stage::Card(c) = &mut self.stage else { return };
+        let plan = std::mem::take(&mut c.plan);
+        let state = match self.ports.card.pin_tries() {
+            Ok(n) => PinState::from_tries(n),
+            Err(CardError::PinLocked { .. }) => PinState::Locked,
+            Err(e) => {
+                c.plan = plan;
+                c.message = Some(e.message());
+                return;
+            }
+        };
+        self.stage = Stage::Pin(PinStep { plan, entry: PinEntry::default(), state, message: None });
+    }
+
+    pub(crate) fn pin_event(&mut self, ev: Event) {
+        let Stage::Pin(p) = &mut self.stage else { return };
+        match ev {
+            Event::PinDigit(d) if p.state.can_enter() => p.entry.push(d),
+            Event::PinDelete => p.entry.pop(),
+            Event::PinSubmit if p.state.can_enter() => self.submit_pin(),
+            _ => {}
+        }
+    }
+
+    /// The clerk's override at the last try (checked by the caller: clerk unlocked).
+    pub(crate) fn allow_last_try(&mut self) -> bool {
+        match &mut self.stage {
+            Stage::Pin(p) if p.state == PinState::CallClerk => {
+                p.state = PinState::LastTryAllowed;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn submit_pin(&mut self) {
+        let Stage::Pin(p) = &mut self.stage else { return };
+        let pin = match p.entry.take() {
+            Ok(pin) => pin,
+            Err(e) => {
+                p.message = Some(e.message());
+                return;
+            }
+        };
+        let req = ReadRequest {
+            my_number: self.ports.forms.needs_my_number(&p.plan.procedures),
+            last_try: if p.state == PinState::LastTryAllowed { LastTry::ClerkOverride } else { LastTry::Refuse },
+        };
+        match self.ports.card.read(&pin, req) {
+            Ok(out) => {
+                self.ports.card.release();
+                let plan = std::mem::take(&mut p.plan);
+                let card = CardRead {
+                    attributes: out.attributes,
+                    my_number: out.my_number,
+                    corrections: Corrections::default(),
+                };
+                let visit = Answering { plan, card, answers: Default::default(), receipt_id: None };
+                self.stage = self.enter_review(visit);
+            }
+            Err(CardError::WrongPin { tries_left }) => {
+                p.state = if tries_left <= 1 { PinState::CallClerk } else { PinState::Wrong { tries_left } };
+                p.message = None;
+            }
+            Err(CardError::LastTryRefused) => p.state = PinState::CallClerk,
+            Err(CardError::PinLocked { .. }) => p.state = PinState::Locked,
+            Err(e) if e.needs_card_again() => {
+                let plan = std::mem::take(&mut p.plan);
+                self.ports.card.release();
+                self.stage = Stage::Card(WaitCard { plan, message: Some(e.message()), reader_problem: false });
+            }
+            Err(e) => p.message = Some(e.message()),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The transitions of each stage, one file per step of the visit.
+
+mod card;
+mod choosing;
+mod output;
+mod review;
+mod signing;
