@@ -115,9 +115,12 @@ pub fn sample_signature() -> Zeroizing<Vec<u8>> {
     Zeroizing::new(out)
 }
 
+/// What a preview's answers file gives: the answers, and the signature (not an answer).
+pub type PreviewAnswers = (Answers, Option<Zeroizing<Vec<u8>>>);
+
 /// Answers from TOML (`field = value`), typed by the templates' field kinds; a signature
 /// field names a PNG file, returned apart (the signature is not an answer).
-pub fn answers_from_toml(text: &str, templates: &[&Template]) -> Result<(Answers, Option<Zeroizing<Vec<u8>>>), String> {
+pub fn answers_from_toml(text: &str, templates: &[&Template]) -> Result<PreviewAnswers, String> {
     let table: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
     let mut out = Answers::default();
     let mut signature = None;

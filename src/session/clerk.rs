@@ -120,7 +120,8 @@ impl Session {
                 self.ports.clerk.journal(ClerkEvent::Locked);
             }
             Event::ClerkAllowLastTry if c.unlocked => {
-                if self.allow_last_try() {
+                let allowed = self.allow_last_try();
+                if allowed {
                     self.ports.clerk.journal(ClerkEvent::AllowedLastTry);
                 }
             }

@@ -62,7 +62,7 @@ impl CatalogForms {
         forms::sample::sample_answers(&self.catalog.forms_for(procedures))
     }
 
-    fn ids<'a>(procedures: &'a [String]) -> Vec<&'a str> {
+    fn ids(procedures: &[String]) -> Vec<&str> {
         procedures.iter().map(String::as_str).collect()
     }
 
@@ -204,7 +204,8 @@ impl FormPort for CatalogForms {
             // File names carry the template id only, never personal data.
             let stem = format!("{:02}-{}", i + 1, f.template.id);
             let path = write_pdf(dir.path(), &stem, &pdf)?;
-            let page_previews = previews(&path, &dir.path().join(&stem), 60).unwrap_or_else(|| {
+            // Sharp enough to read at the screen's full width (tap to enlarge).
+            let page_previews = previews(&path, &dir.path().join(&stem), 150).unwrap_or_else(|| {
                 previews_missing = true;
                 Vec::new()
             });

@@ -6,7 +6,7 @@ use crate::support::forms_support;
 use forms_support::*;
 use madoguchi::forms::format::{Printed, printed};
 use madoguchi::forms::{self, RenderError};
-use madoguchi::vocab::{AnswerValue, Answers};
+use madoguchi::vocab::Answers;
 
 fn expected_texts(f: &forms::FilledForm) -> Vec<(u32, String, String)> {
     let mut out = Vec::new();

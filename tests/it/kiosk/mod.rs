@@ -3,7 +3,7 @@
 mod demo_cli;
 mod forms;
 mod output;
-// mod screens;
+mod screens;
 mod session;
-// mod ui_flow;
-// mod ui_real;
+mod ui_flow;
+mod ui_real;

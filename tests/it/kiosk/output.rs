@@ -5,7 +5,7 @@
 use crate::support::kiosk_support;
 use crate::support::output_support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -397,7 +397,7 @@ fn wrong_staff_pins_wait_longer_each_time_then_lock_out_across_a_restart() {
             Some(record.to_path_buf()),
         );
         let s = madoguchi::session::Session::new(crate::support::kiosk_support::settings(), ports);
-        Rig { s, hand, clock, work: dir.path().join("work"), dir }
+        Rig { s, hand, clock, work: dir.path().join("work"), _dir: dir }
     };
     let tmp = tempfile::tempdir().unwrap();
     let record = tmp.path().join("staff-pin.state");

@@ -132,7 +132,8 @@ pub struct Rig {
     pub s: Session,
     pub hand: SimHandle,
     pub clock: HandClock,
-    pub dir: tempfile::TempDir,
+    /// Holds the work root for the rig's lifetime.
+    pub _dir: tempfile::TempDir,
     pub work: PathBuf,
 }
 
@@ -148,12 +149,23 @@ pub fn ports(
     clock: &HandClock,
     staff_pin_file: Option<PathBuf>,
 ) -> (Ports, SimHandle) {
+    ports_with_staff_pin(output, work, clock, staff_pin_hash(), staff_pin_file)
+}
+
+/// [`ports`] with this staff-PIN hash ("" = none configured).
+pub fn ports_with_staff_pin(
+    output: Arc<dyn OutputPort>,
+    work: &Path,
+    clock: &HandClock,
+    hash: String,
+    staff_pin_file: Option<PathBuf>,
+) -> (Ports, SimHandle) {
     let (reader, hand) = SimReader::new();
     let ports = Ports {
         card: Box::new(reader),
         forms: Box::new(real::catalog_forms(work)),
         output,
-        clerk: Box::new(StaffPin::new(staff_pin_hash(), staff_pin_file)),
+        clerk: Box::new(StaffPin::new(hash, staff_pin_file)),
         clock: Rc::new(clock.clone()),
     };
     (ports, hand)
@@ -169,7 +181,7 @@ impl Rig {
         let work = dir.path().join("work");
         let clock = HandClock::new();
         let (ports, hand) = ports(output, &work, &clock, None);
-        Rig { s: Session::new(settings, ports), hand, clock, dir, work }
+        Rig { s: Session::new(settings, ports), hand, clock, _dir: dir, work }
     }
 
     /// Accepting (print-only) output.
@@ -292,7 +304,8 @@ pub struct UiRig {
 pub fn ui_rig(cfg: &Config, output: Arc<dyn OutputPort>) -> UiRig {
     let dir = tempfile::tempdir().unwrap();
     let clock = HandClock::new();
-    let (ports, hand) = ports(output, &dir.path().join("work"), &clock, None);
+    let (ports, hand) =
+        ports_with_staff_pin(output, &dir.path().join("work"), &clock, cfg.clerk.pin_hash.clone(), None);
     let mut settings = madoguchi::wiring::settings(cfg);
     settings.languages = cfg.languages.clone();
     let session = Session::new(settings, ports);
@@ -302,9 +315,6 @@ pub fn ui_rig(cfg: &Config, output: Arc<dyn OutputPort>) -> UiRig {
 }
 
 impl UiRig {
-    pub fn stage_name(&self) -> &'static str {
-        stage_name(self.ui.session().stage())
-    }
     /// A clerk unlocks with the staff PIN on the panel and closes it.
     pub fn unlock_clerk(&self) {
         use madoguchi::ui::ClerkPage;

@@ -5,3 +5,4 @@ pub mod forms_support;
 pub mod kiosk_support;
 pub mod output_support;
 pub mod packaging_support;
+pub mod ui_support;
