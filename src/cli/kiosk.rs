@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use madoguchi::card::sim::persona;
-use madoguchi::config::{self, Config, Orientation};
+use madoguchi::config::{self, Config, ScreenOrientation};
 use madoguchi::session::{Event, OutputAction, Stage};
 use madoguchi::ui::{KioskUi, headless};
 use madoguchi::vocab::Answers;
@@ -83,8 +83,8 @@ pub fn run(args: KioskArgs) -> ExitCode {
     };
     if headless {
         let (w, h) = match kiosk.config.screen.orientation {
-            Orientation::Landscape => (1920, 1080),
-            Orientation::Portrait => (1080, 1920),
+            ScreenOrientation::Landscape => (1920, 1080),
+            ScreenOrientation::Portrait => (1080, 1920),
         };
         return match walk_headless(kiosk, &args, (w, h)) {
             Ok(()) => ExitCode::SUCCESS,

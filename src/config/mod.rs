@@ -30,7 +30,7 @@ pub enum Mode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
-pub enum Orientation {
+pub enum ScreenOrientation {
     #[default]
     Landscape,
     Portrait,
@@ -77,7 +77,7 @@ pub struct ReaderConfig {
 pub struct ScreenConfig {
     /// Physical pixels per inch of the touch screen (touch targets are sized in mm from it).
     pub dpi: f32,
-    pub orientation: Orientation,
+    pub orientation: ScreenOrientation,
     pub text_size: TextSize,
     pub high_contrast: bool,
 }
@@ -139,7 +139,7 @@ impl Default for ScreenConfig {
     fn default() -> Self {
         ScreenConfig {
             dpi: DEFAULT_DPI,
-            orientation: Orientation::Landscape,
+            orientation: ScreenOrientation::Landscape,
             text_size: TextSize::Standard,
             high_contrast: false,
         }

@@ -159,6 +159,8 @@ pub struct Session {
     pub(super) card_left: bool,
     language: String,
     display: Display,
+    /// Counts changes a screen could show (see [`Session::revision`]).
+    revision: u64,
     sessions_started: u64,
     last_end: Option<EndReason>,
 }
@@ -173,6 +175,7 @@ impl Session {
         Session {
             language,
             display,
+            revision: 0,
             ports,
             settings,
             procedures,
@@ -202,6 +205,23 @@ impl Session {
     pub fn clock(&self) -> &dyn super::ports::Clock {
         self.ports.clock.as_ref()
     }
+    /// Changes whenever something on screen may have changed (an event, or time moving the
+    /// visit on): the window redraws its lists only then, not on every tick.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// What a tick can change on screen, to tell whether it did.
+    fn shape(&self) -> (std::mem::Discriminant<Stage>, Option<Msg>, bool, bool, Option<OutputAction>) {
+        (
+            std::mem::discriminant(&self.stage),
+            self.stage.message().cloned(),
+            self.clerk.unlocked(),
+            self.card_left,
+            self.delivering(),
+        )
+    }
+
     /// The language the screens are shown in (this visit's choice, else the default).
     pub fn language(&self) -> &str {
         &self.language
@@ -288,6 +308,14 @@ impl Session {
 
     /// Time passes: idle timeout, done auto-return, card insert/removal polling, clerk relock.
     pub fn tick(&mut self) {
+        let before = self.shape();
+        self.tick_inner();
+        if self.shape() != before {
+            self.revision += 1;
+        }
+    }
+
+    fn tick_inner(&mut self) {
         let now = self.now();
         self.clerk_tick(now);
         if self.delivering().is_some() {
@@ -323,6 +351,7 @@ impl Session {
     }
 
     pub fn handle(&mut self, ev: Event) {
+        self.revision += 1;
         let now = self.now();
         self.last_activity = now;
         if self.clerk_event(&ev, now) {

@@ -29,14 +29,6 @@ impl PinState {
         }
     }
 
-    pub fn tries_left(self) -> Option<u8> {
-        match self {
-            PinState::Ready { tries_left } | PinState::Wrong { tries_left } => Some(tries_left),
-            PinState::CallClerk | PinState::LastTryAllowed => Some(1),
-            PinState::Locked => Some(0),
-        }
-    }
-
     /// Whether the keypad accepts a PIN now.
     pub fn can_enter(self) -> bool {
         !matches!(self, PinState::CallClerk | PinState::Locked)
@@ -76,7 +68,7 @@ impl PinEntry {
     pub fn pop(&mut self) {
         self.0.pop();
     }
-    pub fn clear(&mut self) {
+    fn clear(&mut self) {
         // Zeroize the old buffer before dropping it.
         self.0 = Zeroizing::new(String::new());
     }

@@ -26,6 +26,8 @@ struct Shared {
     models: models::Models,
     /// The Slint translation now selected (switched only when the session's language changes).
     shown_language: RefCell<String>,
+    /// The session revision last drawn (`None`: never).
+    shown_revision: std::cell::Cell<Option<u64>>,
 }
 
 /// The kiosk window bound to a session.
@@ -47,6 +49,7 @@ impl KioskUi {
             demo,
             models: models::Models::default(),
             shown_language: RefCell::new(String::new()),
+            shown_revision: std::cell::Cell::new(None),
         });
         view::bind_models(&window, &shared.models);
         // The start screen offers the configured languages, in the kiosk's order.
@@ -91,6 +94,12 @@ impl KioskUi {
 
     pub fn refresh(&self) {
         refresh(&self.window, &self.shared);
+    }
+
+    /// Draw everything again (e.g. after a window resize in a test).
+    pub fn redraw(&self) {
+        self.shared.shown_revision.set(None);
+        self.refresh();
     }
 
     /// Send one event, as a callback would, and redraw.
@@ -240,6 +249,14 @@ fn refresh(w: &AppWindow, sh: &Shared) {
         // Not bundled (e.g. a trimmed build) → stay in Japanese, the source language.
         let _ = slint::select_bundled_translation(slint_language(s.language()));
         *sh.shown_language.borrow_mut() = s.language().to_string();
+        sh.shown_revision.set(None);
     }
+    // Only countdowns move between changes: the lists (with the card's values) are rebuilt
+    // when the session changed, not four times a second.
+    if sh.shown_revision.get() == Some(s.revision()) {
+        view::apply_clock(w, &s);
+        return;
+    }
+    sh.shown_revision.set(Some(s.revision()));
     view::apply(w, &sh.models, &s);
 }

@@ -373,6 +373,20 @@ pub fn apply(w: &AppWindow, models: &Models, s: &Session) {
     clerk(w, s, lang);
 }
 
+/// What moves with time alone: the idle warning, the done screen's countdown, the printer and
+/// outbox state on an open clerk panel.
+pub fn apply_clock(w: &AppWindow, s: &Session) {
+    w.global::<Kiosk>().set_idle_seconds_left(s.idle_warning().map_or(-1, |n| n as i32));
+    w.global::<DonePage>().set_seconds_left(s.done_countdown().map_or(0, |n| n as i32));
+    if s.clerk().panel_open() {
+        let lang = s.language();
+        let st = s.output().status();
+        let cp = w.global::<ClerkPage>();
+        cp.set_printer_status(st.printer.render(lang).into());
+        cp.set_outbox_status(st.outbox.render(lang).into());
+    }
+}
+
 fn clerk(w: &AppWindow, s: &Session, lang: &str) {
     let c = s.clerk();
     let cp = w.global::<ClerkPage>();

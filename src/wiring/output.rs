@@ -61,10 +61,6 @@ impl KioskOutput {
         })
     }
 
-    pub fn service(&self) -> &output::OutputService {
-        &self.service
-    }
-
     fn print(&self, visit: &ConfirmedVisit) -> Result<(), DeliveryError> {
         let perr = |e: PrintError| DeliveryError::Printer { detail: e.to_string(), message: Msg::new(e.message_ja()) };
         if visit.rendered.print_pdf.is_empty() {
@@ -152,7 +148,7 @@ impl KioskOutput {
 
 /// One submission per procedure of the visit, each with its own forms and PDF and only the
 /// card attributes its own forms declare.
-pub fn submissions(visit: &ConfirmedVisit, kiosk_id: &str) -> Result<Vec<Submission>, DeliveryError> {
+fn submissions(visit: &ConfirmedVisit, kiosk_id: &str) -> Result<Vec<Submission>, DeliveryError> {
     let serr = |detail: String| DeliveryError::Send {
         detail, message: Msg::new("送信用のデータを作れませんでした。")
     };
