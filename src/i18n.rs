@@ -17,6 +17,11 @@ const CATALOGS: &[(&str, &str, &str)] = &[
     ("ja-easy", "ja-easy", include_str!("../ui/translations/ja-easy/LC_MESSAGES/madoguchi.po")),
 ];
 
+/// The card layer's own catalogs (src/card/i18n/<folder>.po), merged into the language's
+/// catalog above: its messages change with the card code, not with the screens.
+const CARD_CATALOGS: &[(&str, &str)] =
+    &[("en", include_str!("card/i18n/en-US.po")), ("ja-easy", include_str!("card/i18n/ja-easy.po"))];
+
 /// The languages the kiosk can offer (configuration code, the language's own name), in the
 /// order the start screen shows them.
 pub const LANGUAGES: &[(&str, &str)] = &[("ja", "日本語"), ("ja-easy", "やさしい にほんご"), ("en", "English")];
@@ -120,7 +125,18 @@ pub fn tr(lang: &str, ja: &str) -> String {
 /// The catalog's translation of `template` for `lang`, if it has one.
 pub fn translation(lang: &str, template: &str) -> Option<&'static str> {
     static PARSED: OnceLock<HashMap<&'static str, HashMap<String, String>>> = OnceLock::new();
-    let all = PARSED.get_or_init(|| CATALOGS.iter().map(|(l, _, po)| (*l, parse_po(po))).collect());
+    let all = PARSED.get_or_init(|| {
+        CATALOGS
+            .iter()
+            .map(|(l, _, po)| {
+                let mut m = parse_po(po);
+                for (_, extra) in CARD_CATALOGS.iter().filter(|(cl, _)| cl == l) {
+                    m.extend(parse_po(extra));
+                }
+                (*l, m)
+            })
+            .collect()
+    });
     all.get(lang)?.get(template).map(String::as_str).filter(|s| !s.is_empty())
 }
 

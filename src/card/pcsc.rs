@@ -1,14 +1,14 @@
 //! PC/SC transport (pcscd via the `pcsc` crate): reader choice, insert/remove waits,
 //! shared connection, and recovery after a removed card.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::time::{Duration, Instant};
 
 use pcsc::{Card, Context, Disposition, Error as PcscError, Protocols, ReaderState, Scope, ShareMode, State};
 
 use super::apdu::{Command, Response};
 use super::error::TransportError;
-use super::transport::Transport;
+use super::transport::{Procedure, Transport, Watch};
 
 fn map_err(e: PcscError) -> TransportError {
     match e {
@@ -79,9 +79,7 @@ impl PcscReader {
     }
 
     fn state(&self, current: State, timeout: Duration) -> Result<State, TransportError> {
-        let mut rs = [ReaderState::new(self.cname.clone(), current)];
-        self.ctx.get_status_change(timeout, &mut rs).map_err(map_err)?;
-        Ok(rs[0].event_state())
+        reader_state(&self.ctx, &self.cname, current, timeout)
     }
 
     /// Whether a card is on the reader right now.
@@ -161,22 +159,94 @@ impl Drop for PcscReader {
     }
 }
 
+fn reader_state(ctx: &Context, cname: &CStr, current: State, timeout: Duration) -> Result<State, TransportError> {
+    let mut rs = [ReaderState::new(cname.to_owned(), current)];
+    ctx.get_status_change(timeout, &mut rs).map_err(map_err)?;
+    Ok(rs[0].event_state())
+}
+
+/// One APDU on a connected card (directly or through its transaction).
+fn transmit_on(card: &Card, cmd: &Command) -> Result<Response, TransportError> {
+    let mut buf = zeroize::Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
+    let apdu = zeroize::Zeroizing::new(cmd.to_bytes());
+    match card.transmit(&apdu, &mut buf) {
+        // vpcd answers an APDU cut off by removal with no bytes at all.
+        Ok(raw) => Response::parse(raw).ok_or(TransportError::Unresponsive),
+        Err(e) => Err(map_err(e)),
+    }
+}
+
 impl Transport for PcscReader {
     fn transmit(&mut self, cmd: &Command) -> Result<Response, TransportError> {
         self.connect()?;
         let card = self.card.as_ref().ok_or(TransportError::NoCard)?;
-        let mut buf = zeroize::Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
-        let apdu = zeroize::Zeroizing::new(cmd.to_bytes());
-        let result = match card.transmit(&apdu, &mut buf) {
-            // vpcd answers an APDU cut off by removal with no bytes at all.
-            Ok(raw) => Response::parse(raw).ok_or(TransportError::Unresponsive),
-            Err(e) => Err(map_err(e)),
-        };
+        let result = transmit_on(card, cmd);
         if matches!(result, Err(TransportError::CardRemoved | TransportError::Unresponsive)) {
             // Whatever happened, the card's state is unknown now: reconnect with a reset.
             self.stale = true;
         }
         result
+    }
+
+    /// A PC/SC transaction around the whole procedure (see [`Transport::exclusive`]).
+    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
+        self.connect()?;
+        let PcscReader { ctx, cname, card, stale, .. } = self;
+        let handle = card.as_mut().ok_or(TransportError::NoCard)?;
+        let tx = match handle.transaction2() {
+            Ok(tx) => tx,
+            // Another program reset the card since our last use: nothing of ours was on it,
+            // so take note and begin again.
+            Err((h, PcscError::ResetCard)) => {
+                h.reconnect(ShareMode::Shared, Protocols::ANY, Disposition::LeaveCard).map_err(map_err)?;
+                h.transaction().map_err(map_err)?
+            }
+            Err((_, e)) => {
+                let e = map_err(e);
+                if matches!(e, TransportError::CardRemoved | TransportError::Unresponsive) {
+                    *stale = true;
+                }
+                return Err(e);
+            }
+        };
+        let mut link = Watch::new(TxLink { tx: &tx });
+        body(&mut link);
+        let (verify_sent, lost) = (link.verify_sent, link.link_lost);
+        // After a PIN: reset, so no verified state is left for anyone (success or not). A card
+        // that went away is left alone: resetting an absent card makes some drivers (vpcd)
+        // stop noticing the next insertion.
+        let how = if verify_sent && !lost { Disposition::ResetCard } else { Disposition::LeaveCard };
+        let ended = tx.end(how).is_ok();
+        if lost || !ended {
+            *stale = true;
+        }
+        if verify_sent && (lost || !ended) {
+            // The reset at the end did not happen: release the card, resetting it if it is
+            // still there (an unresponsive card may still hold the verified state).
+            let present =
+                reader_state(ctx, cname, State::UNAWARE, Duration::ZERO).is_ok_and(|s| s.contains(State::PRESENT));
+            if let Some(c) = card.take() {
+                let _ = c.disconnect(if present { Disposition::ResetCard } else { Disposition::LeaveCard });
+            }
+            *stale = false;
+        }
+        Ok(())
+    }
+}
+
+/// The card inside a PC/SC transaction.
+struct TxLink<'a, 'tx> {
+    tx: &'a pcsc::Transaction<'tx>,
+}
+
+impl Transport for TxLink<'_, '_> {
+    fn transmit(&mut self, cmd: &Command) -> Result<Response, TransportError> {
+        transmit_on(self.tx, cmd)
+    }
+
+    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
+        body(self);
+        Ok(())
     }
 }
 
