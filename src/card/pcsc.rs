@@ -212,17 +212,19 @@ impl Transport for PcscReader {
         let mut link = Watch::new(TxLink { tx: &tx });
         body(&mut link);
         let (verify_sent, lost) = (link.verify_sent, link.link_lost);
-        // After a PIN: reset, so no verified state is left for anyone (success or not). A card
-        // that went away is left alone: resetting an absent card makes some drivers (vpcd)
-        // stop noticing the next insertion.
+        // After a PIN: reset, so no verified state is left for anyone (success or not).
         let how = if verify_sent && !lost { Disposition::ResetCard } else { Disposition::LeaveCard };
         let ended = tx.end(how).is_ok();
         if lost || !ended {
+            // The card went away (or would not end the transaction): its state is unknown,
+            // so the next use reconnects with a reset. Not now: pcscd may not have seen the
+            // removal yet, and resetting an absent card makes vpcd (and some drivers) stop
+            // noticing the next insertion.
             *stale = true;
         }
-        if verify_sent && (lost || !ended) {
-            // The reset at the end did not happen: release the card, resetting it if it is
-            // still there (an unresponsive card may still hold the verified state).
+        if verify_sent && !lost && !ended {
+            // The reset did not happen with the card apparently there: release the card,
+            // resetting it if it is still present.
             let present =
                 reader_state(ctx, cname, State::UNAWARE, Duration::ZERO).is_ok_and(|s| s.contains(State::PRESENT));
             if let Some(c) = card.take() {

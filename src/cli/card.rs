@@ -378,6 +378,12 @@ fn read_with_retry(
         return Err(failure.error);
     };
     eprintln!("{}\nPlace the same card again / 同じカードをもう一度置いてください", failure.error);
+    // pcscd notices a removal at its next poll (up to 400 ms): until then it still reports
+    // the card present, so wait for it to be seen gone before waiting for it to come back.
+    match reader.wait_for_removal(Duration::from_secs(2)) {
+        Ok(()) | Err(TransportError::Timeout) => {}
+        Err(e) => return Err(e.into()),
+    }
     reader.wait_for_card(wait)?;
     let retry = ReadRequest { last_try: LastTry::Refuse, ..req };
     attempt(reader, cred, retry, Some(id)).1.map_err(CardError::from)

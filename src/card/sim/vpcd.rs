@@ -26,6 +26,10 @@ pub enum Trigger {
     Nth(u64),
     /// The next VERIFY that carries a PIN.
     PinVerify,
+    /// The next empty VERIFY (the tries query that comes just before a PIN).
+    EmptyVerify,
+    /// The next READ BINARY.
+    ReadBinary,
 }
 
 /// What happens when the trigger fires.
@@ -37,6 +41,9 @@ pub enum Fault {
     RemoveAfter,
     /// Hold the answer this long (a slow card; opens a window for another program).
     Delay(Duration),
+    /// Answer this status word instead of passing the APDU to the card (a card error the
+    /// virtual card would not make by itself).
+    Status(u16),
 }
 
 struct Script {
@@ -81,6 +88,8 @@ impl ViccStats {
         let hit = match s.trigger {
             Trigger::Nth(k) => n >= s.base + k,
             Trigger::PinVerify => Command::parse(msg).is_some_and(|c| crate::card::transport::presents_pin(&c)),
+            Trigger::EmptyVerify => Command::parse(msg).is_some_and(|c| c.ins == 0x20 && c.data.is_empty()),
+            Trigger::ReadBinary => Command::parse(msg).is_some_and(|c| c.ins == 0xB0),
         };
         if !hit {
             return None;
@@ -146,6 +155,10 @@ pub fn serve(mut stream: TcpStream, card: &SharedCard, stats: &ViccStats) -> io:
         if fault == Some(Fault::RemoveBefore) {
             let _ = stream.shutdown(Shutdown::Both);
             return Ok(());
+        }
+        if let Some(Fault::Status(sw)) = fault {
+            write_frame(&mut stream, &sw.to_be_bytes())?;
+            continue;
         }
         let resp = match card.lock() {
             Ok(mut c) => c.process(&msg),
@@ -221,8 +234,8 @@ impl Vicc {
         self.stats.script(Trigger::Nth(n), Fault::RemoveBefore);
     }
 
-    /// Fault injection: process and answer-internally the `n`-th APDU from now, then vanish
-    /// before the answer is sent (the card counted a wrong PIN, the reader never heard).
+    /// Fault injection: let the card process the `n`-th APDU from now, then vanish before its
+    /// answer is sent (e.g. the card counted a wrong PIN; the reader never heard back).
     pub fn remove_after_apdu(&self, n: u64) {
         self.stats.script(Trigger::Nth(n), Fault::RemoveAfter);
     }
