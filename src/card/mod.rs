@@ -2,12 +2,12 @@
 //! card profiles) and thin transports (PC/SC, in-process virtual card).
 //!
 //! What the kiosk calls:
-//! - [`read_card`] / [`read_with`]: 基本4情報 (and the 個人番号 when asked) with the 4-digit PIN
+//! - [`read_card`] / [`read_with`] — 基本4情報 (and the 個人番号 when asked) with the 4-digit PIN
 //!   or 照合番号B ([`Credential`]), tries checked first, last try refused without a clerk;
-//! - [`pin_status`] / [`pin_b_status`]: tries left before the PIN / 照合番号B keypad;
-//! - [`read_status`]: カードの状態 (tries of the three PINs, certificate validity, [`Advice`])
+//! - [`pin_status`] / [`pin_b_status`] — tries left before the PIN / 照合番号B keypad;
+//! - [`read_status`] — カードの状態 (tries of the three PINs, certificate validity, [`Advice`])
 //!   without a PIN and without personal data;
-//! - [`identify`]: which [`CardProfile`] the card is, by SELECT.
+//! - [`identify`] — which [`CardProfile`] the card is, by SELECT.
 //!
 //! Each is one exclusive procedure ([`Transport::exclusive`]: a PC/SC transaction, the card
 //! reset after a PIN).
