@@ -27,19 +27,26 @@ fn no_other_program_gets_an_apdu_in_during_a_read() {
     // waiting for the reader goes in right after it, into our verified state.
     placed.vicc.script(Trigger::PinVerify, Fault::Delay(Duration::from_millis(400)));
     let card = placed.vicc.card().clone();
+    let (ready_tx, ready) = std::sync::mpsc::channel();
     let other = std::thread::spawn(move || {
+        // Another program: its own context and connection, made before the read starts so
+        // that only its APDU is left to send.
+        let mut r = PcscReader::open(SLOT0.0).unwrap();
+        r.connect().unwrap();
+        ready_tx.send(()).unwrap();
         let t = Instant::now();
         while !card.lock().unwrap().commands().iter().any(|c| c.is_pin_verify()) {
             assert!(t.elapsed() < Duration::from_secs(5), "the read never sent its VERIFY");
-            std::thread::sleep(Duration::from_millis(2));
+            std::thread::sleep(Duration::from_millis(1));
         }
-        // Another program (own context, own connection) tries while the read is between
-        // its VERIFY and its READ BINARY; it may wait or be told the card is busy.
-        let mut r = PcscReader::open(SLOT0.0).unwrap();
+        // The read is between its VERIFY and its READ BINARY now; the other program may
+        // wait or be told the card is busy, but must not get in.
         let mut refused = 0;
         loop {
             match r.transmit(&cmd::select_df(&JPKI_AP_AID)) {
-                Ok(resp) => return (resp.sw.0, refused),
+                // Its connection is handed back, to be closed only after the read: closing
+                // resets the card, which would end the read for a reason of its own.
+                Ok(resp) => return (resp.sw.0, refused, r),
                 Err(_) => {
                     refused += 1;
                     assert!(t.elapsed() < Duration::from_secs(10), "the other program never got the card");
@@ -48,24 +55,30 @@ fn no_other_program_gets_an_apdu_in_during_a_read() {
             }
         }
     });
+    ready.recv().unwrap();
+    placed.clear_journal();
     let out = read_card(&mut placed.reader, &pin("1234"), ReadRequest { my_number: true, ..Default::default() });
-    assert!(out.is_ok(), "{:?}", out.err());
-    let (sw, _refused) = other.join().unwrap();
+    let (sw, _refused, other_reader) = other.join().unwrap();
     assert_eq!(sw, 0x9000);
     let journal = placed.journal();
-    let pos = |f: &dyn Fn(&Event) -> bool| journal.iter().rposition(f);
-    let last_read = pos(&|e| matches!(e, Event::Command(c) if c.is_read_binary())).unwrap();
-    let reset = last_read
-        + journal[last_read..]
-            .iter()
-            .position(|e| matches!(e, Event::Power(Power::Reset)))
-            .expect("the read ended with a reset");
-    let intruder = pos(&|e| matches!(e, Event::Command(c) if c.selected.as_deref() == Some(&JPKI_AP_AID[..])))
+    drop(other_reader);
+    // The other program sends one command (SELECT of the JPKI AP); everything else is the read.
+    let intruder = journal
+        .iter()
+        .position(|e| matches!(e, Event::Command(c) if c.selected.as_deref() == Some(&JPKI_AP_AID[..])))
         .expect("the other program's SELECT reached the card");
+    let read_ends =
+        journal.iter().rposition(|e| matches!(e, Event::Command(_)) && !std::ptr::eq(e, &journal[intruder]));
+    let read_ends = read_ends.expect("the read reached the card");
     assert!(
-        last_read < reset && reset < intruder,
-        "the other program got in before the read was over: read ends at {last_read}, reset at {reset}, other at {intruder}: {journal:?}"
+        read_ends < intruder,
+        "the other program got in before the read was over (its APDU is #{intruder}, the read ends at #{read_ends}): {journal:?}"
     );
+    assert!(
+        journal[read_ends..intruder].contains(&Event::Power(Power::Reset)),
+        "the other program came before the reset that ends the read: {journal:?}"
+    );
+    assert!(out.is_ok(), "{:?}", out.err());
 }
 
 #[test]
