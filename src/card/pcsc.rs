@@ -63,6 +63,9 @@ pub struct PcscReader {
     card: Option<Card>,
     /// The handle saw the card go away; reconnect (with reset) before the next APDU.
     stale: bool,
+    /// We ended a transaction with a reset: pcscd tells every handle, ours included, once
+    /// (`SCARD_W_RESET_CARD`); reconnect without another reset before the next APDU.
+    reset_by_us: bool,
 }
 
 impl PcscReader {
@@ -71,7 +74,7 @@ impl PcscReader {
         let ctx = establish()?;
         let name = pick_reader(&list_readers(&ctx)?, pattern)?;
         let cname = CString::new(name.clone()).map_err(|_| TransportError::Other("reader name contains NUL".into()))?;
-        Ok(PcscReader { ctx, name, cname, card: None, stale: false })
+        Ok(PcscReader { ctx, name, cname, card: None, stale: false, reset_by_us: false })
     }
 
     pub fn name(&self) -> &str {
@@ -120,6 +123,14 @@ impl PcscReader {
     /// Connect (shared, T=0/T=1) if not connected; after a removal, reconnect with a reset.
     pub fn connect(&mut self) -> Result<(), TransportError> {
         if let Some(card) = self.card.as_mut() {
+            if self.reset_by_us && !self.stale {
+                self.reset_by_us = false;
+                match card.reconnect(ShareMode::Shared, Protocols::ANY, Disposition::LeaveCard) {
+                    Ok(()) => return Ok(()),
+                    Err(PcscError::NoSmartcard | PcscError::RemovedCard) => return Err(TransportError::NoCard),
+                    Err(_) => self.stale = true,
+                }
+            }
             if !self.stale {
                 return Ok(());
             }
@@ -137,6 +148,7 @@ impl PcscReader {
         let card = self.ctx.connect(&self.cname, ShareMode::Shared, Protocols::ANY).map_err(map_err)?;
         self.card = Some(card);
         self.stale = false;
+        self.reset_by_us = false;
         Ok(())
     }
 
@@ -191,7 +203,7 @@ impl Transport for PcscReader {
     /// A PC/SC transaction around the whole procedure (see [`Transport::exclusive`]).
     fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
         self.connect()?;
-        let PcscReader { ctx, cname, card, stale, .. } = self;
+        let PcscReader { ctx, cname, card, stale, reset_by_us, .. } = self;
         let handle = card.as_mut().ok_or(TransportError::NoCard)?;
         let tx = match handle.transaction2() {
             Ok(tx) => tx,
@@ -215,6 +227,9 @@ impl Transport for PcscReader {
         // After a PIN: reset, so no verified state is left for anyone (success or not).
         let how = if verify_sent && !lost { Disposition::ResetCard } else { Disposition::LeaveCard };
         let ended = tx.end(how).is_ok();
+        if ended && how == Disposition::ResetCard {
+            *reset_by_us = true;
+        }
         if lost || !ended {
             // The card went away (or would not end the transaction): its state is unknown,
             // so the next use reconnects with a reset. Not now: pcscd may not have seen the
@@ -231,6 +246,7 @@ impl Transport for PcscReader {
                 let _ = c.disconnect(if present { Disposition::ResetCard } else { Disposition::LeaveCard });
             }
             *stale = false;
+            *reset_by_us = false;
         }
         Ok(())
     }

@@ -94,6 +94,9 @@ fn the_card_is_reset_after_a_pin_also_when_the_read_fails_after_it() {
     read_card(&mut placed.reader, &pin("1234"), ReadRequest::default()).unwrap();
     assert!(ends_with_reset(&placed), "{:?}", placed.journal());
     assert!(!placed.vicc.card().lock().unwrap().any_verified(), "no verified state left after a read");
+    // pcscd tells our own handle about our reset too; the next plain APDU still goes through.
+    let r = placed.reader.transmit(&cmd::select_df(&TEXT_AP_AID)).expect("an APDU right after our own reset");
+    assert_eq!(r.sw.0, 0x9000);
 
     // The card fails the READ after a correct VERIFY: the procedure still resets it.
     placed.clear_journal();
