@@ -71,7 +71,7 @@ pub enum CardError {
     WrongLength,
     #[error("PIN already verified before the tries query; card state unknown (SW 9000) / カードの状態が不明です")]
     AlreadyVerified,
-    #[error("unexpected status {sw} to {command} / 想定外の応答")]
+    #[error("unexpected status {sw} ({meaning}) to {command} / 想定外の応答", meaning = .sw.meaning())]
     UnexpectedStatus { command: &'static str, sw: StatusWord },
     #[error("card data could not be read: {0} / カードのデータを読み取れません")]
     Record(#[from] RecordError),
