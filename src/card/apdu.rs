@@ -151,6 +151,30 @@ impl StatusWord {
     pub fn to_bytes(self) -> [u8; 2] {
         self.0.to_be_bytes()
     }
+
+    /// What the status word means for this card (mynumber-card.md §7), for logs.
+    pub fn meaning(self) -> &'static str {
+        match self.0 {
+            0x9000 => "success",
+            0x63C0 => "no try left (locked)",
+            0x63C1..=0x63CF => "verification failed / tries left in the low nibble (also the empty VERIFY's answer)",
+            0x6983 => "authentication method blocked",
+            0x6984 => "referenced data not usable (a locked PIN)",
+            0x6982 => "security status not satisfied (PIN not verified)",
+            0x6985 => "conditions of use not satisfied",
+            0x6986 => "no current EF",
+            0x6A82 => "file or application not found",
+            0x6A86 => "wrong P1/P2",
+            0x6B00 => "offset outside the EF",
+            0x6700 => "wrong length",
+            0x6D00 => "instruction not supported",
+            0x6E00 => "class not supported",
+            w if w >> 8 == 0x6C => "wrong Le (the card says which)",
+            w if w >> 8 == 0x61 => "more data available (GET RESPONSE)",
+            0x6282 => "end of file before Le bytes",
+            _ => "not a status this card is known to use",
+        }
+    }
 }
 
 impl fmt::Debug for StatusWord {
@@ -292,6 +316,11 @@ mod tests {
         assert_eq!(StatusWord(0x63C2).tries_left(), Some(2));
         assert_eq!(StatusWord(0x63C0).tries_left(), Some(0));
         assert_eq!(StatusWord(0x6984).tries_left(), None);
+        assert!(StatusWord(0x6984).meaning().contains("locked"));
+        assert!(StatusWord(0x6A82).meaning().contains("not found"));
+        assert!(StatusWord(0x63C2).meaning().contains("tries left"));
+        let e = crate::card::CardError::UnexpectedStatus { command: "READ BINARY", sw: StatusWord(0x6986) };
+        assert!(e.to_string().contains("6986 (no current EF) to READ BINARY"), "{e}");
         let r = Response::parse(&[1, 2, 0x90, 0]).unwrap();
         assert_eq!(r.data, [1, 2]);
         assert!(r.sw.is_ok());

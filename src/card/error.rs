@@ -4,6 +4,7 @@ use thiserror::Error;
 
 use super::apdu::StatusWord;
 use super::attributes::RecordError;
+use super::pin::PinBFormatError;
 use crate::i18n::Msg;
 
 /// Failures of the PC/SC (or simulator) link, independent of the card protocol.
@@ -40,10 +41,28 @@ pub enum CardError {
     LastTryRefused,
     #[error("PIN is locked (SW {sw}) / 暗証番号がロックされています")]
     PinLocked { sw: StatusWord },
+    #[error("{0}")]
+    InvalidPinB(PinBFormatError),
+    #[error("wrong 照合番号B, {tries_left} tries left / 照合番号Bが違います(残り{tries_left}回)")]
+    WrongPinB { tries_left: u8 },
+    #[error(
+        "only one 照合番号B try left: refused without clerk override / 照合番号Bの残りが1回のため職員の確認が必要です"
+    )]
+    PinBLastTryRefused,
+    #[error("照合番号B is locked (SW {sw}) / 照合番号Bがロックされています")]
+    PinBLocked { sw: StatusWord },
+    #[error("the 個人番号 cannot be read with 照合番号B; it needs the 4-digit PIN / 照合番号Bでは個人番号は読めません")]
+    MyNumberNeedsPin,
     #[error("security status not satisfied (SW 6982) / 暗証番号の確認が済んでいません")]
     SecurityNotSatisfied,
-    #[error("not a My Number Card: text AP not found (SW 6A82) / マイナンバーカードではありません")]
-    NotMyNumberCard,
+    #[error(
+        "unknown card: none of the My Number Card applications selects / このカードは読み取れません(マイナンバーカードではありません)"
+    )]
+    UnknownCard,
+    #[error("a 住民基本台帳カード (JPKI token JPKIAPICCTOKEN), not a My Number Card / 住民基本台帳カードです")]
+    JukiCard,
+    #[error("a different card was placed: the PIN was not sent / 別のカードが置かれたため、暗証番号は送っていません")]
+    NotTheSameCard,
     #[error("file {fid:04X} not found on the card (SW 6A82) / カード内にファイルがありません")]
     FileNotFound { fid: u16 },
     #[error("read offset outside the file (SW 6B00) / 読み取り位置の誤り")]
@@ -52,7 +71,7 @@ pub enum CardError {
     WrongLength,
     #[error("PIN already verified before the tries query; card state unknown (SW 9000) / カードの状態が不明です")]
     AlreadyVerified,
-    #[error("unexpected status {sw} to {command} / 想定外の応答")]
+    #[error("unexpected status {sw} ({meaning}) to {command} / 想定外の応答", meaning = .sw.meaning())]
     UnexpectedStatus { command: &'static str, sw: StatusWord },
     #[error("card data could not be read: {0} / カードのデータを読み取れません")]
     Record(#[from] RecordError),
@@ -80,12 +99,32 @@ impl CardError {
             CardError::PinLocked { .. } => Msg::new(
                 "暗証番号がロックされています。このカードの暗証番号の再設定は、お住まいの市区町村の窓口で行えます。職員にお声がけください。",
             ),
+            CardError::InvalidPinB(e) => e.message(),
+            CardError::WrongPinB { tries_left } => Msg::new(
+                "照合番号Bが違います。あと{}回まちがえるとロックされます。券面の生年月日(和暦の年は2桁)・有効期限の年(西暦)・セキュリティコードをもう一度お確かめください。",
+            )
+            .arg(*tries_left),
+            CardError::PinBLastTryRefused => Msg::new(
+                "照合番号Bの残り回数が1回です。ロックを防ぐため、券面を確かめてから、ご本人の同意を得て最後の1回を許可してください。",
+            ),
+            CardError::PinBLocked { .. } => Msg::new(
+                "照合番号Bがロックされています。このカードは照合番号Bでは読み取れません。4桁の暗証番号で読み取るか、紙の申請書で受け付けてください。",
+            ),
+            CardError::MyNumberNeedsPin => Msg::new(
+                "照合番号Bでは個人番号を読み取れません。個人番号が必要な申請は、4桁の暗証番号で読み取ってください。",
+            ),
             CardError::SecurityNotSatisfied | CardError::AlreadyVerified => {
                 Msg::new("カードの読み取りをやり直します。カードをいったん取り、もう一度置いてください。")
             }
-            CardError::NotMyNumberCard => {
-                Msg::new("マイナンバーカードを読み取れませんでした。マイナンバーカードを置いてください。")
-            }
+            CardError::UnknownCard => Msg::new(
+                "このカードは読み取れません。マイナンバーカードかどうかお確かめのうえ、マイナンバーカードを置いてください。",
+            ),
+            CardError::JukiCard => Msg::new(
+                "住民基本台帳カードは使えません。マイナンバーカードを置いてください。分からないときは職員にお声がけください。",
+            ),
+            CardError::NotTheSameCard => Msg::new(
+                "さきほどとは別のカードが置かれました。暗証番号は送っていません。はじめからやり直してください。",
+            ),
             CardError::FileNotFound { .. }
             | CardError::WrongOffset
             | CardError::WrongLength
@@ -136,7 +175,16 @@ mod tests {
             CardError::LastTryRefused,
             CardError::PinLocked { sw: StatusWord(0x6984) },
             CardError::SecurityNotSatisfied,
-            CardError::NotMyNumberCard,
+            CardError::UnknownCard,
+            CardError::JukiCard,
+            CardError::InvalidPinB(PinBFormatError::Length { got: 4 }),
+            CardError::InvalidPinB(PinBFormatError::BirthDate),
+            CardError::InvalidPinB(PinBFormatError::ExpiryYear),
+            CardError::WrongPinB { tries_left: 4 },
+            CardError::PinBLastTryRefused,
+            CardError::PinBLocked { sw: StatusWord(0x6984) },
+            CardError::MyNumberNeedsPin,
+            CardError::NotTheSameCard,
             CardError::FileNotFound { fid: 2 },
             CardError::WrongOffset,
             CardError::WrongLength,

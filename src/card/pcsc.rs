@@ -1,14 +1,14 @@
 //! PC/SC transport (pcscd via the `pcsc` crate): reader choice, insert/remove waits,
 //! shared connection, and recovery after a removed card.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::time::{Duration, Instant};
 
 use pcsc::{Card, Context, Disposition, Error as PcscError, Protocols, ReaderState, Scope, ShareMode, State};
 
 use super::apdu::{Command, Response};
 use super::error::TransportError;
-use super::transport::Transport;
+use super::transport::{Procedure, Transport, Watch};
 
 fn map_err(e: PcscError) -> TransportError {
     match e {
@@ -63,6 +63,9 @@ pub struct PcscReader {
     card: Option<Card>,
     /// The handle saw the card go away; reconnect (with reset) before the next APDU.
     stale: bool,
+    /// We ended a transaction with a reset: pcscd tells every handle, ours included, once
+    /// (`SCARD_W_RESET_CARD`); reconnect without another reset before the next APDU.
+    reset_by_us: bool,
 }
 
 impl PcscReader {
@@ -71,7 +74,7 @@ impl PcscReader {
         let ctx = establish()?;
         let name = pick_reader(&list_readers(&ctx)?, pattern)?;
         let cname = CString::new(name.clone()).map_err(|_| TransportError::Other("reader name contains NUL".into()))?;
-        Ok(PcscReader { ctx, name, cname, card: None, stale: false })
+        Ok(PcscReader { ctx, name, cname, card: None, stale: false, reset_by_us: false })
     }
 
     pub fn name(&self) -> &str {
@@ -79,9 +82,7 @@ impl PcscReader {
     }
 
     fn state(&self, current: State, timeout: Duration) -> Result<State, TransportError> {
-        let mut rs = [ReaderState::new(self.cname.clone(), current)];
-        self.ctx.get_status_change(timeout, &mut rs).map_err(map_err)?;
-        Ok(rs[0].event_state())
+        reader_state(&self.ctx, &self.cname, current, timeout)
     }
 
     /// Whether a card is on the reader right now.
@@ -122,6 +123,14 @@ impl PcscReader {
     /// Connect (shared, T=0/T=1) if not connected; after a removal, reconnect with a reset.
     pub fn connect(&mut self) -> Result<(), TransportError> {
         if let Some(card) = self.card.as_mut() {
+            if self.reset_by_us && !self.stale {
+                self.reset_by_us = false;
+                match card.reconnect(ShareMode::Shared, Protocols::ANY, Disposition::LeaveCard) {
+                    Ok(()) => return Ok(()),
+                    Err(PcscError::NoSmartcard | PcscError::RemovedCard) => return Err(TransportError::NoCard),
+                    Err(_) => self.stale = true,
+                }
+            }
             if !self.stale {
                 return Ok(());
             }
@@ -139,6 +148,7 @@ impl PcscReader {
         let card = self.ctx.connect(&self.cname, ShareMode::Shared, Protocols::ANY).map_err(map_err)?;
         self.card = Some(card);
         self.stale = false;
+        self.reset_by_us = false;
         Ok(())
     }
 
@@ -161,22 +171,100 @@ impl Drop for PcscReader {
     }
 }
 
+fn reader_state(ctx: &Context, cname: &CStr, current: State, timeout: Duration) -> Result<State, TransportError> {
+    let mut rs = [ReaderState::new(cname.to_owned(), current)];
+    ctx.get_status_change(timeout, &mut rs).map_err(map_err)?;
+    Ok(rs[0].event_state())
+}
+
+/// One APDU on a connected card (directly or through its transaction).
+fn transmit_on(card: &Card, cmd: &Command) -> Result<Response, TransportError> {
+    let mut buf = zeroize::Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
+    let apdu = zeroize::Zeroizing::new(cmd.to_bytes());
+    match card.transmit(&apdu, &mut buf) {
+        // vpcd answers an APDU cut off by removal with no bytes at all.
+        Ok(raw) => Response::parse(raw).ok_or(TransportError::Unresponsive),
+        Err(e) => Err(map_err(e)),
+    }
+}
+
 impl Transport for PcscReader {
     fn transmit(&mut self, cmd: &Command) -> Result<Response, TransportError> {
         self.connect()?;
         let card = self.card.as_ref().ok_or(TransportError::NoCard)?;
-        let mut buf = zeroize::Zeroizing::new(vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED]);
-        let apdu = zeroize::Zeroizing::new(cmd.to_bytes());
-        let result = match card.transmit(&apdu, &mut buf) {
-            // vpcd answers an APDU cut off by removal with no bytes at all.
-            Ok(raw) => Response::parse(raw).ok_or(TransportError::Unresponsive),
-            Err(e) => Err(map_err(e)),
-        };
+        let result = transmit_on(card, cmd);
         if matches!(result, Err(TransportError::CardRemoved | TransportError::Unresponsive)) {
             // Whatever happened, the card's state is unknown now: reconnect with a reset.
             self.stale = true;
         }
         result
+    }
+
+    /// A PC/SC transaction around the whole procedure (see [`Transport::exclusive`]).
+    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
+        self.connect()?;
+        let PcscReader { ctx, cname, card, stale, reset_by_us, .. } = self;
+        let handle = card.as_mut().ok_or(TransportError::NoCard)?;
+        let tx = match handle.transaction2() {
+            Ok(tx) => tx,
+            // Another program reset the card since our last use: nothing of ours was on it,
+            // so take note and begin again.
+            Err((h, PcscError::ResetCard)) => {
+                h.reconnect(ShareMode::Shared, Protocols::ANY, Disposition::LeaveCard).map_err(map_err)?;
+                h.transaction().map_err(map_err)?
+            }
+            Err((_, e)) => {
+                let e = map_err(e);
+                if matches!(e, TransportError::CardRemoved | TransportError::Unresponsive) {
+                    *stale = true;
+                }
+                return Err(e);
+            }
+        };
+        let mut link = Watch::new(TxLink { tx: &tx });
+        body(&mut link);
+        let (verify_sent, lost) = (link.verify_sent, link.link_lost);
+        // After a PIN: reset, so no verified state is left for anyone (success or not).
+        let how = if verify_sent && !lost { Disposition::ResetCard } else { Disposition::LeaveCard };
+        let ended = tx.end(how).is_ok();
+        if ended && how == Disposition::ResetCard {
+            *reset_by_us = true;
+        }
+        if lost || !ended {
+            // The card went away (or would not end the transaction): its state is unknown,
+            // so the next use reconnects with a reset. Not now: pcscd may not have seen the
+            // removal yet, and resetting an absent card makes vpcd (and some drivers) stop
+            // noticing the next insertion.
+            *stale = true;
+        }
+        if verify_sent && !lost && !ended {
+            // The reset did not happen with the card apparently there: release the card,
+            // resetting it if it is still present.
+            let present =
+                reader_state(ctx, cname, State::UNAWARE, Duration::ZERO).is_ok_and(|s| s.contains(State::PRESENT));
+            if let Some(c) = card.take() {
+                let _ = c.disconnect(if present { Disposition::ResetCard } else { Disposition::LeaveCard });
+            }
+            *stale = false;
+            *reset_by_us = false;
+        }
+        Ok(())
+    }
+}
+
+/// The card inside a PC/SC transaction.
+struct TxLink<'a, 'tx> {
+    tx: &'a pcsc::Transaction<'tx>,
+}
+
+impl Transport for TxLink<'_, '_> {
+    fn transmit(&mut self, cmd: &Command) -> Result<Response, TransportError> {
+        transmit_on(self.tx, cmd)
+    }
+
+    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
+        body(self);
+        Ok(())
     }
 }
 

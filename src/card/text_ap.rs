@@ -1,16 +1,23 @@
-//! 券面事項入力補助AP (text AP): select, PIN safety, and reading 基本4情報 / 個人番号.
+//! 券面事項入力補助AP (text AP): select, PIN safety, and reading 基本4情報 / 個人番号, with
+//! the 4-digit PIN or with 照合番号B.
 //!
 //! PIN rules (the resident's card must never be locked by this software):
-//! 1. the PIN format is checked locally (see [`Pin`]) so a typo never costs a try;
+//! 1. the PIN format is checked locally (see [`Pin`], [`PinB`]) so a typo never costs a try;
 //! 2. every VERIFY is preceded by an empty VERIFY that reads the tries left;
-//! 3. with exactly one try left, no VERIFY is sent unless a clerk overrides.
+//! 3. with exactly one try left, no VERIFY is sent unless a clerk overrides;
+//! 4. the whole procedure runs in one PC/SC transaction and the card is reset after it
+//!    ([`Transport::exclusive`]); a failure says whether a VERIFY was sent ([`ReadFailure`]),
+//!    so nobody retries a PIN that may already have cost a try.
 
-use super::apdu::{Command, Response, StatusWord, cmd};
-use super::attributes::{self, CardAttributes, MyNumber, RecordError};
+use thiserror::Error;
+
+use super::apdu::cmd;
+use super::attributes::{self, CardAttributes, MyNumber};
+use super::ef::{self, Tries, Verified};
 use super::error::CardError;
-use super::pin::Pin;
-use super::tlv;
-use super::transport::Transport;
+use super::pin::{Pin, PinB, PinKind};
+use super::profile::{self, CardProfile};
+use super::transport::{self, Transport};
 
 pub const TEXT_AP_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08];
 pub const JPKI_AP_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
@@ -19,6 +26,8 @@ pub const VISUAL_AP_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0
 pub const EF_MY_NUMBER: u16 = 0x0001;
 pub const EF_BASIC4: u16 = 0x0002;
 pub const EF_PIN: u16 = 0x0011;
+/// 照合番号B (mynumber-card.md §4.1 [H]).
+pub const EF_PIN_B: u16 = 0x0015;
 
 /// Upper bound for EF 0002: a real record is a few hundred bytes; anything claiming more is
 /// corrupt and would only cost reads.
@@ -39,6 +48,31 @@ pub struct ReadRequest {
     pub last_try: LastTry,
 }
 
+/// What opens the text AP.
+#[derive(Debug, Clone, Copy)]
+pub enum Credential<'a> {
+    /// The resident's 券面事項入力補助用暗証番号 (opens 基本4情報 and the 個人番号).
+    Pin(&'a Pin),
+    /// 照合番号B read off the card by a clerk (opens 基本4情報 only).
+    PinB(&'a PinB),
+}
+
+impl Credential<'_> {
+    pub fn kind(&self) -> PinKind {
+        match self {
+            Credential::Pin(_) => PinKind::TextPin,
+            Credential::PinB(_) => PinKind::PinB,
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Credential::Pin(p) => p.as_bytes(),
+            Credential::PinB(p) => p.as_bytes(),
+        }
+    }
+}
+
 /// Result of a full read.
 #[derive(Debug)]
 pub struct ReadOutcome {
@@ -46,27 +80,43 @@ pub struct ReadOutcome {
     pub my_number: Option<MyNumber>,
     /// Tries left before the successful VERIFY (reset to the maximum by it).
     pub tries_before: u8,
+    /// Which credential opened the card.
+    pub credential: PinKind,
+    pub profile: CardProfile,
+}
+
+/// A read that failed, and whether a VERIFY with the PIN was handed to the card before it
+/// failed. When it was, the card may have counted a try: never send the same PIN again
+/// automatically (a retry could lock the card, or send resident A's PIN to card B).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{error}")]
+pub struct ReadFailure {
+    pub error: CardError,
+    pub verify_sent: bool,
+}
+
+impl From<ReadFailure> for CardError {
+    fn from(f: ReadFailure) -> CardError {
+        f.error
+    }
 }
 
 /// A selected text AP. Security state is per application: it is lost when another DF is
 /// selected or the card is reset, so `verified` lives here and nowhere else.
 pub struct TextAp<T: Transport> {
     t: T,
-    verified: bool,
-}
-
-fn transmit<T: Transport>(t: &mut T, c: &Command) -> Result<Response, CardError> {
-    Ok(t.transmit(c)?)
+    verified: Option<PinKind>,
+    verify_sent: bool,
 }
 
 impl<T: Transport> TextAp<T> {
-    /// SELECT the text AP by AID. This is how the card is recognised (never by ATR).
+    /// SELECT the text AP by AID. This is how the card is recognised (never by ATR); a card
+    /// without it is explained by [`profile`] (unknown card, 住基カード).
     pub fn select(mut t: T) -> Result<Self, CardError> {
-        let r = transmit(&mut t, &cmd::select_df(&TEXT_AP_AID))?;
-        match r.sw {
-            StatusWord::OK => Ok(TextAp { t, verified: false }),
-            StatusWord::FILE_NOT_FOUND | StatusWord::WRONG_P1P2 => Err(CardError::NotMyNumberCard),
-            sw => Err(CardError::UnexpectedStatus { command: "SELECT AP", sw }),
+        if ef::select_df(&mut t, &TEXT_AP_AID)? {
+            Ok(TextAp { t, verified: None, verify_sent: false })
+        } else {
+            Err(profile::not_readable(&mut t))
         }
     }
 
@@ -74,124 +124,133 @@ impl<T: Transport> TextAp<T> {
         self.t
     }
 
-    fn select_ef(&mut self, fid: u16) -> Result<(), CardError> {
-        let r = transmit(&mut self.t, &cmd::select_ef(fid))?;
-        match r.sw {
-            StatusWord::OK => Ok(()),
-            StatusWord::FILE_NOT_FOUND => Err(CardError::FileNotFound { fid }),
-            sw => Err(CardError::UnexpectedStatus { command: "SELECT EF", sw }),
-        }
-    }
-
-    fn tries_from(sw: StatusWord) -> Result<u8, CardError> {
-        match (sw, sw.tries_left()) {
-            (_, Some(0)) => Err(CardError::PinLocked { sw }),
-            (_, Some(n)) => Ok(n),
-            (StatusWord::REFERENCE_DATA_NOT_USABLE | StatusWord::AUTH_METHOD_BLOCKED, _) => {
-                Err(CardError::PinLocked { sw })
-            }
-            (StatusWord::OK, _) => Err(CardError::AlreadyVerified),
-            (sw, _) => Err(CardError::UnexpectedStatus { command: "VERIFY (status)", sw }),
+    fn tries(&mut self, kind: PinKind) -> Result<u8, CardError> {
+        match ef::query_tries(&mut self.t, kind.ef())? {
+            Tries::Left(n) => Ok(n),
+            Tries::Locked(sw) => Err(locked(kind, sw)),
         }
     }
 
     /// Tries left on the text-AP PIN, read with an empty VERIFY (consumes no try).
     /// A locked PIN is `Err(PinLocked)`.
     pub fn pin_tries(&mut self) -> Result<u8, CardError> {
-        self.select_ef(EF_PIN)?;
-        let r = transmit(&mut self.t, &cmd::verify_status())?;
-        Self::tries_from(r.sw)
+        self.tries(PinKind::TextPin)
+    }
+
+    /// Tries left on 照合番号B (empty VERIFY on EF 0015). A locked one is `Err(PinBLocked)`.
+    pub fn pin_b_tries(&mut self) -> Result<u8, CardError> {
+        self.tries(PinKind::PinB)
     }
 
     /// Verify the PIN safely; returns the tries left before this VERIFY.
     pub fn verify(&mut self, pin: &Pin, last_try: LastTry) -> Result<u8, CardError> {
-        let tries = self.pin_tries()?;
+        self.verify_with(Credential::Pin(pin), last_try)
+    }
+
+    /// Verify a credential safely: tries first, refusal at the last try without a clerk,
+    /// then the VERIFY. Returns the tries left before this VERIFY.
+    pub fn verify_with(&mut self, cred: Credential<'_>, last_try: LastTry) -> Result<u8, CardError> {
+        let kind = cred.kind();
+        let tries = self.tries(kind)?;
         if tries == 1 && last_try == LastTry::Refuse {
-            return Err(CardError::LastTryRefused);
+            return Err(match kind {
+                PinKind::PinB => CardError::PinBLastTryRefused,
+                _ => CardError::LastTryRefused,
+            });
         }
-        let r = transmit(&mut self.t, &cmd::verify(pin.as_bytes()))?;
-        match (r.sw, r.sw.tries_left()) {
-            (StatusWord::OK, _) => {
-                self.verified = true;
+        self.verify_sent = true;
+        let r = self.t.transmit(&cmd::verify(cred.bytes()))?;
+        match ef::verify_answer(r.sw)? {
+            Verified::Ok => {
+                self.verified = Some(kind);
                 Ok(tries)
             }
-            (_, Some(0)) => Err(CardError::PinLocked { sw: r.sw }),
-            (_, Some(n)) => Err(CardError::WrongPin { tries_left: n }),
-            (StatusWord::REFERENCE_DATA_NOT_USABLE | StatusWord::AUTH_METHOD_BLOCKED, _) => {
-                Err(CardError::PinLocked { sw: r.sw })
-            }
-            (StatusWord::WRONG_LENGTH, _) => Err(CardError::WrongLength),
-            (sw, _) => Err(CardError::UnexpectedStatus { command: "VERIFY", sw }),
+            Verified::Locked(sw) => Err(locked(kind, sw)),
+            Verified::Wrong(n) => Err(match kind {
+                PinKind::PinB => CardError::WrongPinB { tries_left: n },
+                _ => CardError::WrongPin { tries_left: n },
+            }),
         }
     }
 
     pub fn is_verified(&self) -> bool {
-        self.verified
+        self.verified.is_some()
     }
 
-    fn read_chunk(&mut self, offset: usize, le: usize) -> Result<Response, CardError> {
-        let r = transmit(&mut self.t, &cmd::read_binary(offset as u16, le as u16))?;
-        match r.sw {
-            StatusWord::OK => Ok(r),
-            StatusWord::SECURITY_NOT_SATISFIED => Err(CardError::SecurityNotSatisfied),
-            StatusWord::WRONG_OFFSET | StatusWord::WRONG_P1P2 => Err(CardError::WrongOffset),
-            StatusWord::WRONG_LENGTH => Err(CardError::WrongLength),
-            sw => Err(CardError::UnexpectedStatus { command: "READ BINARY", sw }),
-        }
+    /// Whether a VERIFY with a PIN was handed to the card on this selection.
+    pub fn verify_sent(&self) -> bool {
+        self.verify_sent
     }
 
-    /// Read one BER-TLV record from the selected EF: a first read of up to 256 bytes gives
-    /// the header, the rest is read in ≤ 256-byte chunks sized from that header.
-    fn read_record(&mut self, first_le: usize, max_len: usize) -> Result<Vec<u8>, CardError> {
-        let mut buf = zeroize::Zeroizing::new(Vec::new());
-        let first = self.read_chunk(0, first_le)?;
-        buf.extend_from_slice(&first.data);
-        let total = tlv::parse_header(&buf).map_err(RecordError::from)?.total_len();
-        if total > max_len {
-            return Err(RecordError::TooLong(max_len).into());
-        }
-        while buf.len() < total {
-            let le = (total - buf.len()).min(256);
-            let r = self.read_chunk(buf.len(), le)?;
-            if r.data.is_empty() {
-                // The EF ended before the record did.
-                return Err(RecordError::Tlv(tlv::TlvError::Truncated {
-                    offset: buf.len(),
-                    needed: total - buf.len(),
-                })
-                .into());
-            }
-            buf.extend_from_slice(&r.data);
-        }
-        buf.truncate(total);
-        Ok(std::mem::take(&mut *buf))
-    }
-
-    /// Read 基本4情報 (needs a verified PIN).
+    /// Read 基本4情報 (needs the PIN or 照合番号B verified).
     pub fn read_attributes(&mut self) -> Result<CardAttributes, CardError> {
-        self.select_ef(EF_BASIC4)?;
-        let rec = zeroize::Zeroizing::new(self.read_record(256, MAX_BASIC4_LEN)?);
+        ef::select_ef(&mut self.t, EF_BASIC4)?;
+        let rec = ef::read_record(&mut self.t, 256, MAX_BASIC4_LEN)?;
         Ok(attributes::parse_basic4(&rec)?)
     }
 
-    /// Read the 個人番号 (needs a verified PIN). Call only when a chosen form declares it.
+    /// Read the 個人番号 (needs the PIN verified). Call only when a chosen form declares it.
     pub fn read_my_number(&mut self) -> Result<MyNumber, CardError> {
-        self.select_ef(EF_MY_NUMBER)?;
-        let rec = zeroize::Zeroizing::new(self.read_record(17, 64)?);
+        if self.verified == Some(PinKind::PinB) {
+            return Err(CardError::MyNumberNeedsPin);
+        }
+        ef::select_ef(&mut self.t, EF_MY_NUMBER)?;
+        let rec = ef::read_record(&mut self.t, 17, 64)?;
         Ok(attributes::parse_my_number(&rec)?)
     }
 }
 
-/// The whole read: select, safe VERIFY, 基本4情報, and the 個人番号 only when requested.
-pub fn read_card<T: Transport>(t: T, pin: &Pin, req: ReadRequest) -> Result<ReadOutcome, CardError> {
-    let mut ap = TextAp::select(t)?;
-    let tries_before = ap.verify(pin, req.last_try)?;
-    let attributes = ap.read_attributes()?;
-    let my_number = if req.my_number { Some(ap.read_my_number()?) } else { None };
-    Ok(ReadOutcome { attributes, my_number, tries_before })
+fn locked(kind: PinKind, sw: super::apdu::StatusWord) -> CardError {
+    match kind {
+        PinKind::PinB => CardError::PinBLocked { sw },
+        _ => CardError::PinLocked { sw },
+    }
 }
 
-/// Tries left without verifying (for `card status` and the PIN screen).
+/// The whole read with the 4-digit PIN: select, safe VERIFY, 基本4情報, and the 個人番号
+/// only when requested — in one exclusive procedure, the card reset at the end.
+pub fn read_card<T: Transport>(t: T, pin: &Pin, req: ReadRequest) -> Result<ReadOutcome, CardError> {
+    read_with(t, Credential::Pin(pin), req).map_err(CardError::from)
+}
+
+/// The whole read with either credential (see [`read_card`]). With 照合番号B the 個人番号 is
+/// refused before anything is sent: the card opens EF 0001 only after the PIN (or 照合番号A).
+pub fn read_with<T: Transport>(mut t: T, cred: Credential<'_>, req: ReadRequest) -> Result<ReadOutcome, ReadFailure> {
+    if matches!(cred, Credential::PinB(_)) && req.my_number {
+        return Err(ReadFailure { error: CardError::MyNumberNeedsPin, verify_sent: false });
+    }
+    let procedure = transport::exclusive(&mut t, |tx| {
+        let mut ap = match TextAp::select(tx) {
+            Ok(ap) => ap,
+            Err(error) => return Err(ReadFailure { error, verify_sent: false }),
+        };
+        let body = |ap: &mut TextAp<_>| -> Result<ReadOutcome, CardError> {
+            let tries_before = ap.verify_with(cred, req.last_try)?;
+            let attributes = ap.read_attributes()?;
+            let my_number = if req.my_number { Some(ap.read_my_number()?) } else { None };
+            Ok(ReadOutcome {
+                attributes,
+                my_number,
+                tries_before,
+                credential: cred.kind(),
+                profile: CardProfile::MyNumberCard,
+            })
+        };
+        body(&mut ap).map_err(|error| ReadFailure { error, verify_sent: ap.verify_sent() })
+    });
+    procedure.unwrap_or_else(|e| Err(ReadFailure { error: e.into(), verify_sent: false }))
+}
+
+/// Tries left on the 4-digit PIN without verifying (for `card status` and the PIN screen).
 pub fn pin_status<T: Transport>(t: T) -> Result<u8, CardError> {
-    TextAp::select(t)?.pin_tries()
+    tries_of(t, PinKind::TextPin)
+}
+
+/// Tries left on 照合番号B without verifying (for the clerk's 照合番号B keypad).
+pub fn pin_b_status<T: Transport>(t: T) -> Result<u8, CardError> {
+    tries_of(t, PinKind::PinB)
+}
+
+fn tries_of<T: Transport>(mut t: T, kind: PinKind) -> Result<u8, CardError> {
+    transport::exclusive(&mut t, |tx| TextAp::select(tx)?.tries(kind))?
 }

@@ -1,23 +1,29 @@
 //! `madoguchi card status|read`: clerk/administrator tools for the card reader.
 //!
-//! The PIN is read from a no-echo prompt (terminal) or one line of stdin (pipes), never from
-//! argv. Attributes go to stdout only; diagnostics go to stderr and carry no personal data.
+//! The PIN and 照合番号B are read from a no-echo prompt (terminal) or one line of stdin
+//! (pipes), never from argv. Attributes go to stdout only; diagnostics go to stderr and carry
+//! no personal data.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use madoguchi::card::pcsc::{self, PcscReader};
 use madoguchi::card::sim::{self, InProcess, Persona};
-use madoguchi::card::text_ap::{self, LastTry, ReadOutcome, ReadRequest};
-use madoguchi::card::{CardError, Pin, TransportError};
+use madoguchi::card::status::{self, CardStatus, CertState, DEFAULT_RENEW_WITHIN_DAYS, PinState};
+use madoguchi::card::text_ap::{self, Credential, LastTry, ReadFailure, ReadOutcome, ReadRequest};
+use madoguchi::card::transport::{self, Transport};
+use madoguchi::card::{CardError, Pin, PinB, TransportError, cert};
+use madoguchi::i18n::Msg;
+use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 #[derive(Subcommand)]
 pub enum CardCmd {
-    /// List readers, whether a card is present, and PIN tries left / リーダーとカードの状態
-    Status(ReaderArgs),
+    /// Readers, and the card's PIN tries and certificate validity (no PIN, no personal data) / カードの状態
+    Status(StatusArgs),
     /// Read 基本4情報 (and the 個人番号 with --my-number) / 券面事項を読み取る
     Read(ReadArgs),
 }
@@ -33,19 +39,37 @@ pub struct ReaderArgs {
 }
 
 #[derive(Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    reader: ReaderArgs,
+    /// Print JSON instead of text (for scripts)
+    #[arg(long)]
+    json: bool,
+    /// Advise renewal when the 利用者証明用電子証明書 expires within DAYS
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_RENEW_WITHIN_DAYS)]
+    renew_within: u32,
+    /// Count days left from DATE (YYYY-MM-DD) instead of today in Japan
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<NaiveDate>,
+}
+
+#[derive(Args)]
 pub struct ReadArgs {
     #[command(flatten)]
     reader: ReaderArgs,
-    /// Also read the 個人番号 (only when a form legally needs it)
-    #[arg(long)]
+    /// Also read the 個人番号 (only when a form legally needs it; not with --pin-b)
+    #[arg(long, conflicts_with = "pin_b")]
     my_number: bool,
+    /// Open the card with 照合番号B (14 digits printed on the card) instead of the PIN (clerks)
+    #[arg(long)]
+    pin_b: bool,
     /// Print JSON instead of text
     #[arg(long)]
     json: bool,
-    /// Wait up to SECONDS for a card to be placed (and re-placed after removal)
+    /// Wait up to SECONDS for a card to be placed (and re-placed if it was pulled before the PIN was sent)
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     wait: u64,
-    /// Allow spending the last PIN try (a clerk, with the resident's consent)
+    /// Allow spending the last try (a clerk, with the resident's consent; never carried into a retry)
     #[arg(long)]
     clerk_override: bool,
 }
@@ -66,8 +90,14 @@ pub fn run(cmd: CardCmd) -> ExitCode {
             eprintln!("error: {e}");
             eprintln!("{}", e.message_ja());
             ExitCode::from(match e {
-                CardError::WrongPin { .. } | CardError::InvalidPinFormat => EXIT_WRONG_PIN,
-                CardError::PinLocked { .. } | CardError::LastTryRefused => EXIT_LOCKED,
+                CardError::WrongPin { .. }
+                | CardError::InvalidPinFormat
+                | CardError::WrongPinB { .. }
+                | CardError::InvalidPinB(_) => EXIT_WRONG_PIN,
+                CardError::PinLocked { .. }
+                | CardError::LastTryRefused
+                | CardError::PinBLocked { .. }
+                | CardError::PinBLastTryRefused => EXIT_LOCKED,
                 _ => EXIT_ERROR,
             })
         }
@@ -85,63 +115,187 @@ pub fn load_persona(spec: &str) -> Result<Persona, CardError> {
     })
 }
 
-fn status(a: &ReaderArgs) -> Result<(), CardError> {
-    if let Some(spec) = &a.virtual_persona {
+/// English / Japanese on one line.
+fn both(m: &Msg) -> String {
+    format!("{} / {}", m.render("en"), m.ja())
+}
+
+fn status(a: &StatusArgs) -> Result<(), CardError> {
+    let today = a.date.unwrap_or_else(cert::today_jst);
+    if let Some(spec) = &a.reader.virtual_persona {
         let p = load_persona(spec)?;
-        println!("reader: (built-in virtual card, persona {})", p.id);
-        return print_tries(text_ap::pin_status(InProcess::from_persona(p)));
+        let st = status::read_status(InProcess::from_persona(p.clone()), today)?;
+        let reader = format!("(built-in virtual card, persona {})", p.id);
+        return print_status(a, Some(&st), &[], &reader);
     }
     let ctx = pcsc::establish()?;
     let readers = pcsc::list_readers(&ctx)?;
     if readers.is_empty() {
         return Err(TransportError::NoReader.into());
     }
-    let chosen = pcsc::pick_reader(&readers, &a.reader)?;
+    let chosen = pcsc::pick_reader(&readers, &a.reader.reader)?;
     drop(ctx);
-    for r in &readers {
-        let present = PcscReader::open(r).and_then(|rd| rd.card_present()).unwrap_or(false);
-        let mark = if *r == chosen { "*" } else { " " };
-        println!("{mark} {r}: {}", if present { "card present / カードあり" } else { "no card / カードなし" });
-    }
+    let listing: Vec<(String, bool)> = readers
+        .iter()
+        .map(|r| (r.clone(), PcscReader::open(r).and_then(|rd| rd.card_present()).unwrap_or(false)))
+        .collect();
     let mut reader = PcscReader::open(&chosen)?;
     if !reader.card_present()? {
-        println!("PIN tries: - (no card on {chosen})");
+        return print_status(a, None, &listing, &chosen);
+    }
+    let st = status::read_status(&mut reader, today)?;
+    print_status(a, Some(&st), &listing, &chosen)
+}
+
+fn pin_json(kind: madoguchi::card::PinKind, s: PinState) -> Value {
+    let mut v = json!({ "state": s.key(), "max_tries": kind.max_tries() });
+    if let PinState::Left { tries } = s {
+        v["tries_left"] = json!(tries);
+    }
+    if s == PinState::Locked {
+        v["tries_left"] = json!(0);
+    }
+    v
+}
+
+fn status_json(a: &StatusArgs, st: &CardStatus) -> Value {
+    let pins: serde_json::Map<String, Value> =
+        st.pins().iter().map(|(k, s)| (k.key().to_string(), pin_json(*k, *s))).collect();
+    let mut certv = json!({ "state": st.auth_cert.key() });
+    match st.auth_cert {
+        CertState::Present(v) => {
+            certv["not_before"] = json!(v.not_before.to_rfc3339());
+            certv["not_after"] = json!(v.not_after.to_rfc3339());
+            certv["expiry_date"] = json!(v.expiry_date().to_string());
+            certv["days_left"] = json!(v.days_left(st.today));
+            certv["expired"] = json!(v.is_expired(st.today));
+        }
+        CertState::Unreadable(e) => certv["reason"] = json!(e.to_string()),
+        CertState::Absent => {}
+    }
+    let advice: Vec<Value> = st
+        .advice(a.renew_within)
+        .into_iter()
+        .map(|ad| {
+            let mut v = json!({
+                "code": ad.key(),
+                "needs_counter": ad.needs_counter(),
+                "en": ad.message().render("en"),
+                "ja": ad.message().ja(),
+            });
+            match ad {
+                status::Advice::PinLocked(k) | status::Advice::OneTryLeft(k) => v["pin"] = json!(k.key()),
+                status::Advice::RenewSoon { days_left } => v["days_left"] = json!(days_left),
+                _ => {}
+            }
+            v
+        })
+        .collect();
+    json!({
+        "card_present": true,
+        "profile": st.profile.key(),
+        "today": st.today.to_string(),
+        "renew_within_days": a.renew_within,
+        "pins": pins,
+        "auth_certificate": certv,
+        "advice": advice,
+    })
+}
+
+fn print_status(
+    a: &StatusArgs,
+    st: Option<&CardStatus>,
+    listing: &[(String, bool)],
+    chosen: &str,
+) -> Result<(), CardError> {
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let mut v = match st {
+            Some(st) => status_json(a, st),
+            None => json!({ "card_present": false }),
+        };
+        v["reader"] = json!(chosen);
+        v["readers"] = listing
+            .iter()
+            .map(|(name, present)| json!({ "name": name, "card_present": present, "chosen": name == chosen }))
+            .collect();
+        let _ = writeln!(out, "{v}");
         return Ok(());
     }
-    print_tries(text_ap::pin_status(&mut reader))
-}
-
-fn print_tries(r: Result<u8, CardError>) -> Result<(), CardError> {
-    match r {
-        Ok(n) => {
-            println!("card: My Number Card / マイナンバーカード");
-            println!("PIN tries left / 暗証番号の残り回数: {n}");
-            Ok(())
-        }
-        Err(CardError::PinLocked { sw }) => {
-            println!("card: My Number Card / マイナンバーカード");
-            println!("PIN tries left / 暗証番号の残り回数: 0 (locked, SW {sw} / ロック中)");
-            Ok(())
-        }
-        Err(e) => Err(e),
+    if listing.is_empty() {
+        let _ = writeln!(out, "reader: {chosen}");
     }
+    for (r, present) in listing {
+        let mark = if r == chosen { "*" } else { " " };
+        let _ = writeln!(
+            out,
+            "{mark} {r}: {}",
+            if *present { "card present / カードあり" } else { "no card / カードなし" }
+        );
+    }
+    let Some(st) = st else {
+        let _ = writeln!(out, "card: - (no card on {chosen} / カードが置かれていません)");
+        return Ok(());
+    };
+    let _ = writeln!(out, "card: {}", st.profile.name());
+    for (kind, s) in st.pins() {
+        let _ = writeln!(out, "{}: {}", both(&kind.label()), both(&s.message()));
+    }
+    let cert_label = Msg::new("利用者証明用電子証明書");
+    let _ = writeln!(out, "{}: {}", both(&cert_label), both(&st.auth_cert.message(st.today)));
+    if let CertState::Present(v) = st.auth_cert {
+        let _ = writeln!(out, "  valid / 有効期間: {} – {} (JST)", v.start_date(), v.expiry_date());
+    }
+    let _ = writeln!(out, "advice / 案内 (as of {}):", st.today);
+    for ad in st.advice(a.renew_within) {
+        let _ = writeln!(out, "  - {}", both(&ad.message()));
+    }
+    Ok(())
 }
 
-/// Read the PIN without echo (terminal) or as one stdin line (pipe). Never from argv.
-fn read_pin() -> Result<Pin, CardError> {
-    let line = if std::io::stdin().is_terminal() {
-        Zeroizing::new(rpassword::prompt_password("暗証番号 (数字4桁) / PIN (4 digits): ").map_err(|e| {
-            CardError::Transport(TransportError::Other(format!("cannot read the PIN from the terminal: {e}")))
-        })?)
+/// Read one secret line without echo (terminal) or from stdin (pipe). Never from argv.
+fn read_secret(prompt: &str) -> Result<Zeroizing<String>, CardError> {
+    if std::io::stdin().is_terminal() {
+        Ok(Zeroizing::new(
+            rpassword::prompt_password(prompt).map_err(|e| {
+                CardError::Transport(TransportError::Other(format!("cannot read from the terminal: {e}")))
+            })?,
+        ))
     } else {
         let mut s = Zeroizing::new(String::new());
         std::io::stdin()
             .lock()
             .read_line(&mut s)
-            .map_err(|e| CardError::Transport(TransportError::Other(format!("cannot read the PIN from stdin: {e}"))))?;
-        s
-    };
-    Pin::parse(line.trim_end_matches(['\r', '\n']))
+            .map_err(|e| CardError::Transport(TransportError::Other(format!("cannot read from stdin: {e}"))))?;
+        let trimmed = Zeroizing::new(s.trim_end_matches(['\r', '\n']).to_string());
+        Ok(trimmed)
+    }
+}
+
+/// The PIN or 照合番号B, as the command asks for.
+enum Secret {
+    Pin(Pin),
+    PinB(PinB),
+}
+
+impl Secret {
+    fn ask(pin_b: bool) -> Result<Secret, CardError> {
+        if pin_b {
+            let line = read_secret(
+                "照合番号B (数字14桁: 生年月日6桁・有効期限の年4桁・セキュリティコード4桁) / check code B (14 digits): ",
+            )?;
+            PinB::parse(&line).map(Secret::PinB).map_err(CardError::InvalidPinB)
+        } else {
+            Pin::parse(&read_secret("暗証番号 (数字4桁) / PIN (4 digits): ")?).map(Secret::Pin)
+        }
+    }
+
+    fn credential(&self) -> Credential<'_> {
+        match self {
+            Secret::Pin(p) => Credential::Pin(p),
+            Secret::PinB(p) => Credential::PinB(p),
+        }
+    }
 }
 
 fn read(a: &ReadArgs) -> Result<(), CardError> {
@@ -151,8 +305,8 @@ fn read(a: &ReadArgs) -> Result<(), CardError> {
     };
     let outcome = if let Some(spec) = &a.reader.virtual_persona {
         let persona = load_persona(spec)?;
-        let pin = read_pin()?;
-        text_ap::read_card(InProcess::from_persona(persona), &pin, req)?
+        let secret = Secret::ask(a.pin_b)?;
+        text_ap::read_with(InProcess::from_persona(persona), secret.credential(), req)?
     } else {
         let mut reader = PcscReader::open(&a.reader.reader)?;
         let wait = Duration::from_secs(a.wait);
@@ -164,28 +318,75 @@ fn read(a: &ReadArgs) -> Result<(), CardError> {
             reader.wait_for_card(wait)?;
         }
         // Ask for the PIN only once a card is there, like the kiosk does.
-        let pin = read_pin()?;
-        read_with_retry(&mut reader, &pin, req, wait)?
+        let secret = Secret::ask(a.pin_b)?;
+        if wait.is_zero() {
+            text_ap::read_with(&mut reader, secret.credential(), req)?
+        } else {
+            read_with_retry(&mut reader, secret.credential(), req, wait)?
+        }
     };
     print_outcome(&outcome, a.json);
     Ok(())
 }
 
-/// One retry after the card was pulled mid-read, once it is placed again.
+/// One attempt: the card's fingerprint (to recognise it if it has to be placed again), and
+/// the read only if it is `expected` (when given) — both in one exclusive procedure, so the
+/// check and the VERIFY see the same card.
+fn attempt(
+    reader: &mut PcscReader,
+    cred: Credential<'_>,
+    req: ReadRequest,
+    expected: Option<[u8; 32]>,
+) -> (Option<[u8; 32]>, Result<ReadOutcome, ReadFailure>) {
+    let r = transport::exclusive(reader, |t: &mut dyn Transport| {
+        let id = status::fingerprint(&mut *t).ok().flatten();
+        if expected.is_some() && id != expected {
+            return (id, Err(ReadFailure { error: CardError::NotTheSameCard, verify_sent: false }));
+        }
+        (id, text_ap::read_with(t, cred, req))
+    });
+    r.unwrap_or_else(|e| (None, Err(ReadFailure { error: e.into(), verify_sent: false })))
+}
+
+/// `--wait`: one retry after the card was pulled mid-read, once it is placed again — only
+/// when no VERIFY was sent (a VERIFY that reached the card may have cost a try), only on the
+/// same card (never resident A's PIN to card B), and never with the clerk's override.
 fn read_with_retry(
     reader: &mut PcscReader,
-    pin: &Pin,
+    cred: Credential<'_>,
     req: ReadRequest,
     wait: Duration,
 ) -> Result<ReadOutcome, CardError> {
-    match text_ap::read_card(&mut *reader, pin, req) {
-        Err(e) if e.needs_card_again() && !wait.is_zero() => {
-            eprintln!("{e}");
-            reader.wait_for_card(wait)?;
-            text_ap::read_card(reader, pin, req)
-        }
-        other => other,
+    let (id, first) = attempt(reader, cred, req, None);
+    let failure = match first {
+        Ok(out) => return Ok(out),
+        Err(f) if !f.error.needs_card_again() => return Err(f.error),
+        Err(f) => f,
+    };
+    if failure.verify_sent {
+        eprintln!(
+            "The card was removed after the PIN was sent: not retried. Check the tries left with `madoguchi card status` before trying again.\n\
+             暗証番号を送った後にカードが外れたため、やり直しません。残り回数を `madoguchi card status` で確かめてから、もう一度実行してください。"
+        );
+        return Err(failure.error);
     }
+    let Some(id) = id else {
+        eprintln!(
+            "The card was removed before it could be recognised: not retried (the same PIN must not reach another card).\n\
+             カードを確認する前に外れたため、やり直しません(別のカードに暗証番号を送らないため)。もう一度実行してください。"
+        );
+        return Err(failure.error);
+    };
+    eprintln!("{}\nPlace the same card again / 同じカードをもう一度置いてください", failure.error);
+    // pcscd notices a removal at its next poll (up to 400 ms): until then it still reports
+    // the card present, so wait for it to be seen gone before waiting for it to come back.
+    match reader.wait_for_removal(Duration::from_secs(2)) {
+        Ok(()) | Err(TransportError::Timeout) => {}
+        Err(e) => return Err(e.into()),
+    }
+    reader.wait_for_card(wait)?;
+    let retry = ReadRequest { last_try: LastTry::Refuse, ..req };
+    attempt(reader, cred, retry, Some(id)).1.map_err(CardError::from)
 }
 
 fn sex_key(s: madoguchi::card::Sex) -> &'static str {
@@ -208,6 +409,7 @@ fn print_outcome(o: &ReadOutcome, json: bool) {
             "sex": sex_key(a.sex),
             "sex_code": (a.sex.code() as char).to_string(),
             "pin_tries_before": o.tries_before,
+            "credential": o.credential.key(),
         });
         if let Some(n) = &o.my_number {
             v["my_number"] = serde_json::Value::String(n.expose().to_string());

@@ -2,12 +2,13 @@
 //!
 //! Shared by both front ends (in-process transport and the vpcd client).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
 use super::jpki::{self, JpkiMaterial};
-use super::persona::{LockResponse, Persona};
+use super::persona::{CardKind, LockResponse, Persona};
 use crate::card::apdu::{Command, Response, StatusWord};
 use crate::card::attributes::{encode_basic4, encode_my_number};
 use crate::card::text_ap::{JPKI_AP_AID, TEXT_AP_AID, VISUAL_AP_AID};
@@ -18,13 +19,66 @@ pub const JUKI_AP_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x0
 /// A contact-interface My Number ATR from pcsc-tools (T=1). Clients must not depend on it.
 pub const ATR: [u8; 13] = [0x3B, 0xC5, 0xFF, 0x81, 0x31, 0xFB, 0x45, 0x80, 0x73, 0xC6, 0x01, 0x00, 0x00];
 
+/// The applications (DFs) of the card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Df {
+pub enum Df {
     Text,
     Jpki,
     Visual,
     Juki,
 }
+
+/// What the reader did to the card's power (vpcd control bytes 00, 01, 02).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Power {
+    Off,
+    On,
+    /// Warm reset, e.g. `SCardEndTransaction`/`SCardDisconnect` with `SCARD_RESET_CARD`.
+    Reset,
+}
+
+/// One command as the card saw it, for tests that prove what was (not) sent. Never holds
+/// command data except the AID/FID of a SELECT (public constants): a VERIFY is only its
+/// length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandRecord {
+    pub cla: u8,
+    pub ins: u8,
+    pub p1: u8,
+    pub p2: u8,
+    pub data_len: usize,
+    /// The AID or FID a SELECT asked for.
+    pub selected: Option<Vec<u8>>,
+    /// The application and EF current after the command (for READ BINARY: the EF read).
+    pub df: Option<Df>,
+    pub ef: Option<u16>,
+    pub sw: u16,
+}
+
+impl CommandRecord {
+    pub fn is_read_binary(&self) -> bool {
+        self.ins == 0xB0
+    }
+
+    /// A VERIFY carrying a PIN (the empty VERIFY only asks for the tries left).
+    pub fn is_pin_verify(&self) -> bool {
+        self.ins == 0x20 && self.data_len > 0
+    }
+
+    pub fn is_empty_verify(&self) -> bool {
+        self.ins == 0x20 && self.data_len == 0
+    }
+}
+
+/// The card's journal: commands and power events, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Command(CommandRecord),
+    Power(Power),
+}
+
+/// Journal entries kept (the oldest go first); far more than any test's procedure.
+const JOURNAL_LEN: usize = 4096;
 
 /// A retry counter with its maximum. Survives resets (like the real card's counters).
 #[derive(Clone)]
@@ -45,17 +99,20 @@ pub struct VirtualCard {
     persona: Persona,
     lock_sw: StatusWord,
     text_pin: PinObject,
+    pin_b: PinObject,
     auth_pin: PinObject,
     sign_pw: PinObject,
     df: Option<Df>,
     ef: Option<u16>,
     /// Security state of the currently selected DF (lost on DF change and reset).
     verified_text: bool,
+    verified_pin_b: bool,
     verified_auth: bool,
     verified_sign: bool,
     jpki: Option<Arc<JpkiMaterial>>,
     ef_basic4: Zeroizing<Vec<u8>>,
     ef_my_number: Zeroizing<Vec<u8>>,
+    journal: VecDeque<Event>,
 }
 
 impl VirtualCard {
@@ -70,6 +127,7 @@ impl VirtualCard {
         let ef_my_number = Zeroizing::new(encode_my_number(persona.my_number.expose()));
         VirtualCard {
             text_pin: PinObject::new(persona.pin.expose(), persona.pin_tries_left, 3),
+            pin_b: PinObject::new(persona.pin_b.expose(), persona.pin_b_tries_left, persona.pin_b_max_tries),
             auth_pin: PinObject::new(persona.auth_pin.expose(), persona.auth_pin_tries_left, 3),
             sign_pw: PinObject::new(persona.sign_password.expose(), persona.sign_password_tries_left, 5),
             persona,
@@ -77,11 +135,13 @@ impl VirtualCard {
             df: None,
             ef: None,
             verified_text: false,
+            verified_pin_b: false,
             verified_auth: false,
             verified_sign: false,
             jpki: None,
             ef_basic4,
             ef_my_number,
+            journal: VecDeque::new(),
         }
     }
 
@@ -94,8 +154,62 @@ impl VirtualCard {
         self.text_pin.tries
     }
 
-    /// Power-off / warm reset: the selection and every security state are lost.
+    /// 照合番号B tries left.
+    pub fn pin_b_tries(&self) -> u8 {
+        self.pin_b.tries
+    }
+
+    /// JPKI 利用者証明用 PIN tries left.
+    pub fn auth_pin_tries(&self) -> u8 {
+        self.auth_pin.tries
+    }
+
+    /// JPKI 署名用 password tries left.
+    pub fn sign_password_tries(&self) -> u8 {
+        self.sign_pw.tries
+    }
+
+    /// Whether any PIN is verified right now (it should never be once a procedure ended).
+    pub fn any_verified(&self) -> bool {
+        self.verified_text || self.verified_pin_b || self.verified_auth || self.verified_sign
+    }
+
+    /// Every command and power event since the card was made (or the journal cleared).
+    pub fn journal(&self) -> Vec<Event> {
+        self.journal.iter().cloned().collect()
+    }
+
+    /// The commands only.
+    pub fn commands(&self) -> Vec<CommandRecord> {
+        self.journal
+            .iter()
+            .filter_map(|e| match e {
+                Event::Command(c) => Some(c.clone()),
+                Event::Power(_) => None,
+            })
+            .collect()
+    }
+
+    pub fn clear_journal(&mut self) {
+        self.journal.clear();
+    }
+
+    fn note(&mut self, e: Event) {
+        if self.journal.len() >= JOURNAL_LEN {
+            self.journal.pop_front();
+        }
+        self.journal.push_back(e);
+    }
+
+    /// Warm reset: the selection and every security state are lost.
     pub fn reset(&mut self) {
+        self.power(Power::Reset);
+    }
+
+    /// Power off, on, or reset by the reader: the selection and every security state are
+    /// lost (the PIN counters are not: they survive power-off, like the real card's).
+    pub fn power(&mut self, p: Power) {
+        self.note(Event::Power(p));
         self.df = None;
         self.ef = None;
         self.clear_security();
@@ -103,6 +217,7 @@ impl VirtualCard {
 
     fn clear_security(&mut self) {
         self.verified_text = false;
+        self.verified_pin_b = false;
         self.verified_auth = false;
         self.verified_sign = false;
     }
@@ -115,7 +230,21 @@ impl VirtualCard {
     /// Handle one raw command APDU and return the raw response.
     pub fn process(&mut self, raw: &[u8]) -> Vec<u8> {
         let resp = match Command::parse(raw) {
-            Some(c) => self.dispatch(&c),
+            Some(c) => {
+                let r = self.dispatch(&c);
+                self.note(Event::Command(CommandRecord {
+                    cla: c.cla,
+                    ins: c.ins,
+                    p1: c.p1,
+                    p2: c.p2,
+                    data_len: c.data.len(),
+                    selected: (c.ins == 0xA4).then(|| c.data.clone()),
+                    df: self.df,
+                    ef: self.ef,
+                    sw: r.sw.0,
+                }));
+                r
+            }
             None => Response::status(StatusWord::WRONG_LENGTH),
         };
         resp.to_bytes()
@@ -142,6 +271,14 @@ impl VirtualCard {
                     d if d == JUKI_AP_AID => Df::Juki,
                     _ => return Response::status(StatusWord::FILE_NOT_FOUND),
                 };
+                let present = match self.persona.card {
+                    CardKind::MyNumber => true,
+                    CardKind::Juki => df == Df::Jpki,
+                    CardKind::Other => false,
+                };
+                if !present {
+                    return Response::status(StatusWord::FILE_NOT_FOUND);
+                }
                 self.df = Some(df);
                 self.ef = None;
                 self.clear_security();
@@ -152,7 +289,7 @@ impl VirtualCard {
                     return Response::status(StatusWord::WRONG_LENGTH);
                 };
                 let fid = u16::from_be_bytes([*hi, *lo]);
-                if self.df.is_some_and(|df| Self::ef_exists(df, fid)) {
+                if self.df.is_some_and(|df| self.ef_exists(df, fid)) {
                     self.ef = Some(fid);
                     Response::status(StatusWord::OK)
                 } else {
@@ -163,10 +300,13 @@ impl VirtualCard {
         }
     }
 
-    fn ef_exists(df: Df, fid: u16) -> bool {
+    fn ef_exists(&self, df: Df, fid: u16) -> bool {
         match df {
-            Df::Text => matches!(fid, 0x0001 | 0x0002 | 0x0011),
-            Df::Jpki => matches!(fid, 0x0001 | 0x0002 | 0x0006 | 0x000A | 0x000B | 0x0017 | 0x0018 | 0x001A | 0x001B),
+            Df::Text => matches!(fid, 0x0001 | 0x0002 | 0x0011 | 0x0015),
+            // A card without a 利用者証明用電子証明書 has no EF 000A here (what a real one
+            // holds then is not documented).
+            Df::Jpki if fid == 0x000A => self.persona.auth_cert_validity.is_some(),
+            Df::Jpki => matches!(fid, 0x0001 | 0x0002 | 0x0006 | 0x000B | 0x0017 | 0x0018 | 0x001A | 0x001B),
             Df::Visual | Df::Juki => false,
         }
     }
@@ -174,6 +314,7 @@ impl VirtualCard {
     fn pin_for_current(&mut self) -> Option<(&mut PinObject, &mut bool)> {
         match (self.df?, self.ef?) {
             (Df::Text, 0x0011) => Some((&mut self.text_pin, &mut self.verified_text)),
+            (Df::Text, 0x0015) => Some((&mut self.pin_b, &mut self.verified_pin_b)),
             (Df::Jpki, 0x0018) => Some((&mut self.auth_pin, &mut self.verified_auth)),
             (Df::Jpki, 0x001B) => Some((&mut self.sign_pw, &mut self.verified_sign)),
             _ => None,
@@ -209,11 +350,17 @@ impl VirtualCard {
     /// The current EF's bytes if the security state allows reading it.
     fn readable(&mut self, df: Df, fid: u16) -> Result<Zeroizing<Vec<u8>>, StatusWord> {
         match (df, fid) {
+            // The 個人番号 opens with the PIN (or 照合番号A), 基本4情報 with the PIN or 照合番号B
+            // (mynumber-card.md §4.1).
             (Df::Text, 0x0001) if self.verified_text => Ok(self.ef_my_number.clone()),
-            (Df::Text, 0x0002) if self.verified_text => Ok(self.ef_basic4.clone()),
+            (Df::Text, 0x0002) if self.verified_text || self.verified_pin_b => Ok(self.ef_basic4.clone()),
             (Df::Text, 0x0001 | 0x0002) => Err(StatusWord::SECURITY_NOT_SATISFIED),
             (Df::Jpki, 0x0006) => {
-                let mut token = b"JPKIAPICCTOKEN2".to_vec();
+                let mut token = if self.persona.card == CardKind::Juki {
+                    b"JPKIAPICCTOKEN".to_vec()
+                } else {
+                    b"JPKIAPICCTOKEN2".to_vec()
+                };
                 token.resize(32, b' ');
                 Ok(Zeroizing::new(token))
             }
@@ -233,7 +380,7 @@ impl VirtualCard {
         let offset = if c.p1 & 0x80 != 0 {
             // Short EF identifier form: select FID = SFI, offset = P2.
             let fid = u16::from(c.p1 & 0x1F);
-            if !Self::ef_exists(df, fid) {
+            if !self.ef_exists(df, fid) {
                 return Response::status(StatusWord::FILE_NOT_FOUND);
             }
             self.ef = Some(fid);

@@ -7,7 +7,8 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use der::asn1::{UtcTime, Utf8StringRef};
+use chrono::NaiveDate;
+use der::asn1::{GeneralizedTime, UtcTime, Utf8StringRef};
 use der::{Any, Encode};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -68,19 +69,47 @@ const OID_SEX: &str = "1.2.392.200149.8.5.5.3";
 const OID_BIRTH: &str = "1.2.392.200149.8.5.5.4";
 const OID_ADDRESS: &str = "1.2.392.200149.8.5.5.5";
 
-fn keygen(label: &str) -> RsaPrivateKey {
+fn generate_key(label: &str) -> RsaPrivateKey {
     let seed: [u8; 32] = Sha256::digest(format!("madoguchi test jpki key: {label}").as_bytes()).into();
     let mut rng = ChaCha20Rng::from_seed(seed);
     // Generation only fails for absurd sizes; 2048 is fixed here.
     RsaPrivateKey::new(&mut rng, 2048).expect("RSA-2048 generation with a seeded RNG")
 }
 
+/// Keys by label, generated once per process (RSA key generation is the slow part).
+fn keygen(label: &str) -> RsaPrivateKey {
+    static KEYS: OnceLock<Mutex<HashMap<String, RsaPrivateKey>>> = OnceLock::new();
+    let keys = KEYS.get_or_init(Mutex::default);
+    if let Some(k) = keys.lock().ok().and_then(|k| k.get(label).cloned()) {
+        return k;
+    }
+    let k = generate_key(label);
+    if let Ok(mut keys) = keys.lock() {
+        keys.insert(label.to_string(), k.clone());
+    }
+    k
+}
+
 fn validity(from_year_offset: u64, years: u64) -> Validity {
-    // 2024-01-01T00:00:00Z; fixed so the certificates are reproducible.
+    // 2024-01-01T00:00:00Z; fixed so the CA certificates are reproducible.
     const BASE: u64 = 1_704_067_200;
     let year = 365 * 24 * 3600;
     let t = |s: u64| Time::UtcTime(UtcTime::from_unix_duration(Duration::from_secs(s)).expect("UTCTime range"));
     Validity { not_before: t(BASE + from_year_offset * year), not_after: t(BASE + (from_year_offset + years) * year) }
+}
+
+/// From 00:00:00 JST on the first day to 23:59:59 JST on the last, as JPKI certificates run.
+fn leaf_validity(first: NaiveDate, last: NaiveDate) -> Validity {
+    let at = |d: NaiveDate, h, m, s| {
+        let secs = d.and_hms_opt(h, m, s).map_or(0, |t| t.and_utc().timestamp()) - 9 * 3600;
+        let dur = Duration::from_secs(u64::try_from(secs).unwrap_or(0));
+        // RFC 5280: UTCTime through 2049, GeneralizedTime after.
+        match UtcTime::from_unix_duration(dur) {
+            Ok(t) => Time::UtcTime(t),
+            Err(_) => GeneralizedTime::from_unix_duration(dur).map_or(Time::INFINITY, Time::GeneralTime),
+        }
+    };
+    Validity { not_before: at(first, 0, 0, 0), not_after: at(last, 23, 59, 59) }
 }
 
 fn spki(key: &RsaPrivateKey) -> SubjectPublicKeyInfoOwned {
@@ -123,14 +152,20 @@ fn other_name(oid: &str, value: &str) -> Option<GeneralName> {
     Some(GeneralName::OtherName(OtherName { type_id: oid.parse().ok()?, value: any }))
 }
 
-fn leaf(ca: &Ca, cn: &str, serial: u32, key: &RsaPrivateKey, san: Option<SubjectAltName>) -> Vec<u8> {
+fn leaf(
+    ca: &Ca,
+    cn: &str,
+    serial: u32,
+    key: &RsaPrivateKey,
+    validity: Validity,
+    san: Option<SubjectAltName>,
+) -> Vec<u8> {
     let subject = Name::from_str(&format!("CN={cn},OU=madoguchi TEST,C=JP")).expect("static DN");
     let signer = SigningKey::<Sha256>::new(ca.key.clone());
     let profile =
         Profile::Leaf { issuer: ca.name.clone(), enable_key_agreement: false, enable_key_encipherment: false };
-    let mut b =
-        CertificateBuilder::new(profile, SerialNumber::from(serial), validity(0, 5), subject, spki(key), &signer)
-            .expect("leaf builder");
+    let mut b = CertificateBuilder::new(profile, SerialNumber::from(serial), validity, subject, spki(key), &signer)
+        .expect("leaf builder");
     if let Some(san) = san {
         b.add_extension(&san).expect("SAN extension");
     }
@@ -155,26 +190,31 @@ fn generate(p: &Persona) -> JpkiMaterial {
     ]
     .into_iter()
     .collect();
+    let v = || match p.auth_cert_validity {
+        Some((first, last)) => leaf_validity(first, last),
+        None => validity(0, 5),
+    };
     JpkiMaterial {
-        auth_cert: leaf(auth_ca, &format!("TEST{serial:010}A"), serial, &auth_key, None),
+        auth_cert: leaf(auth_ca, &format!("TEST{serial:010}A"), serial, &auth_key, v(), None),
         auth_ca_cert: auth_ca.cert.clone(),
-        sign_cert: leaf(sign_ca, &format!("TEST{serial:010}S"), serial, &sign_key, san.map(SubjectAltName)),
+        sign_cert: leaf(sign_ca, &format!("TEST{serial:010}S"), serial, &sign_key, v(), san.map(SubjectAltName)),
         sign_ca_cert: sign_ca.cert.clone(),
         auth_key,
         sign_key,
     }
 }
 
-/// Material for a persona, generated once per process and persona id.
+/// Material for a persona, generated once per process, persona id and certificate validity.
 pub fn material_for(p: &Persona) -> Arc<JpkiMaterial> {
     static CACHE: OnceLock<Mutex<HashMap<String, Arc<JpkiMaterial>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Mutex::default);
-    if let Some(m) = cache.lock().ok().and_then(|c| c.get(&p.id).cloned()) {
+    let key = format!("{}/{:?}", p.id, p.auth_cert_validity);
+    if let Some(m) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return m;
     }
     let m = Arc::new(generate(p));
     if let Ok(mut c) = cache.lock() {
-        c.insert(p.id.clone(), m.clone());
+        c.insert(key, m.clone());
     }
     m
 }

@@ -12,12 +12,12 @@ mod tests;
 
 use std::sync::{Arc, Mutex};
 
-pub use card::VirtualCard;
+pub use card::{CommandRecord, Df, Event, Power, VirtualCard};
 pub use persona::Persona;
 
 use crate::card::apdu::{Command, Response};
 use crate::card::error::TransportError;
-use crate::card::transport::Transport;
+use crate::card::transport::{Procedure, Transport, Watch};
 
 /// A card shared between a front end and a test that wants to inspect its counters.
 pub type SharedCard = Arc<Mutex<VirtualCard>>;
@@ -66,5 +66,19 @@ impl Transport for InProcess {
         let mut card = self.card.lock().map_err(|_| TransportError::Other("virtual card state poisoned".into()))?;
         let raw = card.process(&cmd.to_bytes());
         Response::parse(&raw).ok_or(TransportError::Unresponsive)
+    }
+
+    /// Nobody else talks to an in-process card; like PC/SC it is reset after a PIN was
+    /// presented, so nothing verified outlives the procedure.
+    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
+        let mut watch = Watch::new(&mut *self);
+        body(&mut watch);
+        if watch.verify_sent
+            && self.present
+            && let Ok(mut c) = self.card.lock()
+        {
+            c.reset();
+        }
+        Ok(())
     }
 }

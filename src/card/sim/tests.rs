@@ -153,3 +153,118 @@ fn removed_card_is_a_typed_error() {
     t.set_present(true);
     assert_eq!(text_ap::pin_status(&mut t).unwrap(), 3);
 }
+
+fn pin_b(p: &super::Persona) -> crate::card::PinB {
+    crate::card::PinB::parse(p.pin_b.expose()).unwrap()
+}
+
+#[test]
+fn pin_b_opens_basic_four_but_not_the_my_number() {
+    use crate::card::{Credential, PinKind, read_with};
+    let p = persona("typical");
+    let card = shared(p.clone());
+    let out = read_with(InProcess::new(card.clone()), Credential::PinB(&pin_b(&p)), ReadRequest::default()).unwrap();
+    assert_eq!(out.attributes.name.expose(), p.name.expose());
+    assert_eq!(out.credential, PinKind::PinB);
+    assert_eq!(out.tries_before, 10);
+    assert!(out.my_number.is_none());
+    {
+        let c = card.lock().unwrap();
+        let verifies: Vec<_> = c.commands().into_iter().filter(|c| c.is_pin_verify()).collect();
+        assert_eq!(verifies.len(), 1);
+        assert_eq!((verifies[0].ef, verifies[0].data_len), (Some(0x0015), 14), "VERIFY of EF 0015 with 14 digits");
+        assert_eq!(c.text_pin_tries(), 3, "the 4-digit PIN's counter is not touched");
+    }
+    // Asking for the 個人番号 with 照合番号B is refused before anything reaches the card.
+    card.lock().unwrap().clear_journal();
+    let req = ReadRequest { my_number: true, ..Default::default() };
+    let e = read_with(InProcess::new(card.clone()), Credential::PinB(&pin_b(&p)), req).unwrap_err();
+    assert_eq!(e, crate::card::ReadFailure { error: CardError::MyNumberNeedsPin, verify_sent: false });
+    assert!(card.lock().unwrap().journal().is_empty());
+}
+
+#[test]
+fn the_card_itself_refuses_the_my_number_after_pin_b() {
+    let p = persona("typical");
+    let mut card = VirtualCard::new(p.clone());
+    let mut select = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
+    select.extend_from_slice(&TEXT_AP_AID);
+    assert_eq!(sw(&mut card, &select), 0x9000);
+    assert_eq!(sw(&mut card, &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x15]), 0x9000);
+    assert_eq!(sw(&mut card, &[0x00, 0x20, 0x00, 0x80]), 0x63CA, "10 tries (configurable; the real number is unknown)");
+    let mut verify = vec![0x00, 0x20, 0x00, 0x80, 14];
+    verify.extend_from_slice(p.pin_b.expose().as_bytes());
+    assert_eq!(sw(&mut card, &verify), 0x9000);
+    assert_eq!(sw(&mut card, &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x01]), 0x9000);
+    assert_eq!(sw(&mut card, &[0x00, 0xB0, 0x00, 0x00, 0x11]), 0x6982, "EF 0001 needs the PIN (or 照合番号A)");
+    assert_eq!(sw(&mut card, &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x02]), 0x9000);
+    assert_eq!(sw(&mut card, &[0x00, 0xB0, 0x00, 0x00, 0x07]), 0x9000);
+}
+
+#[test]
+fn wrong_pin_b_counts_on_its_own_counter_and_the_last_try_needs_a_clerk() {
+    use crate::card::{Credential, read_with};
+    let p = persona("typical");
+    let card = shared(p.clone());
+    let wrong = crate::card::PinB::parse("60041220340000").unwrap();
+    let f = read_with(InProcess::new(card.clone()), Credential::PinB(&wrong), ReadRequest::default()).unwrap_err();
+    assert_eq!(f, crate::card::ReadFailure { error: CardError::WrongPinB { tries_left: 9 }, verify_sent: true });
+    assert!(f.error.message_ja().contains("あと9回"));
+    {
+        let c = card.lock().unwrap();
+        assert_eq!((c.pin_b_tries(), c.text_pin_tries()), (9, 3));
+    }
+    let last = persona("pin-b-last-try");
+    let card = shared(last.clone());
+    let f =
+        read_with(InProcess::new(card.clone()), Credential::PinB(&pin_b(&last)), ReadRequest::default()).unwrap_err();
+    assert_eq!(f, crate::card::ReadFailure { error: CardError::PinBLastTryRefused, verify_sent: false });
+    assert_eq!(card.lock().unwrap().pin_b_tries(), 1, "refused before the VERIFY");
+    assert_eq!(crate::card::pin_b_status(InProcess::new(card.clone())), Ok(1));
+    let req = ReadRequest { last_try: LastTry::ClerkOverride, ..Default::default() };
+    let out = read_with(InProcess::new(card.clone()), Credential::PinB(&pin_b(&last)), req).unwrap();
+    assert_eq!(out.tries_before, 1);
+    assert_eq!(card.lock().unwrap().pin_b_tries(), 10, "a correct entry resets the counter");
+}
+
+#[test]
+fn every_procedure_with_a_pin_ends_with_a_reset() {
+    use super::Power;
+    use super::card::Event;
+    let card = shared(persona("typical"));
+    let mut t = InProcess::new(card.clone());
+    text_ap::read_card(&mut t, &Pin::parse("1234").unwrap(), ReadRequest::default()).unwrap();
+    {
+        let c = card.lock().unwrap();
+        assert!(!c.any_verified(), "nothing verified is left behind");
+        assert_eq!(c.journal().last(), Some(&Event::Power(Power::Reset)));
+    }
+    let _ = text_ap::read_card(&mut t, &Pin::parse("0000").unwrap(), ReadRequest::default());
+    assert_eq!(card.lock().unwrap().journal().last(), Some(&Event::Power(Power::Reset)), "after a wrong PIN too");
+    card.lock().unwrap().clear_journal();
+    text_ap::pin_status(&mut t).unwrap();
+    let j = card.lock().unwrap().journal();
+    assert!(!j.contains(&Event::Power(Power::Reset)), "no PIN, no reset: {j:?}");
+}
+
+#[test]
+fn read_failures_say_whether_a_verify_was_sent() {
+    use crate::card::{Credential, read_with};
+    let pin = Pin::parse("0000").unwrap();
+    let f = read_with(InProcess::from_persona(persona("typical")), Credential::Pin(&pin), ReadRequest::default())
+        .unwrap_err();
+    assert!(f.verify_sent, "a wrong PIN reached the card");
+    let f = read_with(InProcess::from_persona(persona("last-try")), Credential::Pin(&pin), ReadRequest::default())
+        .unwrap_err();
+    assert_eq!((f.error, f.verify_sent), (CardError::LastTryRefused, false));
+    let f = read_with(InProcess::from_persona(persona("locked")), Credential::Pin(&pin), ReadRequest::default())
+        .unwrap_err();
+    assert_eq!((f.error, f.verify_sent), (CardError::PinLocked { sw: StatusWord(0x6984) }, false));
+    let mut gone = InProcess::from_persona(persona("typical"));
+    gone.set_present(false);
+    let f = read_with(&mut gone, Credential::Pin(&pin), ReadRequest::default()).unwrap_err();
+    assert!(f.error.needs_card_again() && !f.verify_sent);
+    let f = read_with(InProcess::from_persona(persona("other-card")), Credential::Pin(&pin), ReadRequest::default())
+        .unwrap_err();
+    assert_eq!((f.error, f.verify_sent), (CardError::UnknownCard, false));
+}

@@ -8,28 +8,99 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::SharedCard;
-use super::card::ATR;
+use super::card::{ATR, Power};
+use crate::card::apdu::Command;
 
 pub const DEFAULT_PORT: u16 = 35963;
+
+/// Which incoming APDU a scripted fault waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// The n-th APDU from the moment the fault was set (1 = the next one).
+    Nth(u64),
+    /// The next VERIFY that carries a PIN.
+    PinVerify,
+    /// The next empty VERIFY (the tries query that comes just before a PIN).
+    EmptyVerify,
+    /// The next READ BINARY.
+    ReadBinary,
+}
+
+/// What happens when the trigger fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Vanish before the card sees the APDU (pulled while it was in flight).
+    RemoveBefore,
+    /// Let the card process and answer it, then vanish (pulled right after).
+    RemoveAfter,
+    /// Hold the answer this long (a slow card; opens a window for another program).
+    Delay(Duration),
+    /// Answer this status word instead of passing the APDU to the card (a card error the
+    /// virtual card would not make by itself).
+    Status(u16),
+}
+
+struct Script {
+    trigger: Trigger,
+    /// APDU count when the script was set.
+    base: u64,
+    fault: Fault,
+}
 
 /// Counters and fault injection shared with the serving thread.
 #[derive(Default)]
 pub struct ViccStats {
     apdus: AtomicU64,
-    /// Close the socket, without answering, when this APDU number arrives (0 = never).
-    remove_at: AtomicU64,
+    script: Mutex<Option<Script>>,
     removed_by_fault: AtomicBool,
+    fired: AtomicBool,
 }
 
 impl ViccStats {
     pub fn apdus(&self) -> u64 {
         self.apdus.load(Ordering::SeqCst)
+    }
+
+    /// Set a one-shot fault (replacing any earlier one).
+    pub fn script(&self, trigger: Trigger, fault: Fault) {
+        self.removed_by_fault.store(false, Ordering::SeqCst);
+        self.fired.store(false, Ordering::SeqCst);
+        if let Ok(mut s) = self.script.lock() {
+            *s = Some(Script { trigger, base: self.apdus(), fault });
+        }
+    }
+
+    /// Whether the last scripted fault has fired.
+    pub fn fired(&self) -> bool {
+        self.fired.load(Ordering::SeqCst)
+    }
+
+    /// The fault for APDU number `n` (raw bytes `msg`), taken out once it fires.
+    fn take_fault(&self, n: u64, msg: &[u8]) -> Option<Fault> {
+        let mut g = self.script.lock().ok()?;
+        let s = g.as_ref()?;
+        let hit = match s.trigger {
+            Trigger::Nth(k) => n >= s.base + k,
+            Trigger::PinVerify => Command::parse(msg).is_some_and(|c| crate::card::transport::presents_pin(&c)),
+            Trigger::EmptyVerify => Command::parse(msg).is_some_and(|c| c.ins == 0x20 && c.data.is_empty()),
+            Trigger::ReadBinary => Command::parse(msg).is_some_and(|c| c.ins == 0xB0),
+        };
+        if !hit {
+            return None;
+        }
+        let fault = s.fault;
+        *g = None;
+        self.fired.store(true, Ordering::SeqCst);
+        if matches!(fault, Fault::RemoveBefore | Fault::RemoveAfter) {
+            self.removed_by_fault.store(true, Ordering::SeqCst);
+        }
+        Some(fault)
     }
 }
 
@@ -70,8 +141,9 @@ pub fn serve(mut stream: TcpStream, card: &SharedCard, stats: &ViccStats) -> io:
             match msg[0] {
                 0x04 => write_frame(&mut stream, &ATR)?,
                 0x00..=0x02 => {
+                    let p = [Power::Off, Power::On, Power::Reset][usize::from(msg[0])];
                     if let Ok(mut c) = card.lock() {
-                        c.reset();
+                        c.power(p);
                     }
                 }
                 _ => {} // unknown control byte: vpcd expects no answer
@@ -79,17 +151,29 @@ pub fn serve(mut stream: TcpStream, card: &SharedCard, stats: &ViccStats) -> io:
             continue;
         }
         let n = stats.apdus.fetch_add(1, Ordering::SeqCst) + 1;
-        let at = stats.remove_at.load(Ordering::SeqCst);
-        if at != 0 && n >= at {
-            stats.removed_by_fault.store(true, Ordering::SeqCst);
-            stats.remove_at.store(0, Ordering::SeqCst);
+        let fault = stats.take_fault(n, &msg);
+        if fault == Some(Fault::RemoveBefore) {
             let _ = stream.shutdown(Shutdown::Both);
             return Ok(());
+        }
+        if let Some(Fault::Status(sw)) = fault {
+            write_frame(&mut stream, &sw.to_be_bytes())?;
+            continue;
         }
         let resp = match card.lock() {
             Ok(mut c) => c.process(&msg),
             Err(_) => vec![0x6F, 0x00],
         };
+        match fault {
+            Some(Fault::RemoveAfter) => {
+                // The card has processed it (its counter moved); the answer never arrives,
+                // as when a card leaves the field between answering and the reader's read.
+                let _ = stream.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+            Some(Fault::Delay(d)) => std::thread::sleep(d),
+            _ => {}
+        }
         write_frame(&mut stream, &resp)?;
     }
 }
@@ -147,9 +231,18 @@ impl Vicc {
     /// arrives, before answering it. Real cards are pulled mid-transaction; pcscd has no
     /// way to do that on demand, so the virtual card does it.
     pub fn remove_on_apdu(&self, n: u64) {
-        let base = self.stats.apdus();
-        self.stats.removed_by_fault.store(false, Ordering::SeqCst);
-        self.stats.remove_at.store(base + n, Ordering::SeqCst);
+        self.stats.script(Trigger::Nth(n), Fault::RemoveBefore);
+    }
+
+    /// Fault injection: let the card process the `n`-th APDU from now, then vanish before its
+    /// answer is sent (e.g. the card counted a wrong PIN; the reader never heard back).
+    pub fn remove_after_apdu(&self, n: u64) {
+        self.stats.script(Trigger::Nth(n), Fault::RemoveAfter);
+    }
+
+    /// Any scripted fault (see [`Trigger`], [`Fault`]).
+    pub fn script(&self, trigger: Trigger, fault: Fault) {
+        self.stats.script(trigger, fault);
     }
 
     pub fn removed_by_fault(&self) -> bool {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use card_stack::{SLOT0, SLOT1, lock, persona, place};
 use madoguchi::card::pcsc::PcscReader;
+use madoguchi::card::sim::vpcd::{Fault, Trigger};
 
 fn madoguchi() -> Command {
     Command::new(env!("CARGO_BIN_EXE_madoguchi"))
@@ -17,7 +18,8 @@ fn madoguchi() -> Command {
 /// Run with `stdin_text` piped in (how a PIN reaches the CLI without a terminal).
 fn run(cmd: &mut Command, stdin_text: &str) -> Output {
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stdin_text.as_bytes()).unwrap();
+    // A command that needs no PIN may exit before reading it: a broken pipe is not a failure.
+    let _ = child.stdin.take().unwrap().write_all(stdin_text.as_bytes());
     child.wait_with_output().unwrap()
 }
 
@@ -35,7 +37,7 @@ fn status_and_read_json_through_pcscd() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(stdout.contains("* Virtual PCD 00 00: card present"), "{stdout}");
     assert!(stdout.contains("Virtual PCD 00 01: no card"), "{stdout}");
-    assert!(stdout.contains("暗証番号の残り回数: 3"), "{stdout}");
+    assert!(stdout.contains("券面事項入力補助用暗証番号(数字4桁): 3 tries left / 残り3回"), "{stdout}");
 
     let out = run(madoguchi().args(["card", "read", "--reader", "PCD 00 00", "--json", "--my-number"]), "2468\n");
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -148,4 +150,88 @@ fn virtual_reader_option_reads_without_pcscd() {
     assert_eq!(v["birth_date"], "1985-04-12");
     let out = run(madoguchi().args(["card", "read", "--virtual", "no-such-persona"]), "1234\n");
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// `card read --wait` with the PIN on stdin, running while the test handles the card.
+fn spawn_wait_read(extra: &[&str], pin: &str) -> std::process::Child {
+    let mut child = madoguchi()
+        .args(["card", "read", "--reader", "PCD 00 00", "--wait", "10", "--json"])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(pin.as_bytes()).unwrap();
+    child
+}
+
+#[test]
+fn wait_retries_after_a_removal_before_the_pin_was_sent() {
+    let _g = lock();
+    let p = persona("typical");
+    let mut placed = place(p.clone(), SLOT0);
+    // Pulled at the tries query, just before the PIN would have gone.
+    placed.vicc.script(Trigger::EmptyVerify, Fault::RemoveBefore);
+    let child = spawn_wait_read(&[], "1234\n");
+    placed.await_fault_removal(Duration::from_secs(10));
+    placed.reinsert();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["name"], p.name.expose());
+    assert_eq!(placed.commands().iter().filter(|c| c.is_pin_verify()).count(), 1, "the PIN went once");
+    assert_eq!(placed.counters().0, 3);
+}
+
+#[test]
+fn wait_never_retries_once_the_pin_reached_the_card() {
+    let _g = lock();
+    let mut placed = place(persona("typical"), SLOT0);
+    // A wrong PIN: the card counts it and answers, then the card is pulled.
+    placed.vicc.script(Trigger::PinVerify, Fault::RemoveAfter);
+    let child = spawn_wait_read(&[], "0000\n");
+    placed.await_fault_removal(Duration::from_secs(10));
+    // Put it straight back: a retry would spend a second try here.
+    placed.reinsert();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("not retried") && err.contains("やり直しません"), "{err}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(placed.counters().0, 2, "exactly one try spent, by the card's own counter");
+    assert_eq!(placed.commands().iter().filter(|c| c.is_pin_verify()).count(), 1);
+}
+
+#[test]
+fn wait_never_carries_the_clerk_override_into_a_retry() {
+    let _g = lock();
+    let mut placed = place(persona("last-try"), SLOT0);
+    placed.vicc.script(Trigger::EmptyVerify, Fault::RemoveBefore);
+    let child = spawn_wait_read(&["--clerk-override"], "0000\n");
+    placed.await_fault_removal(Duration::from_secs(10));
+    placed.reinsert();
+    let out = child.wait_with_output().unwrap();
+    // The retry is a new attempt: at the last try it asks for the clerk again.
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("職員"), "{}", text(&out.stderr));
+    assert_eq!(placed.counters().0, 1, "the last try is still there");
+    assert!(!placed.commands().iter().any(|c| c.is_pin_verify()), "no PIN reached the card");
+}
+
+#[test]
+fn wait_never_sends_the_pin_to_a_different_card() {
+    let _g = lock();
+    let mut placed = place(persona("typical"), SLOT0);
+    placed.vicc.script(Trigger::EmptyVerify, Fault::RemoveBefore);
+    let child = spawn_wait_read(&[], "1234\n");
+    placed.await_fault_removal(Duration::from_secs(10));
+    drop(placed);
+    // Resident B's card goes on the reader while A's PIN waits for a retry.
+    let other = place(persona("long-address"), SLOT0);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("別のカード"), "{}", text(&out.stderr));
+    assert!(!other.commands().iter().any(|c| c.is_pin_verify()), "card B never saw A's PIN");
+    assert_eq!(other.counters().0, 3);
 }

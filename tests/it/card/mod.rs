@@ -2,3 +2,6 @@
 
 mod cli;
 mod pcsc;
+mod pin_b;
+mod status;
+mod transaction;

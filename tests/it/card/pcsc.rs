@@ -10,7 +10,7 @@ use madoguchi::card::apdu::{StatusWord, cmd};
 use madoguchi::card::pcsc::PcscReader;
 use madoguchi::card::sim::jpki;
 use madoguchi::card::text_ap::{self, JPKI_AP_AID, LastTry, ReadRequest};
-use madoguchi::card::{CardError, Pin, Sex, Transport, TransportError};
+use madoguchi::card::{CardError, Credential, Pin, Sex, Transport, TransportError};
 
 fn pin(s: &str) -> Pin {
     Pin::parse(s).unwrap()
@@ -47,20 +47,30 @@ fn every_readable_persona_reads_through_pcscd() {
 fn wrong_pin_decrements_then_last_try_needs_override() {
     let _g = lock();
     let mut placed = place(persona("typical"), SLOT0);
-    let r = &mut placed.reader;
-    assert_eq!(text_ap::pin_status(&mut *r).unwrap(), 3);
-    let e = text_ap::read_card(&mut *r, &pin("0000"), ReadRequest::default()).unwrap_err();
+    // The virtual card's own counter is the judge at every step, not what the card layer says.
+    let own = |p: &card_stack::Placed| p.counters().0;
+    assert_eq!(text_ap::pin_status(&mut placed.reader).unwrap(), 3);
+    assert_eq!(own(&placed), 3);
+    let e = text_ap::read_card(&mut placed.reader, &pin("0000"), ReadRequest::default()).unwrap_err();
     assert_eq!(e, CardError::WrongPin { tries_left: 2 });
     assert!(e.message_ja().contains("2回"));
-    assert_eq!(text_ap::pin_status(&mut *r).unwrap(), 2, "the empty VERIFY itself consumes nothing");
-    let e = text_ap::read_card(&mut *r, &pin("0000"), ReadRequest::default()).unwrap_err();
+    assert_eq!(own(&placed), 2, "one wrong PIN, one try");
+    for _ in 0..3 {
+        assert_eq!(text_ap::pin_status(&mut placed.reader).unwrap(), 2, "the empty VERIFY itself consumes nothing");
+    }
+    assert_eq!(own(&placed), 2);
+    let e = text_ap::read_card(&mut placed.reader, &pin("0000"), ReadRequest::default()).unwrap_err();
     assert_eq!(e, CardError::WrongPin { tries_left: 1 });
-    let e = text_ap::read_card(&mut *r, &pin("1234"), ReadRequest::default()).unwrap_err();
+    assert_eq!(own(&placed), 1);
+    placed.clear_journal();
+    let e = text_ap::read_card(&mut placed.reader, &pin("1234"), ReadRequest::default()).unwrap_err();
     assert_eq!(e, CardError::LastTryRefused);
-    assert_eq!(placed.vicc.card().lock().unwrap().text_pin_tries(), 1, "no VERIFY was sent");
+    assert_eq!(own(&placed), 1, "refused at the last try");
+    assert!(!placed.commands().iter().any(|c| c.is_pin_verify()), "no VERIFY reached the card");
     let req = ReadRequest { last_try: LastTry::ClerkOverride, ..Default::default() };
     let out = text_ap::read_card(&mut placed.reader, &pin("1234"), req).unwrap();
     assert_eq!(out.tries_before, 1);
+    assert_eq!(own(&placed), 3, "the correct PIN reset the counter");
     assert_eq!(text_ap::pin_status(&mut placed.reader).unwrap(), 3);
 }
 
@@ -86,25 +96,27 @@ fn last_try_persona_and_both_lock_answers() {
 }
 
 #[test]
-fn card_removed_at_each_step_then_read_after_reinsert() {
+fn card_removed_at_each_step_of_a_read_then_read_after_reinsert() {
     let _g = lock();
     let p = persona("long-address"); // 9 APDUs with the 個人番号: every step of the read
     let mut placed = place(p.clone(), SLOT0);
     let req = ReadRequest { my_number: true, ..Default::default() };
     for step in 1..=9 {
         placed.vicc.remove_on_apdu(step);
-        let e = text_ap::read_card(&mut placed.reader, &pin("5678"), req).unwrap_err();
+        let f = text_ap::read_with(&mut placed.reader, Credential::Pin(&pin("5678")), req).unwrap_err();
         assert!(placed.vicc.removed_by_fault(), "step {step}: fault did not fire");
-        assert!(e.needs_card_again(), "step {step}: got {e:?}");
+        assert!(f.error.needs_card_again(), "step {step}: got {f:?}");
         assert!(
             matches!(
-                e,
+                f.error,
                 CardError::Transport(
                     TransportError::CardRemoved | TransportError::NoCard | TransportError::Unresponsive
                 )
             ),
-            "step {step}: {e:?}"
+            "step {step}: {f:?}"
         );
+        // SELECT AP, SELECT EF, empty VERIFY come before the PIN (step 4).
+        assert_eq!(f.verify_sent, step >= 4, "step {step}");
         placed.remove();
         // While the card is off, a read says so instead of hanging.
         let e = text_ap::pin_status(&mut placed.reader).unwrap_err();
@@ -114,7 +126,39 @@ fn card_removed_at_each_step_then_read_after_reinsert() {
             .unwrap_or_else(|e| panic!("step {step}: read after reinsert failed: {e}"));
         assert_eq!(out.attributes.address.expose(), p.address.expose());
     }
-    assert_eq!(placed.vicc.card().lock().unwrap().text_pin_tries(), 3, "no try lost to removals");
+}
+
+#[test]
+fn a_wrong_pin_costs_a_try_only_when_the_card_answered_it() {
+    use madoguchi::card::sim::vpcd::{Fault, Trigger};
+    let _g = lock();
+    let mut placed = place(persona("typical"), SLOT0);
+    // A wrong PIN's read is 4 APDUs: SELECT AP, SELECT PIN EF, empty VERIFY, VERIFY. Pull
+    // the card before the card sees each one, and right after it answered each one.
+    for step in 1..=4u64 {
+        for fault in [Fault::RemoveBefore, Fault::RemoveAfter] {
+            let before = placed.counters().0;
+            placed.vicc.script(Trigger::Nth(step), fault);
+            let f = text_ap::read_with(&mut placed.reader, Credential::Pin(&pin("0000")), ReadRequest::default())
+                .unwrap_err();
+            assert!(placed.vicc.removed_by_fault(), "step {step} {fault:?}: fault did not fire");
+            assert!(f.error.needs_card_again(), "step {step} {fault:?}: {f:?}");
+            assert_eq!(f.verify_sent, step == 4, "step {step} {fault:?}: whether the PIN was handed to the card");
+            let spent = step == 4 && fault == Fault::RemoveAfter;
+            let after = placed.counters().0;
+            assert_eq!(after, before - u8::from(spent), "step {step} {fault:?}: the card's own counter");
+            placed.remove();
+            placed.reinsert();
+            // What the kiosk is told afterwards is what the card counted.
+            assert_eq!(text_ap::pin_status(&mut placed.reader), Ok(after), "step {step} {fault:?}");
+            if after == 1 {
+                // Keep the card usable for the next round: a correct PIN with the override.
+                let req = ReadRequest { last_try: LastTry::ClerkOverride, ..Default::default() };
+                text_ap::read_card(&mut placed.reader, &pin("1234"), req).unwrap();
+            }
+        }
+    }
+    assert!(placed.counters().0 >= 2, "never locked by removals");
 }
 
 #[test]

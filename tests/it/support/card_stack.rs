@@ -8,7 +8,7 @@ use std::time::Duration;
 use madoguchi::card::pcsc::{self, PcscReader};
 use madoguchi::card::sim::persona::builtin_by_id;
 use madoguchi::card::sim::vpcd::Vicc;
-use madoguchi::card::sim::{self, Persona};
+use madoguchi::card::sim::{self, CommandRecord, Event, Persona};
 
 /// vpcd slot 0 = reader "Virtual PCD 00 00" on TCP 35963; slot 1 = "… 00 01" on 35964.
 pub const SLOT0: (&str, u16) = ("Virtual PCD 00 00", 35963);
@@ -77,4 +77,62 @@ pub fn place(persona: Persona, slot: (&str, u16)) -> Placed {
     vicc.insert().expect("vpcd accepts the card");
     reader.wait_for_card(Duration::from_secs(3)).expect("pcscd reports the card present");
     Placed { reader, vicc }
+}
+
+impl Placed {
+    /// Every command the virtual card has seen (what reached the card, not what was sent).
+    pub fn commands(&self) -> Vec<CommandRecord> {
+        self.vicc.card().lock().unwrap().commands()
+    }
+
+    /// Commands and power events (resets) in order.
+    pub fn journal(&self) -> Vec<Event> {
+        self.vicc.card().lock().unwrap().journal()
+    }
+
+    pub fn clear_journal(&self) {
+        self.vicc.card().lock().unwrap().clear_journal();
+    }
+
+    /// The card's own counters: (text PIN, 照合番号B, auth PIN, sign password).
+    pub fn counters(&self) -> (u8, u8, u8, u8) {
+        let c = self.vicc.card().lock().unwrap();
+        (c.text_pin_tries(), c.pin_b_tries(), c.auth_pin_tries(), c.sign_password_tries())
+    }
+
+    /// Wait until a scripted fault has taken the card off, then see pcscd notice it.
+    pub fn await_fault_removal(&mut self, timeout: Duration) {
+        let t = std::time::Instant::now();
+        while !self.vicc.removed_by_fault() {
+            assert!(t.elapsed() < timeout, "the scripted removal did not happen within {timeout:?}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.remove();
+    }
+}
+
+/// The persona's personal data and secrets in every form they could be printed in.
+pub fn personal_strings(p: &Persona) -> Vec<String> {
+    let b = p.birth_date.date();
+    let mut v = vec![
+        p.name.expose().to_string(),
+        p.address.expose().to_string(),
+        p.my_number.expose().to_string(),
+        p.birth_date.to_card(),
+        b.format("%Y-%m-%d").to_string(),
+        b.format("%Y/%m/%d").to_string(),
+        format!("{}年{}月{}日", b.format("%Y"), b.format("%-m"), b.format("%-d")),
+        p.pin_b.expose().to_string(),
+        p.sign_password.expose().to_string(),
+    ];
+    // Each part of the name on its own (family name, given name).
+    v.extend(p.name.expose().split_whitespace().filter(|s| s.chars().count() >= 2).map(str::to_string));
+    v
+}
+
+/// Fails, naming the kind of leak but never the datum, if `text` holds any of it.
+pub fn assert_nothing_personal(text: &str, p: &Persona, what: &str) {
+    for (i, s) in personal_strings(p).iter().enumerate() {
+        assert!(!text.contains(s.as_str()), "{what}: personal datum #{i} of persona {} appears", p.id);
+    }
 }
