@@ -65,11 +65,20 @@ pub struct Config {
     pub output: OutputConfig,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReaderConfig {
     /// Substring of the PC/SC reader name; empty = the first reader.
     pub name_pattern: String,
+    /// The card status check advises renewal this many days before the 利用者証明用電子証明書
+    /// expires (certificates can be renewed from three months before).
+    pub renew_within_days: u32,
+}
+
+impl Default for ReaderConfig {
+    fn default() -> Self {
+        ReaderConfig { name_pattern: String::new(), renew_within_days: crate::card::status::DEFAULT_RENEW_WITHIN_DAYS }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -234,6 +243,9 @@ impl Config {
                     format!("不明な言語 {l:?} です({} のいずれか)", known.join(", ")),
                 ));
             }
+        }
+        if !(1..=365).contains(&self.reader.renew_within_days) {
+            out.push(bad("reader.renew_within_days", "must be 1 to 365 days", "1〜365日で指定してください"));
         }
         if !(50.0..=600.0).contains(&self.screen.dpi) {
             out.push(bad(

@@ -21,6 +21,7 @@ pub const EMBEDDED_TEMPLATES: &[(&str, &str)] = &[
     ("idou.toml", include_str!("../../assets/templates/idou.toml")),
     ("shotoku-kazei.toml", include_str!("../../assets/templates/shotoku-kazei.toml")),
     ("jidou-teate.toml", include_str!("../../assets/templates/jidou-teate.toml")),
+    ("mynumber-card.toml", include_str!("../../assets/templates/mynumber-card.toml")),
 ];
 pub const EMBEDDED_PROCEDURES: &str = include_str!("../../assets/procedures.toml");
 

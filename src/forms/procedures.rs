@@ -40,6 +40,10 @@ pub struct Procedure {
     /// 窓口 (counter) to go to.
     #[serde(default)]
     pub counter: Option<String>,
+    /// Offered after the card status check when it gives one of these advices
+    /// (`pin_locked`, `certificate_expired`, `renew_soon`, `no_certificate`, `one_try_left`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advice: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -149,7 +153,8 @@ pub fn guide_form(
 ) -> FilledForm<'static> {
     let mut f = Flow { measure, layout: Vec::new(), page: 1, y: TOP };
     f.put(&format!("手続き案内 {title}"), 16.0, 0.0);
-    f.put(&format!("{} {}  受付番号 {}", s.municipality, super::jp::seireki(s.date()), s.receipt_id), 9.0, 0.0);
+    let receipt = if s.receipt_id.is_empty() { String::new() } else { format!("  受付番号 {}", s.receipt_id) };
+    f.put(&format!("{} {}{receipt}", s.municipality, super::jp::seireki(s.date())), 9.0, 0.0);
     f.y += 3.0;
     for (i, p) in procs.iter().enumerate() {
         f.put(&format!("{}. {}", i + 1, p.title.ja), 12.0, 0.0);

@@ -94,6 +94,7 @@ impl Session {
                 | Event::ClerkSubmit
                 | Event::ClerkLock
                 | Event::ClerkAllowLastTry
+                | Event::ClerkUsePinB
                 | Event::ClerkCorrect { .. }
         );
         if self.clerk.unlocked || self.clerk.panel_open {
@@ -123,6 +124,12 @@ impl Session {
                 let allowed = self.allow_last_try();
                 if allowed {
                     self.ports.clerk.journal(ClerkEvent::AllowedLastTry);
+                }
+            }
+            Event::ClerkUsePinB if c.unlocked => {
+                c.panel_open = false;
+                if self.use_pin_b() {
+                    self.ports.clerk.journal(ClerkEvent::UsedPinB);
                 }
             }
             Event::ClerkCorrect { name, address } if c.unlocked => {

@@ -29,6 +29,8 @@ pub struct SessionSettings {
     pub clerk_mode: bool,
     /// Self-service: clerk powers end after this long without clerk activity.
     pub clerk_relock: Duration,
+    /// The card status advises renewal this many days before the certificate expires.
+    pub renew_within_days: u32,
     /// The languages a resident may choose, the first is each visit's default.
     pub languages: Vec<String>,
     /// Each visit starts with these display preferences.
@@ -50,6 +52,7 @@ impl Default for SessionSettings {
             done_return: Duration::from_secs(20),
             clerk_mode: false,
             clerk_relock: Duration::from_secs(300),
+            renew_within_days: crate::card::status::DEFAULT_RENEW_WITHIN_DAYS,
             languages: vec!["ja".into()],
             display: Display::default(),
         }
@@ -83,6 +86,10 @@ pub enum Event {
     ToggleLargeText,
     ToggleContrast,
     Begin,
+    /// カードの状態を確かめる (from the start screen): no PIN, no personal data.
+    CheckCard,
+    /// Print the 手続き案内 the card status calls for.
+    PrintCardAdvice,
     ShowGuide,
     ShowCatalogue,
     /// Direct choice of one procedure.
@@ -131,6 +138,8 @@ pub enum Event {
     ClerkLock,
     /// A clerk, with the resident's consent, allows the last PIN try.
     ClerkAllowLastTry,
+    /// A clerk who checked the card in hand enters 照合番号B instead of the resident's PIN.
+    ClerkUsePinB,
     /// A clerk's values for the card's name and address on the review screen; only what
     /// differs from the card counts as a correction.
     ClerkCorrect {
@@ -157,6 +166,9 @@ pub struct Session {
     /// A card was on the reader when the last visit ended and has not been taken off since:
     /// it must not walk into the next resident's PIN screen.
     pub(super) card_left: bool,
+    /// The card on the reader could not be read (not a My Number Card, a reader error): it
+    /// is not tried again until it has been taken off.
+    pub(super) card_refused: bool,
     language: String,
     display: Display,
     /// Counts changes a screen could show (see [`Session::revision`]).
@@ -183,6 +195,7 @@ impl Session {
             clerk,
             last_activity: now,
             card_left: false,
+            card_refused: false,
             sessions_started: 0,
             last_end: None,
         }
@@ -212,13 +225,18 @@ impl Session {
     }
 
     /// What a tick can change on screen, to tell whether it did.
-    fn shape(&self) -> (std::mem::Discriminant<Stage>, Option<Msg>, bool, bool, Option<OutputAction>) {
+    fn shape(&self) -> (std::mem::Discriminant<Stage>, Option<Msg>, bool, bool, Option<OutputAction>, [bool; 3]) {
+        let status = match &self.stage {
+            Stage::CardCheck(c) => [c.status.is_some(), c.printing.is_some(), c.printed],
+            _ => [false; 3],
+        };
         (
             std::mem::discriminant(&self.stage),
             self.stage.message().cloned(),
             self.clerk.unlocked(),
             self.card_left,
             self.delivering(),
+            status,
         )
     }
 
@@ -325,6 +343,9 @@ impl Session {
         }
         match &self.stage {
             Stage::Start(_) | Stage::Choosing(_) if self.card_left => self.watch_left_card(),
+            Stage::CardCheck(_) if now.saturating_duration_since(self.last_activity) < self.settings.idle_timeout => {
+                self.poll_status();
+            }
             Stage::Start(_) => {}
             Stage::Done(d) => {
                 if now.saturating_duration_since(d.since) >= self.settings.done_return {
@@ -377,6 +398,12 @@ impl Session {
                     message: None,
                 });
             }
+            Event::CheckCard if matches!(self.stage, Stage::Start(_)) => {
+                self.sessions_started += 1;
+                self.clerk.relock_for_new_visit(self.ports.clerk.as_ref());
+                self.stage = Stage::CardCheck(Default::default());
+                self.poll_status();
+            }
             ev => self.stage_event(ev),
         }
     }
@@ -388,6 +415,7 @@ impl Session {
             Stage::Review(_) => self.review_event(ev),
             Stage::Signing(_) => self.signing_event(ev),
             Stage::Confirm(_) | Stage::Output(_) | Stage::Done(_) => self.output_event(ev),
+            Stage::CardCheck(_) => self.card_check_event(ev),
             Stage::Start(_) | Stage::Card(_) => {}
         }
     }
@@ -420,6 +448,10 @@ impl Session {
             Stage::Confirm(c) => Stage::Signing(super::stage::Signing { visit: c.visit, pad: c.pad, message: None }),
             // Nothing goes back once a delivery started (see `stage::Output`).
             other @ (Stage::Start(_) | Stage::Output(_) | Stage::Done(_)) => other,
+            Stage::CardCheck(_) => {
+                self.end(EndReason::Cancelled);
+                return;
+            }
         };
     }
 

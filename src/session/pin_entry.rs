@@ -34,6 +34,24 @@ impl PinState {
         !matches!(self, PinState::CallClerk | PinState::Locked)
     }
 
+    /// What the screen says for `secret`: the resident's PIN, or 照合番号B a clerk enters.
+    pub fn message_for(self, secret: Secret) -> Msg {
+        match (secret, self) {
+            (Secret::Pin, s) => s.message(),
+            (Secret::PinB, PinState::Ready { tries_left }) => {
+                Msg::new("照合番号B(14桁)を入力してください。(あと{}回まちがえるとロックされます)").arg(tries_left)
+            }
+            (Secret::PinB, PinState::Wrong { tries_left }) => CardError::WrongPinB { tries_left }.message(),
+            (Secret::PinB, PinState::CallClerk) => CardError::PinBLastTryRefused.message(),
+            (Secret::PinB, PinState::LastTryAllowed) => {
+                Msg::new("ご本人の同意を得ました。照合番号Bの最後の1回です。券面を確かめて入力してください。")
+            }
+            (Secret::PinB, PinState::Locked) => {
+                CardError::PinBLocked { sw: crate::card::apdu::StatusWord(0x6983) }.message()
+            }
+        }
+    }
+
     /// What the PIN screen says, plain Japanese.
     pub fn message_ja(self) -> String {
         self.message().ja()
@@ -55,13 +73,37 @@ impl PinState {
     }
 }
 
-/// The digits typed so far (never more than 4), zeroized on drop.
+/// Which secret opens the card: the resident's 4-digit PIN, or 照合番号B a clerk reads off
+/// the card (birth date, expiry year, security code: 14 digits).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Secret {
+    #[default]
+    Pin,
+    PinB,
+}
+
+impl Secret {
+    pub fn digits(self) -> usize {
+        match self {
+            Secret::Pin => 4,
+            Secret::PinB => 14,
+        }
+    }
+}
+
+/// The digits typed so far (never more than the secret has), zeroized on drop.
 #[derive(Default)]
-pub struct PinEntry(Zeroizing<String>);
+pub struct PinEntry(Zeroizing<String>, Secret);
 
 impl PinEntry {
+    pub fn for_secret(secret: Secret) -> PinEntry {
+        PinEntry(Zeroizing::new(String::new()), secret)
+    }
+    pub fn secret(&self) -> Secret {
+        self.1
+    }
     pub fn push(&mut self, digit: u8) {
-        if digit <= 9 && self.0.len() < 4 {
+        if digit <= 9 && self.0.len() < self.1.digits() {
             self.0.push(char::from(b'0' + digit));
         }
     }
@@ -84,10 +126,16 @@ impl PinEntry {
         self.clear();
         r
     }
+    /// 照合番号B once 14 digits are in; the entry is cleared either way.
+    pub fn take_b(&mut self) -> Result<crate::card::PinB, CardError> {
+        let r = crate::card::PinB::parse(&self.0).map_err(CardError::InvalidPinB);
+        self.clear();
+        r
+    }
 }
 
 impl std::fmt::Debug for PinEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PinEntry({} digits)", self.0.len())
+        write!(f, "PinEntry({:?}, {} digits)", self.1, self.0.len())
     }
 }

@@ -9,7 +9,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
-use crate::card::{CardError, Pin, ReadOutcome, ReadRequest, SecretString, TransportError};
+use crate::card::{
+    CardError, CardStatus, Credential, ReadFailure, ReadOutcome, ReadRequest, SecretString, TransportError,
+};
 use crate::i18n::{Msg, Text};
 use crate::vocab::{Answers, Icon, Question};
 
@@ -26,15 +28,19 @@ pub trait Clock {
     }
 }
 
-/// What the session does with a card reader. Implementations must never spend a PIN try
+/// What the session does with a card reader. Implementations must never spend a try
 /// except inside [`CardPort::read`] (which checks the tries first, see `text_ap::TextAp::verify`).
 pub trait CardPort {
     /// Whether a card is on the reader now.
     fn present(&mut self) -> Result<bool, TransportError>;
-    /// Tries left (empty VERIFY; consumes none).
+    /// Tries left of the 4-digit PIN (empty VERIFY; consumes none).
     fn pin_tries(&mut self) -> Result<u8, CardError>;
-    /// Safe VERIFY + read of what `req` asks for.
-    fn read(&mut self, pin: &Pin, req: ReadRequest) -> Result<ReadOutcome, CardError>;
+    /// Tries left of 照合番号B (empty VERIFY; consumes none).
+    fn pin_b_tries(&mut self) -> Result<u8, CardError>;
+    /// Safe VERIFY with the PIN or 照合番号B + read of what `req` asks for.
+    fn read(&mut self, cred: Credential<'_>, req: ReadRequest) -> Result<ReadOutcome, ReadFailure>;
+    /// カードの状態 without a PIN and without personal data (`today` counts the days left).
+    fn status(&mut self, today: NaiveDate) -> Result<CardStatus, CardError>;
     /// End the card connection and reset the card (clears its security state).
     fn release(&mut self) {}
 }
@@ -204,6 +210,16 @@ pub trait FormPort {
     fn problems(&self, req: &FillRequest<'_>) -> Vec<Problem>;
     /// Fill and render the forms (PDF + page previews) with the signature.
     fn render(&self, req: &FillRequest<'_>, signature_png: &[u8]) -> Result<Rendered, FormError>;
+    /// The procedures offered for these card-status advices (`Advice::key`), in catalogue order.
+    fn advice_procedures(&self, advice: &[&str]) -> Vec<String>;
+    /// A printable 手続き案内 for the card status (no personal data on it): the advice
+    /// texts in Japanese and where to go for `procedures`.
+    fn advice_sheet(
+        &self,
+        notes: &[String],
+        procedures: &[String],
+        created: DateTime<FixedOffset>,
+    ) -> Result<Zeroizing<Vec<u8>>, FormError>;
 }
 
 /// What the resident chose on the confirm screen.
@@ -306,6 +322,8 @@ pub trait OutputPort: Send + Sync {
     fn status(&self) -> OutputStatus;
     /// The visit ended: drop anything kept of it for a retry.
     fn forget(&self) {}
+    /// Print a sheet with no personal data (the card status's 手続き案内) and wait for it.
+    fn print_sheet(&self, pdf: &[u8], job_name: &str) -> Result<(), DeliveryError>;
 }
 
 /// A staff action worth a line in the journal (no personal data, never the PIN).
@@ -324,6 +342,8 @@ pub enum ClerkEvent {
         seconds: u64,
     },
     AllowedLastTry,
+    /// A clerk read the card with 照合番号B instead of the resident's PIN.
+    UsedPinB,
     Corrected {
         name: bool,
         address: bool,

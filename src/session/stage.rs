@@ -176,10 +176,22 @@ pub struct Done {
     pub message: Option<Msg>,
 }
 
+/// カードの状態を確かめる: the tries of the three PINs and the certificate's validity, read
+/// without a PIN and without personal data, and what to do about them.
+#[derive(Debug, Default)]
+pub struct CardCheck {
+    pub status: Option<crate::card::CardStatus>,
+    pub message: Option<Msg>,
+    /// The 手続き案内 for it being printed, on a worker thread.
+    pub printing: Option<Receiver<Result<(), DeliveryError>>>,
+    pub printed: bool,
+}
+
 /// Where the visit is.
 #[derive(Debug)]
 pub enum Stage {
     Start(Start),
+    CardCheck(CardCheck),
     Choosing(Choosing),
     Card(WaitCard),
     Pin(PinStep),
@@ -195,6 +207,7 @@ impl Stage {
     pub fn message(&self) -> Option<&Msg> {
         match self {
             Stage::Start(s) => s.notice.as_ref(),
+            Stage::CardCheck(s) => s.message.as_ref(),
             Stage::Choosing(s) => s.message.as_ref(),
             Stage::Card(s) => s.message.as_ref(),
             Stage::Pin(s) => s.message.as_ref(),
@@ -216,7 +229,7 @@ impl Stage {
             Stage::Confirm(s) => Some(&s.visit.plan),
             Stage::Output(s) => Some(&s.visit.plan),
             Stage::Done(s) => Some(&s.visit.plan),
-            Stage::Start(_) | Stage::Choosing(_) => None,
+            Stage::Start(_) | Stage::CardCheck(_) | Stage::Choosing(_) => None,
         }
     }
 

@@ -155,6 +155,9 @@ impl KioskUi {
         on!(Kiosk.on_cancel, || Some(Event::Cancel));
         on!(Kiosk.on_keep_going, || Some(Event::Activity));
         on!(StartPage.on_begin, || Some(Event::Begin));
+        on!(StartPage.on_check_card, || Some(Event::CheckCard));
+        on!(CheckPage.on_print, || Some(Event::PrintCardAdvice));
+        on!(CheckPage.on_apply, |id: slint::SharedString| Some(Event::ChooseProcedure(s(id))));
         on!(StartPage.on_set_language, |l: slint::SharedString| Some(Event::SetLanguage(s(l))));
         on!(StartPage.on_toggle_large_text, || Some(Event::ToggleLargeText));
         on!(StartPage.on_toggle_contrast, || Some(Event::ToggleContrast));
@@ -212,6 +215,7 @@ impl KioskUi {
         on!(ClerkPage.on_submit, || Some(Event::ClerkSubmit));
         on!(ClerkPage.on_lock, || Some(Event::ClerkLock));
         on!(ClerkPage.on_allow_last_try, || Some(Event::ClerkAllowLastTry));
+        on!(ClerkPage.on_use_pin_b, || Some(Event::ClerkUsePinB));
         on!(ClerkPage.on_reprint, || Some(Event::Deliver(OutputAction::Print)));
         on!(ClerkPage.on_save_edits, |name: slint::SharedString, address: slint::SharedString| Some(
             Event::ClerkCorrect {

@@ -40,6 +40,9 @@ pub struct Models {
     pub titles: Rc<VecModel<SharedString>>,
     pub pages: Rc<VecModel<PageItem>>,
     pub buttons: Rc<VecModel<Delivery>>,
+    pub check_rows: Rc<VecModel<FieldRow>>,
+    pub advice: Rc<VecModel<SharedString>>,
+    pub advised: Rc<VecModel<ProcItem>>,
     /// The choices of each question, by question id: the same model every repaint, so an
     /// unchanged question compares equal and is left alone.
     choices: RefCell<HashMap<String, Rc<VecModel<SharedString>>>>,

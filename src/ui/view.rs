@@ -20,6 +20,7 @@ use super::{
 pub fn screen(s: &Stage) -> Screen {
     match s {
         Stage::Start(_) => Screen::Start,
+        Stage::CardCheck(_) => Screen::Check,
         Stage::Choosing(_) => Screen::Procedure,
         Stage::Card(_) => Screen::Card,
         Stage::Pin(_) => Screen::Pin,
@@ -251,11 +252,14 @@ pub fn apply(w: &AppWindow, models: &Models, s: &Session) {
         cp.set_message(msg(c.message.as_ref(), lang));
     }
 
+    card_check(w, models, s, lang);
+
     let pin = w.global::<PinPage>();
     if let Stage::Pin(p) = stage {
         pin.set_entered(p.entry.len() as i32);
+        pin.set_digits(p.entry.secret().digits() as i32);
         pin.set_mode(pin_mode(p.state));
-        pin.set_state_text(p.state.message().render(lang).into());
+        pin.set_state_text(p.state.message_for(p.entry.secret()).render(lang).into());
         pin.set_message(msg(p.message.as_ref(), lang));
     }
 
@@ -387,6 +391,56 @@ pub fn apply_clock(w: &AppWindow, s: &Session) {
     }
 }
 
+/// カードの状態: a row per PIN (tries left) and one for the certificate (valid until), the
+/// advice, and the applications it calls for.
+fn card_check(w: &AppWindow, models: &Models, s: &Session, lang: &str) {
+    let cp = w.global::<super::CheckPage>();
+    let Stage::CardCheck(c) = s.stage() else {
+        cp.set_waiting(true);
+        sync(&models.check_rows, Vec::new());
+        sync(&models.advice, Vec::new());
+        return;
+    };
+    cp.set_message(msg(c.message.as_ref(), lang));
+    cp.set_printing(c.printing.is_some());
+    cp.set_printed(c.printed);
+    cp.set_can_print(s.output().offers().print);
+    let Some(st) = &c.status else {
+        cp.set_waiting(true);
+        return;
+    };
+    cp.set_waiting(false);
+    let mut rows: Vec<FieldRow> = st
+        .pins()
+        .iter()
+        .map(|(kind, state)| FieldRow {
+            label: kind.label().render(lang).into(),
+            value: state.message().render(lang).into(),
+        })
+        .collect();
+    rows.push(FieldRow {
+        label: tr(lang, "利用者証明用電子証明書").into(),
+        value: st.auth_cert.message(st.today).render(lang).into(),
+    });
+    sync(&models.check_rows, rows);
+    sync(&models.advice, s.card_advice().iter().map(|a| SharedString::from(a.message().render(lang))).collect());
+    let advised = s.advised_procedures();
+    sync(
+        &models.advised,
+        s.procedures()
+            .iter()
+            .filter(|p| advised.contains(&p.id))
+            .map(|p| ProcItem {
+                id: p.id.as_str().into(),
+                title: p.title.render(lang).into(),
+                category: p.category.render(lang).into(),
+                icon: icon(p.icon),
+                selected: false,
+            })
+            .collect(),
+    );
+}
+
 fn clerk(w: &AppWindow, s: &Session, lang: &str) {
     let c = s.clerk();
     let cp = w.global::<ClerkPage>();
@@ -396,6 +450,7 @@ fn clerk(w: &AppWindow, s: &Session, lang: &str) {
     cp.set_message(msg(c.message(), lang));
     let stage = s.stage();
     cp.set_can_allow_last_try(matches!(stage, Stage::Pin(p) if p.state == PinState::CallClerk));
+    cp.set_can_use_pin_b(matches!(stage, Stage::Pin(p) if p.entry.secret() == crate::session::pin_entry::Secret::Pin));
     cp.set_can_correct(matches!(stage, Stage::Review(_)));
     cp.set_can_reprint(matches!(stage, Stage::Done(_)) && s.output().offers().print);
     // Only while the panel is open: the card's values are not copied into the window for
@@ -433,6 +488,9 @@ pub fn bind_models(w: &AppWindow, models: &Models) {
     w.global::<ConfirmPage>().set_titles(rc(&models.titles));
     w.global::<ConfirmPage>().set_pages(rc(&models.pages));
     w.global::<ConfirmPage>().set_buttons(rc(&models.buttons));
+    w.global::<super::CheckPage>().set_rows(rc(&models.check_rows));
+    w.global::<super::CheckPage>().set_advice(rc(&models.advice));
+    w.global::<super::CheckPage>().set_procedures(rc(&models.advised));
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 use crate::card::pcsc::PcscReader;
 use crate::card::sim::{InProcess, Persona};
-use crate::card::{CardError, Pin, ReadOutcome, ReadRequest, TransportError, read_card, text_ap};
+use crate::card::{
+    CardError, CardStatus, Credential, ReadFailure, ReadOutcome, ReadRequest, TransportError, read_status, read_with,
+    text_ap,
+};
 use crate::session::CardPort;
 
 /// A simulated reader slot holding at most one virtual card. Clone the [`SimHandle`] to place
@@ -65,8 +68,21 @@ impl CardPort for SimReader {
     fn pin_tries(&mut self) -> Result<u8, CardError> {
         self.with_card(|c| text_ap::pin_status(c))
     }
-    fn read(&mut self, pin: &Pin, req: ReadRequest) -> Result<ReadOutcome, CardError> {
-        self.with_card(|c| read_card(c, pin, req))
+    fn pin_b_tries(&mut self) -> Result<u8, CardError> {
+        self.with_card(|c| text_ap::pin_b_status(c))
+    }
+    fn read(&mut self, cred: Credential<'_>, req: ReadRequest) -> Result<ReadOutcome, ReadFailure> {
+        let mut g = self.slot.lock().map_err(|_| ReadFailure {
+            error: TransportError::Other("simulated reader poisoned".into()).into(),
+            verify_sent: false,
+        })?;
+        match g.as_mut() {
+            Some(card) => read_with(card, cred, req),
+            None => Err(ReadFailure { error: TransportError::NoCard.into(), verify_sent: false }),
+        }
+    }
+    fn status(&mut self, today: chrono::NaiveDate) -> Result<CardStatus, CardError> {
+        self.with_card(|c| read_status(c, today))
     }
     fn release(&mut self) {
         // A reset clears the verified state, as a PC/SC disconnect with ResetCard does.
@@ -149,8 +165,23 @@ impl CardPort for PcscPort {
         }
         r
     }
-    fn read(&mut self, pin: &Pin, req: ReadRequest) -> Result<ReadOutcome, CardError> {
-        let r = read_card(self.reader()?, pin, req);
+    fn pin_b_tries(&mut self) -> Result<u8, CardError> {
+        let r = text_ap::pin_b_status(self.reader()?);
+        if let Err(CardError::Transport(t)) = &r {
+            let _ = self.check::<()>(Err(t.clone()));
+        }
+        r
+    }
+    fn read(&mut self, cred: Credential<'_>, req: ReadRequest) -> Result<ReadOutcome, ReadFailure> {
+        let reader = self.reader().map_err(|e| ReadFailure { error: e.into(), verify_sent: false })?;
+        let r = read_with(reader, cred, req);
+        if let Err(ReadFailure { error: CardError::Transport(t), .. }) = &r {
+            let _ = self.check::<()>(Err(t.clone()));
+        }
+        r
+    }
+    fn status(&mut self, today: chrono::NaiveDate) -> Result<CardStatus, CardError> {
+        let r = read_status(self.reader()?, today);
         if let Err(CardError::Transport(t)) = &r {
             let _ = self.check::<()>(Err(t.clone()));
         }

@@ -68,6 +68,7 @@ impl ClerkPort for StaffPin {
                 "staff PIN locked for {seconds} s after {failures} wrong entries / 職員用暗証番号を{seconds}秒ロック({failures}回の誤り)"
             ),
             ClerkEvent::AllowedLastTry => "clerk allowed the last PIN try / 職員が最後の1回を許可".to_string(),
+            ClerkEvent::UsedPinB => "clerk reads the card with 照合番号B / 職員が照合番号Bで読み取り".to_string(),
             ClerkEvent::Corrected { name, address } => {
                 format!("clerk corrected card values (name: {name}, address: {address}) / 職員がカードの値を修正")
             }

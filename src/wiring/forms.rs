@@ -119,6 +119,28 @@ fn previews(pdf: &Path, prefix: &Path, dpi: u32) -> Option<Vec<PathBuf>> {
 }
 
 impl FormPort for CatalogForms {
+    fn advice_procedures(&self, advice: &[&str]) -> Vec<String> {
+        self.catalog
+            .procedures
+            .iter()
+            .filter(|p| p.advice.iter().any(|a| advice.contains(&a.as_str())))
+            .map(|p| p.id.clone())
+            .collect()
+    }
+
+    fn advice_sheet(
+        &self,
+        notes: &[String],
+        procedures: &[String],
+        created: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Result<Zeroizing<Vec<u8>>, FormError> {
+        let stamp = Stamp { created, receipt_id: String::new(), municipality: self.municipality.clone() };
+        let sheet = self.catalog.guide("マイナンバーカードの状態", &Self::ids(procedures), notes, &stamp, &self.fonts);
+        forms::render_pdf(std::slice::from_ref(&sheet), &self.fonts)
+            .map(Zeroizing::new)
+            .map_err(|e| FormError::Fill(e.to_string()))
+    }
+
     fn procedures(&self) -> Vec<ProcedureInfo> {
         self.catalog
             .procedures

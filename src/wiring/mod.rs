@@ -49,6 +49,7 @@ pub fn settings(cfg: &Config) -> SessionSettings {
         done_return: cfg.done_return(),
         clerk_mode: cfg.mode == config::Mode::Clerk,
         clerk_relock: cfg.clerk_relock(),
+        renew_within_days: cfg.reader.renew_within_days,
         languages: cfg.languages.clone(),
         display: crate::session::Display {
             large_text: cfg.screen.text_size == config::TextSize::Large,

@@ -237,6 +237,14 @@ impl OutputPort for KioskOutput {
         }
         Ok(Receipt::for_id(&visit.receipt_id))
     }
+    fn print_sheet(&self, pdf: &[u8], job_name: &str) -> Result<(), DeliveryError> {
+        let perr = |e: PrintError| DeliveryError::Printer { detail: e.to_string(), message: Msg::new(e.message_ja()) };
+        let printer = Printer::new(&self.cfg.print, None).map_err(perr)?;
+        let req = PrintRequest { pdf: Zeroizing::new(pdf.to_vec()), job_name: job_name.to_string() };
+        let result = printer.print(&req).map(|_| ());
+        self.remember_printer(result.as_ref().err().map(|e| e.message_ja()));
+        result.map_err(perr)
+    }
     fn forget(&self) {
         *self.prepared.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }

@@ -2,11 +2,11 @@
 //! again), the tries left, the PIN with the clerk's last-try override, and a card taken off
 //! mid-flow.
 
-use crate::card::{CardError, LastTry, ReadRequest, TransportError};
+use crate::card::{CardError, Credential, LastTry, ReadFailure, ReadRequest, TransportError};
 use crate::i18n::Msg;
 
 use super::super::machine::{Event, Session};
-use super::super::pin_entry::{PinEntry, PinState};
+use super::super::pin_entry::{PinEntry, PinState, Secret};
 use super::super::stage::{Answering, CardRead, Corrections, PinStep, Plan, Stage, WaitCard};
 
 impl Session {
@@ -35,6 +35,7 @@ impl Session {
         }
         if !present {
             self.card_left = false;
+            self.card_refused = false;
         }
         match (&self.stage, present) {
             (Stage::Card(_), true) if self.card_left => {
@@ -42,6 +43,7 @@ impl Session {
                     c.message = Some(Msg::new("前の方のカードが置かれたままです。カードをいったんお取りください。"));
                 }
             }
+            (Stage::Card(_), true) if self.card_refused => {}
             (Stage::Card(_), true) => {
                 self.last_activity = self.now();
                 self.enter_pin();
@@ -82,6 +84,10 @@ impl Session {
             Err(e) => {
                 c.plan = plan;
                 c.message = Some(e.message());
+                // Not a card this kiosk reads (or it failed): let go of it, and wait until it
+                // has been taken off before trying a card again.
+                self.ports.card.release();
+                self.card_refused = !e.needs_card_again();
                 return;
             }
         };
@@ -109,20 +115,53 @@ impl Session {
         }
     }
 
+    /// A clerk who has checked the card in hand reads 照合番号B off it instead of the
+    /// resident's PIN (checked by the caller: clerk unlocked). Not for a visit whose forms
+    /// need the 個人番号: the card opens it only with the PIN.
+    pub(crate) fn use_pin_b(&mut self) -> bool {
+        let needs_my_number = match &self.stage {
+            Stage::Pin(p) if p.entry.secret() == Secret::Pin => self.ports.forms.needs_my_number(&p.plan.procedures),
+            _ => return false,
+        };
+        let Stage::Pin(p) = &mut self.stage else { return false };
+        if needs_my_number {
+            p.message = Some(CardError::MyNumberNeedsPin.message());
+            return false;
+        }
+        p.entry = PinEntry::for_secret(Secret::PinB);
+        p.message = None;
+        p.state = match self.ports.card.pin_b_tries() {
+            Ok(n) => PinState::from_tries(n),
+            Err(CardError::PinBLocked { .. } | CardError::PinLocked { .. }) => PinState::Locked,
+            Err(e) => {
+                p.message = Some(e.message());
+                return false;
+            }
+        };
+        true
+    }
+
     fn submit_pin(&mut self) {
         let Stage::Pin(p) = &mut self.stage else { return };
-        let pin = match p.entry.take() {
-            Ok(pin) => pin,
-            Err(e) => {
+        let secret = p.entry.secret();
+        let (pin, pin_b) = match secret {
+            Secret::Pin => (Some(p.entry.take()), None),
+            Secret::PinB => (None, Some(p.entry.take_b())),
+        };
+        let cred = match (&pin, &pin_b) {
+            (Some(Ok(pin)), _) => Credential::Pin(pin),
+            (_, Some(Ok(b))) => Credential::PinB(b),
+            (Some(Err(e)), _) | (_, Some(Err(e))) => {
                 p.message = Some(e.message());
                 return;
             }
+            (None, None) => return,
         };
         let req = ReadRequest {
             my_number: self.ports.forms.needs_my_number(&p.plan.procedures),
             last_try: if p.state == PinState::LastTryAllowed { LastTry::ClerkOverride } else { LastTry::Refuse },
         };
-        match self.ports.card.read(&pin, req) {
+        match self.ports.card.read(cred, req) {
             Ok(out) => {
                 self.ports.card.release();
                 let plan = std::mem::take(&mut p.plan);
@@ -134,18 +173,20 @@ impl Session {
                 let visit = Answering { plan, card, answers: Default::default(), receipt_id: None };
                 self.stage = self.enter_review(visit);
             }
-            Err(CardError::WrongPin { tries_left }) => {
-                p.state = if tries_left <= 1 { PinState::CallClerk } else { PinState::Wrong { tries_left } };
-                p.message = None;
-            }
-            Err(CardError::LastTryRefused) => p.state = PinState::CallClerk,
-            Err(CardError::PinLocked { .. }) => p.state = PinState::Locked,
-            Err(e) if e.needs_card_again() => {
-                let plan = std::mem::take(&mut p.plan);
-                self.ports.card.release();
-                self.stage = Stage::Card(WaitCard { plan, message: Some(e.message()), reader_problem: false });
-            }
-            Err(e) => p.message = Some(e.message()),
+            Err(ReadFailure { error, .. }) => match error {
+                CardError::WrongPin { tries_left } | CardError::WrongPinB { tries_left } => {
+                    p.state = if tries_left <= 1 { PinState::CallClerk } else { PinState::Wrong { tries_left } };
+                    p.message = (secret == Secret::PinB).then(|| error.message());
+                }
+                CardError::LastTryRefused | CardError::PinBLastTryRefused => p.state = PinState::CallClerk,
+                CardError::PinLocked { .. } | CardError::PinBLocked { .. } => p.state = PinState::Locked,
+                e if e.needs_card_again() => {
+                    let plan = std::mem::take(&mut p.plan);
+                    self.ports.card.release();
+                    self.stage = Stage::Card(WaitCard { plan, message: Some(e.message()), reader_problem: false });
+                }
+                e => p.message = Some(e.message()),
+            },
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The transitions of each stage, one file per step of the visit.
 
 mod card;
+mod card_check;
 mod choosing;
 mod output;
 mod review;

@@ -16,11 +16,11 @@ fn shipped_templates_pass_check_from_disk_and_embedded() {
     let r = root();
     let c = Catalog::load(&r.join("assets/templates"), &r.join("assets/procedures.toml"))
         .unwrap_or_else(|e| panic!("{}", e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")));
-    assert_eq!(c.templates.len(), 7);
-    assert_eq!(catalog().templates.len(), 7);
+    assert_eq!(c.templates.len(), 8);
+    assert_eq!(catalog().templates.len(), 8);
     let out = Command::new(BIN).args(["forms", "check"]).arg(r.join("assets/templates")).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("OK: 7 templates"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("OK: 8 templates"));
 }
 
 fn errors_of(text: &str) -> Vec<String> {

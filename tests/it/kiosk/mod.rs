@@ -1,5 +1,6 @@
 //! Tests of the `kiosk` layer.
 
+mod card_status;
 mod demo_cli;
 mod forms;
 mod output;

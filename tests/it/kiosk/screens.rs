@@ -200,6 +200,27 @@ fn every_screen_matches_its_golden() {
     w.global::<CardPage>().invoke_place_demo_card("typical".into());
     pin(&r);
     s.check(&r, "18-review-portrait");
+    // The card status check, and 照合番号B entered by a clerk.
+    w.global::<Kiosk>().invoke_cancel();
+    r.hand.remove();
+    r.clock.advance(1);
+    r.ui.tick();
+    w.window().set_size(slint::PhysicalSize::new(1920, 1080));
+    start.invoke_check_card();
+    // A certificate with fixed dates (the built-in personas' follow the calendar).
+    let mut locked = madoguchi::card::sim::persona::builtin_by_id("locked").unwrap();
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    locked.auth_cert_validity = Some((day(2024, 1, 1), day(2029, 9, 15)));
+    r.hand.insert(locked);
+    r.ui.tick();
+    s.check(&r, "22-card-status");
+    w.global::<madoguchi::ui::CheckPage>().invoke_apply("card-pin-reset".into());
+    r.unlock_clerk();
+    clerk.invoke_use_pin_b();
+    for d in [1, 9, 8, 5] {
+        w.global::<PinPage>().invoke_digit(d);
+    }
+    s.check(&r, "23-pin-b");
 
     if !s.update {
         // Every committed golden is still produced (no stale files).

@@ -456,12 +456,18 @@ impl madoguchi::session::CardPort for Unpluggable {
     fn pin_tries(&mut self) -> Result<u8, madoguchi::card::CardError> {
         self.inner.pin_tries()
     }
+    fn pin_b_tries(&mut self) -> Result<u8, madoguchi::card::CardError> {
+        self.inner.pin_b_tries()
+    }
     fn read(
         &mut self,
-        pin: &madoguchi::card::Pin,
+        cred: madoguchi::card::Credential<'_>,
         req: madoguchi::card::ReadRequest,
-    ) -> Result<madoguchi::card::ReadOutcome, madoguchi::card::CardError> {
-        self.inner.read(pin, req)
+    ) -> Result<madoguchi::card::ReadOutcome, madoguchi::card::ReadFailure> {
+        self.inner.read(cred, req)
+    }
+    fn status(&mut self, today: NaiveDate) -> Result<madoguchi::card::CardStatus, madoguchi::card::CardError> {
+        self.inner.status(today)
     }
 }
 

@@ -72,11 +72,13 @@ impl Clock for HandClock {
 pub struct AcceptingOutput {
     n: AtomicU32,
     pub offers: Offers,
+    /// Sizes of the sheets "printed" with `print_sheet` (the card status's 手続き案内).
+    pub sheets: std::sync::Mutex<Vec<Vec<u8>>>,
 }
 
 impl AcceptingOutput {
     pub fn printing() -> AcceptingOutput {
-        AcceptingOutput { n: AtomicU32::new(0), offers: Offers { print: true, send: false } }
+        AcceptingOutput { offers: Offers { print: true, send: false }, ..AcceptingOutput::default() }
     }
 }
 
@@ -94,6 +96,10 @@ impl OutputPort for AcceptingOutput {
     }
     fn status(&self) -> OutputStatus {
         OutputStatus::default()
+    }
+    fn print_sheet(&self, pdf: &[u8], _: &str) -> Result<(), DeliveryError> {
+        self.sheets.lock().unwrap().push(pdf.to_vec());
+        Ok(())
     }
 }
 
@@ -274,6 +280,7 @@ impl Rig {
 pub fn stage_name(s: &Stage) -> &'static str {
     match s {
         Stage::Start(_) => "start",
+        Stage::CardCheck(_) => "check",
         Stage::Choosing(_) => "procedure",
         Stage::Card(_) => "card",
         Stage::Pin(_) => "pin",
@@ -314,7 +321,34 @@ pub fn ui_rig(cfg: &Config, output: Arc<dyn OutputPort>) -> UiRig {
     UiRig { ui, hand, clock, _dir: dir }
 }
 
+/// A kiosk window over a real PC/SC reader (pcscd + vpcd): cards are placed with
+/// `card_stack::place` into that reader's slot.
+pub fn ui_rig_on_reader(cfg: &Config, output: Arc<dyn OutputPort>, reader: &str) -> UiRig {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = HandClock::new();
+    let (mut ports, hand) =
+        ports_with_staff_pin(output, &dir.path().join("work"), &clock, cfg.clerk.pin_hash.clone(), None);
+    ports.card = Box::new(madoguchi::wiring::PcscPort::new(reader));
+    let mut settings = madoguchi::wiring::settings(cfg);
+    settings.languages = cfg.languages.clone();
+    let ui = KioskUi::new(cfg, Session::new(settings, ports), None).unwrap();
+    UiRig { ui, hand, clock, _dir: dir }
+}
+
 impl UiRig {
+    /// Tick until `done` holds (pcscd reports a card within 400 ms), for at most 5 s.
+    pub fn tick_until(&self, what: &str, done: impl Fn(&Session) -> bool) {
+        let t = Instant::now();
+        while !done(&self.ui.session()) {
+            assert!(
+                t.elapsed() < Duration::from_secs(5),
+                "timed out waiting for {what}: {:?}",
+                self.ui.session().message()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+            self.ui.tick();
+        }
+    }
     /// A clerk unlocks with the staff PIN on the panel and closes it.
     pub fn unlock_clerk(&self) {
         use madoguchi::ui::ClerkPage;
