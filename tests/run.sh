@@ -12,6 +12,9 @@ bash tests/stack.sh install
 WATCH=
 cleanup() {
   local rc=$?
+  # errexit is still on in this trap: a status here (the watchdog's 143 after the kill)
+  # must not replace the run's own exit code or skip `down`.
+  set +e
   if [ -n "$WATCH" ]; then kill "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null; fi
   bash tests/stack.sh down
   exit "$rc"
@@ -24,13 +27,23 @@ bash tests/stack.sh watch &
 WATCH=$!
 
 LOG=$(mktemp)
+# The tests' temp files go to a directory of their own, so the personal-data sweep below
+# sees what they left behind (world-traversable: the packaging test runs the installed
+# binary as the service user in temp dirs below it).
+SUITE_TMP=$(mktemp -d /tmp/madoguchi-suite.XXXXXX)
+chmod 1777 "$SUITE_TMP"
 failed=()
 set +e
 cargo fmt --check || failed+=("cargo fmt --check")
 cargo clippy --all-targets --quiet -- -D warnings || failed+=("cargo clippy")
-cargo test --no-fail-fast 2>&1 | tee "$LOG"
+TMPDIR=$SUITE_TMP cargo test --no-fail-fast 2>&1 | tee "$LOG"
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed+=("cargo test")
 bash tests/stack.sh deaths || failed+=("the test stack (a daemon died)")
+# Every file the suite wrote: its output, the temp dirs, the stack's logs and printer spool,
+# CUPS's spool, job history and logs, and anything left in the work tree's var/.
+bash tests/pii_sweep.sh "$LOG" "$SUITE_TMP" /tmp/madoguchi-stack /var/spool/cups /var/log/cups var \
+  || failed+=("personal-data sweep (tests/pii_sweep.sh)")
+rm -rf "$SUITE_TMP"
 set -e
 
 [ ${#failed[@]} -eq 0 ] || echo "failed: ${failed[*]}"

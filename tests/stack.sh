@@ -6,6 +6,8 @@ set -euo pipefail
 
 RUN=${MADOGUCHI_STACK_DIR:-/tmp/madoguchi-stack}
 IPP_PORT=${MADOGUCHI_IPP_PORT:-8631}
+# The daemons `up` starts, in the order `down` stops them.
+DAEMONS=(cupsd ippeveprinter pcscd dbus)
 SPOOL=$RUN/ipp-spool
 
 # Every Debian package the build and the tests need. Add new ones here (one line each).
@@ -103,7 +105,7 @@ SH
 
 down() {
   lpadmin -x kiosk 2>/dev/null || true   # before cupsd stops, or the queue outlives it
-  for p in cupsd ippeveprinter pcscd dbus; do
+  for p in "${DAEMONS[@]}"; do
     [ -f "$RUN/$p.pid" ] || continue
     pid=$(cat "$RUN/$p.pid"); kill "$pid" 2>/dev/null || true
     for _ in $(seq 100); do alive "$pid" || break; sleep 0.05; done
@@ -122,9 +124,10 @@ watch() {
   local interval=${MADOGUCHI_STACK_WATCH_INTERVAL:-0.5} f name pid kept msg kernel
   : >"$RUN/deaths"
   while :; do
-    for f in "$RUN"/*.pid; do
+    # Only the daemons this script starts: another pid file in $RUN is not ours to judge.
+    for name in "${DAEMONS[@]}"; do
+      f="$RUN/$name.pid"
       [ -f "$f" ] || continue
-      name=$(basename "$f" .pid)
       pid=$(cat "$f" 2>/dev/null) || continue
       [ -n "$pid" ] && ! alive "$pid" || continue
       rm -f "$f"

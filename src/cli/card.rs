@@ -66,8 +66,9 @@ pub struct ReadArgs {
     /// Print JSON instead of text
     #[arg(long)]
     json: bool,
-    /// Wait up to SECONDS for a card to be placed (and re-placed if it was pulled before the PIN was sent)
-    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    /// Wait up to SECONDS for a card to be placed (and re-placed if it was pulled before the PIN was sent;
+    /// at most an hour: a far larger value would overflow the deadline)
+    #[arg(long, value_name = "SECONDS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=3600))]
     wait: u64,
     /// Allow spending the last try (a clerk, with the resident's consent; never carried into a retry)
     #[arg(long)]

@@ -174,6 +174,51 @@ impl Default for PathsConfig {
     }
 }
 
+/// A TOML error as `line L, column C: message`, never quoting the source. The `toml` crate's
+/// `Display` prints the offending line, and in a configuration that line may be the
+/// `bearer_token` or the staff-PIN hash: the message goes to the journal. serde's "invalid
+/// type/value" messages also carry the value itself (`invalid type: string "…"`): cut it.
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = toml_message(e);
+    match e.span().filter(|_| !text.is_empty()) {
+        Some(span) => {
+            let (line, column) = line_col(text, span.start);
+            format!("line {line}, column {column}: {msg}")
+        }
+        None => msg,
+    }
+}
+
+/// The message of a TOML error without its location, source line or offending value.
+pub fn toml_message(e: &toml::de::Error) -> String {
+    redact_serde_value(e.message().trim())
+}
+
+fn redact_serde_value(msg: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+        if let Some(rest) = msg.strip_prefix(prefix)
+            && let Some(i) = rest.find(", expected ")
+        {
+            // Keep the kind ("string", "integer") but not the value that follows it.
+            let kind = rest[..i].split([' ', '`', '"']).next().unwrap_or("");
+            return format!("{}{kind}, {}", prefix, &rest[i + 2..]);
+        }
+    }
+    msg.to_string()
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut off = offset.min(text.len());
+    while !text.is_char_boundary(off) {
+        off -= 1;
+    }
+    let before = &text[..off];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
 /// One configuration problem.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ConfigError {
@@ -193,7 +238,7 @@ impl Config {
     /// Parse TOML text (`origin` names the file in messages).
     pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
         toml::from_str(text)
-            .map_err(|e| ConfigError::Parse { path: origin.to_path_buf(), reason: e.to_string().trim().to_string() })
+            .map_err(|e| ConfigError::Parse { path: origin.to_path_buf(), reason: toml_error(text, &e) })
     }
 
     /// Load and validate a file; every problem is returned, not just the first.
@@ -298,37 +343,17 @@ impl Config {
                 }
             }
         }
-        let o = &self.output;
-        if let Some(uri) = &o.print.printer_uri
-            && !uri.starts_with("ipp://")
-        {
-            out.push(bad(
-                "output.print.printer_uri",
-                format!("{uri:?} is not an ipp:// URI"),
-                "プリンターは ipp:// で指定してください",
-            ));
+        let t = &self.timeouts;
+        // Upper bounds: a session that never times out keeps a resident's data on screen, and
+        // huge values overflow `Instant + Duration`.
+        if t.idle_seconds > 3600 {
+            out.push(bad("timeouts.idle_seconds", "must be at most 3600 seconds", "3600秒以下にしてください"));
         }
-        if let Some(b) = &o.backend {
-            let loopback_http = b.allow_insecure_loopback_http
-                && (b.url.starts_with("http://127.")
-                    || b.url.starts_with("http://localhost")
-                    || b.url.starts_with("http://[::1]"));
-            if !b.url.starts_with("https://") && !loopback_http {
-                out.push(bad(
-                    "output.backend.url",
-                    "the backend needs an https:// URL (http only to loopback with allow_insecure_loopback_http)",
-                    "送信先は https:// で指定してください",
-                ));
-            }
-            for (field, f) in
-                [("output.backend.ca_bundle", &b.ca_bundle), ("output.backend.client_identity", &b.client_identity)]
-            {
-                if let Some(f) = f
-                    && !f.is_file()
-                {
-                    out.push(bad(field, format!("file {} does not exist", f.display()), "指定のファイルがありません"));
-                }
-            }
+        if t.done_return_seconds > 600 {
+            out.push(bad("timeouts.done_return_seconds", "must be at most 600 seconds", "600秒以下にしてください"));
+        }
+        for p in self.output.validate() {
+            out.push(ConfigError::Invalid { field: p.field, problem: p.problem, problem_ja: p.problem_ja });
         }
         out
     }

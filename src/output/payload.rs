@@ -25,7 +25,22 @@ pub struct FormInput {
     pub values: Vec<(String, SecretString)>,
 }
 
+/// A card attribute a clerk can correct (name, address, birth date, sex).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardAttribute {
+    Name,
+    Address,
+    BirthDate,
+    Sex,
+}
+
 /// Only the card attributes the chosen forms declared; everything else stays `None`.
+///
+/// The values are the ones printed on the forms: "as corrected" when a clerk corrected what
+/// the card holds (an old address, a 外字 the card shows as a substitute), with the corrected
+/// attributes listed in [`Submission::card_corrected`] (`card.corrected` on the wire), so the
+/// back office can tell them from what the card itself says.
 #[derive(Clone, Default)]
 pub struct DeclaredCard {
     pub name: Option<SecretString>,
@@ -59,6 +74,9 @@ pub struct Submission {
     pub created_at: DateTime<Utc>,
     pub forms: Vec<FormInput>,
     pub card: DeclaredCard,
+    /// Which of `card`'s attributes a clerk corrected (sent as `card.corrected`); empty when
+    /// every value is the card's own.
+    pub card_corrected: Vec<CardAttribute>,
     /// PNG bytes of the finger signature.
     pub signature_png: Option<Zeroizing<Vec<u8>>>,
     /// The combined, signed PDF.
@@ -91,6 +109,18 @@ pub fn new_idempotency_key() -> String {
 impl Submission {
     /// Serialize to the wire JSON. `submitted_at` is when the outbox accepted it.
     pub fn to_json(&self, submitted_at: DateTime<Utc>) -> Zeroizing<Vec<u8>> {
+        self.wire_json(submitted_at, true)
+    }
+
+    /// The same without `pdf`: for an export file whose 個人番号 was withheld (the PDF prints it).
+    pub fn to_json_without_pdf(&self, submitted_at: DateTime<Utc>) -> Zeroizing<Vec<u8>> {
+        self.wire_json(submitted_at, false)
+    }
+
+    fn wire_json(&self, submitted_at: DateTime<Utc>, with_pdf: bool) -> Zeroizing<Vec<u8>> {
+        let mut corrected = self.card_corrected.clone();
+        corrected.sort();
+        corrected.dedup();
         let wire = Wire {
             payload_version: PAYLOAD_VERSION,
             idempotency_key: &self.idempotency_key,
@@ -114,17 +144,18 @@ impl Submission {
                 birth_date: self.card.birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
                 sex: self.card.sex.map(|s| char::from(s.code()).to_string()),
                 my_number: self.card.my_number.as_ref().map(|m| m.expose()),
+                corrected,
             },
             signature: self.signature_png.as_ref().map(|png| WireBlob {
                 media_type: "image/png",
                 sha256: hex_sha256(png),
                 data_base64: Zeroizing::new(B64.encode(png.as_slice())),
             }),
-            pdf: WireBlob {
+            pdf: with_pdf.then(|| WireBlob {
                 media_type: "application/pdf",
                 sha256: hex_sha256(&self.pdf),
                 data_base64: Zeroizing::new(B64.encode(self.pdf.as_slice())),
-            },
+            }),
         };
         // Serializing plain strings and maps into a Vec cannot fail.
         Zeroizing::new(serde_json::to_vec(&wire).unwrap_or_default())
@@ -151,7 +182,8 @@ struct Wire<'a> {
     forms: Vec<WireForm<'a>>,
     card: WireCard<'a>,
     signature: Option<WireBlob>,
-    pdf: WireBlob,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pdf: Option<WireBlob>,
 }
 
 #[derive(Serialize)]
@@ -193,6 +225,8 @@ struct WireCard<'a> {
     sex: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     my_number: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    corrected: Vec<CardAttribute>,
 }
 
 #[derive(Serialize)]

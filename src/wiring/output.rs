@@ -104,11 +104,10 @@ impl KioskOutput {
         if prepared.as_ref().is_none_or(|(r, _)| r != &visit.receipt_id) {
             *prepared = Some((visit.receipt_id.clone(), submissions(visit, &self.kiosk_id)?));
         }
-        for sub in prepared.as_ref().map_or(&[][..], |(_, s)| s.as_slice()) {
-            self.service
-                .accept(sub)
-                .map_err(|e| DeliveryError::Send { detail: e.to_string(), message: Msg::new(e.message_ja()) })?;
-        }
+        // All of the visit at once: checked before any is committed (see `accept_all`).
+        self.service
+            .accept_all(prepared.as_ref().map_or(&[][..], |(_, s)| s.as_slice()))
+            .map_err(|e| DeliveryError::Send { detail: e.to_string(), message: Msg::new(e.message_ja()) })?;
         // Kept only for a retry: once accepted they are in the (encrypted) outbox.
         *prepared = None;
         Ok(())
@@ -186,6 +185,8 @@ fn submissions(visit: &ConfirmedVisit, kiosk_id: &str) -> Result<Vec<Submission>
                 })
                 .collect(),
             card: declared_card(visit, declared),
+            // The values are as printed; which of them a clerk corrected is said explicitly.
+            card_corrected: corrected(visit, declared),
             signature_png: Some(visit.signature_png.clone()).filter(|s| !s.is_empty()),
             pdf,
         });
@@ -194,6 +195,20 @@ fn submissions(visit: &ConfirmedVisit, kiosk_id: &str) -> Result<Vec<Submission>
         return Err(serr("the visit has no forms to send".into()));
     }
     Ok(out)
+}
+
+/// Which of the declared attributes a clerk corrected (the payload says so explicitly).
+fn corrected(visit: &ConfirmedVisit, declared: CardFields) -> Vec<crate::output::payload::CardAttribute> {
+    use crate::output::payload::CardAttribute;
+    let c = visit.card.corrected();
+    let mut out = Vec::new();
+    if declared.name && c.name {
+        out.push(CardAttribute::Name);
+    }
+    if declared.address && c.address {
+        out.push(CardAttribute::Address);
+    }
+    out
 }
 
 /// Only the attributes `declared`, as printed (a clerk's corrections in place).

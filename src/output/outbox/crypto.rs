@@ -61,16 +61,27 @@ impl Sealer {
                 key.copy_from_slice(&buf);
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    fs::create_dir_all(dir).map_err(err)?;
-                }
+                let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                fs::create_dir_all(dir).map_err(err)?;
                 OsRng.fill_bytes(key.as_mut());
-                // create_new: never overwrite a key another process just wrote.
-                let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(err)?;
-                f.write_all(key.as_ref()).map_err(err)?;
-                f.sync_all().map_err(err)?;
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(err)?;
+                // Written whole and synced under a temp name, then linked into place: another
+                // process (or a restart after a crash) never sees a short key file. `link`
+                // fails if the name exists: then another process won and its key is used.
+                let mut r = [0u8; 8];
+                OsRng.fill_bytes(&mut r);
+                let tmp =
+                    dir.join(format!(".outbox-key.{}.tmp", r.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+                let written = (|| {
+                    let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+                    f.write_all(key.as_ref())?;
+                    f.sync_all()?;
+                    fs::hard_link(&tmp, path)
+                })();
+                let _ = fs::remove_file(&tmp);
+                match written {
+                    Ok(()) => fs::File::open(dir).and_then(|d| d.sync_all()).map_err(err)?,
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Sealer::load_or_create(path),
+                    Err(e) => return Err(err(e)),
                 }
             }
             Err(e) => return Err(err(e)),
@@ -116,6 +127,36 @@ mod tests {
         let s2 = Sealer::load_or_create(&p).expect("reload");
         assert_eq!(s2.open(&sealed, b"k1").expect("open").as_slice(), b"secret");
         assert!(s2.open(&sealed, b"k2").is_err(), "aad binds the row");
+    }
+
+    #[test]
+    fn racing_creators_all_get_the_one_complete_key() {
+        // Before the key was linked into place whole, a second process could open the file
+        // between its creation and the write, read 0 bytes and fail with BadLength.
+        for round in 0..40 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let p = dir.path().join("k.key");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let threads: Vec<_> = (0..8)
+                .map(|_| {
+                    let (p, b) = (p.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        b.wait();
+                        Sealer::load_or_create(&p).map(|s| s.seal(b"x", b"a"))
+                    })
+                })
+                .collect();
+            let sealed: Vec<Vec<u8>> = threads
+                .into_iter()
+                .map(|t| t.join().expect("thread").unwrap_or_else(|e| panic!("round {round}: {e}")))
+                .collect();
+            let s = Sealer::load_or_create(&p).expect("reload");
+            for c in &sealed {
+                assert!(s.open(c, b"a").is_ok(), "round {round}: every thread used the same key");
+            }
+            let names: Vec<_> = fs::read_dir(dir.path()).expect("dir").flatten().map(|e| e.file_name()).collect();
+            assert_eq!(names.len(), 1, "no temp files left: {names:?}");
+        }
     }
 
     #[test]

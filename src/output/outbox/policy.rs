@@ -10,22 +10,53 @@ pub enum Verdict {
     Delivered { status: u16 },
     /// Temporary: try again later with the same idempotency key.
     Retry { reason: String, retry_after: Option<Duration> },
-    /// Permanent 4xx: a clerk has to look at it; carries the server's message.
+    /// Permanent 4xx (or a redirect): a clerk has to look at it. The message holds the
+    /// status and the problem `type` only, never the server's text (see `server_message`).
     NeedsClerk { status: u16, message: String },
 }
 
-/// Longest server message kept (it is shown on the clerk screen).
+/// Longest message kept (it is shown on the clerk screen and by `outbox list`).
 const MAX_MESSAGE_CHARS: usize = 300;
 
-/// Classify an HTTP response.
+/// Classify an HTTP response. `location_host` is the host a 3xx points at (for the log).
 pub fn classify_status(status: u16, body: &[u8], retry_after: Option<&str>) -> Verdict {
+    classify_response(status, body, retry_after, None)
+}
+
+/// Like [`classify_status`], with the host of a redirect's `Location` for the message.
+pub fn classify_response(status: u16, body: &[u8], retry_after: Option<&str>, location_host: Option<&str>) -> Verdict {
     match status {
         200..=299 => Verdict::Delivered { status },
+        // Never followed: a 301/302/303 would turn the POST into a body-less GET whose 2xx
+        // (a login page, a trailing-slash redirect) looks like delivery; a 307/308 would
+        // post the personal data wherever it points. The URL is the administrator's to fix.
+        300..=399 => Verdict::NeedsClerk {
+            status,
+            message: format!(
+                "HTTP {status}: redirect to {} not followed; check output.backend.url / 転送先には送りません。送信先URLを確認してください",
+                location_host.map(safe_host).unwrap_or_else(|| "(no Location)".into())
+            ),
+        },
+        // The kiosk's credentials (bearer token, client certificate) are refused: the same for
+        // every entry, and fixed by the administrator, not per entry by a clerk. Kept in line
+        // and retried with backoff, so everything goes out once the credentials are fixed.
+        401 | 403 => Verdict::Retry {
+            reason: format!(
+                "HTTP {status}: the back office refused this kiosk's credentials (bearer_token / client_identity) / 送信先に認証を拒否されました。管理者に連絡してください"
+            ),
+            retry_after: None,
+        },
         408 | 429 | 500..=599 => {
             Verdict::Retry { reason: format!("HTTP {status}"), retry_after: retry_after.and_then(parse_retry_after) }
         }
-        _ => Verdict::NeedsClerk { status, message: server_message(body) },
+        _ => Verdict::NeedsClerk { status, message: server_message(status, body) },
     }
+}
+
+/// A host name as the log may show it: the characters of a DNS name or an IP literal only.
+fn safe_host(h: &str) -> String {
+    let t: String = h.chars().filter(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(*c)).take(100).collect();
+    if t.is_empty() { "(unreadable host)".into() } else { t }
 }
 
 /// A transport failure (timeout, refused, reset, TLS handshake) is always retried.
@@ -38,18 +69,23 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
     v.trim().parse::<u64>().ok().map(|s| Duration::from_secs(s.min(3600)))
 }
 
-/// The message from an RFC 9457 problem document (`detail`, else `title`), or the body text.
-pub fn server_message(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let msg = serde_json::from_slice::<serde_json::Value>(body)
+/// What is kept of a refused submission's answer: the status and the RFC 9457 problem
+/// `type` (a URI naming the kind of problem). Not `detail`, `title` or the body text: back
+/// offices echo field values there ("name 窓口 花子 is invalid"), and this message is
+/// stored in plain text and shown by `outbox list`.
+pub fn server_message(status: u16, body: &[u8]) -> String {
+    let ty = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
-        .and_then(|v| {
-            let pick = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
-            pick("detail").or_else(|| pick("title")).or_else(|| pick("message"))
-        })
-        .unwrap_or_else(|| text.trim().to_owned());
-    let msg: String = msg.chars().filter(|c| !c.is_control()).take(MAX_MESSAGE_CHARS).collect();
-    if msg.is_empty() { "(no message from server)".into() } else { msg }
+        .and_then(|v| v.get("type").and_then(|x| x.as_str()).map(str::to_owned))
+        // A URI reference only: anything else may be free text.
+        .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_graphic()) && t.len() <= 200);
+    match ty {
+        Some(t) => format!("HTTP {status} (problem type {t})"),
+        None => format!("HTTP {status}"),
+    }
+    .chars()
+    .take(MAX_MESSAGE_CHARS)
+    .collect()
 }
 
 /// Exponential backoff with "equal jitter": half the step is fixed, half random, so
@@ -70,20 +106,44 @@ mod tests {
     fn statuses_map_to_verdicts() {
         assert_eq!(classify_status(201, b"", None), Verdict::Delivered { status: 201 });
         assert_eq!(classify_status(200, b"", None), Verdict::Delivered { status: 200 });
-        for s in [408, 429, 500, 502, 503, 504] {
+        for s in [401, 403, 408, 429, 500, 502, 503, 504] {
             assert!(matches!(classify_status(s, b"", None), Verdict::Retry { .. }), "{s}");
         }
-        for s in [400, 401, 403, 404, 409, 413, 422] {
+        for s in [400, 404, 409, 413, 422] {
             assert!(matches!(classify_status(s, b"", None), Verdict::NeedsClerk { .. }), "{s}");
         }
     }
 
     #[test]
-    fn problem_detail_is_the_clerk_message() {
-        let v = classify_status(422, br#"{"title":"Unprocessable","detail":"form X unknown"}"#, None);
-        assert_eq!(v, Verdict::NeedsClerk { status: 422, message: "form X unknown".into() });
+    fn only_status_and_problem_type_are_kept() {
+        let v = classify_status(
+            422,
+            br#"{"type":"https://bo.example/problems/unknown-form","title":"Unprocessable","detail":"name X unknown"}"#,
+            None,
+        );
+        assert_eq!(
+            v,
+            Verdict::NeedsClerk {
+                status: 422,
+                message: "HTTP 422 (problem type https://bo.example/problems/unknown-form)".into()
+            }
+        );
         let v = classify_status(400, b"bad\nthing", None);
-        assert_eq!(v, Verdict::NeedsClerk { status: 400, message: "badthing".into() });
+        assert_eq!(v, Verdict::NeedsClerk { status: 400, message: "HTTP 400".into() });
+        let v = classify_status(400, "{\"type\":\"名前 窓口\"}".as_bytes(), None);
+        assert_eq!(v, Verdict::NeedsClerk { status: 400, message: "HTTP 400".into() }, "free text is no type");
+    }
+
+    #[test]
+    fn redirects_need_a_clerk_and_name_the_host_only() {
+        for s in [301, 302, 303, 307, 308] {
+            let Verdict::NeedsClerk { status, message } = classify_response(s, b"", None, Some("sso.example.lg.jp"))
+            else {
+                panic!("{s} must not count as delivered or be retried");
+            };
+            assert_eq!(status, s);
+            assert!(message.contains("sso.example.lg.jp"), "{message}");
+        }
     }
 
     #[test]
@@ -109,7 +169,7 @@ mod tests {
 
         #[test]
         fn server_message_never_panics_and_is_bounded(body in proptest::collection::vec(proptest::num::u8::ANY, 0..2000)) {
-            proptest::prop_assert!(server_message(&body).chars().count() <= MAX_MESSAGE_CHARS);
+            proptest::prop_assert!(server_message(422, &body).chars().count() <= MAX_MESSAGE_CHARS);
         }
     }
 }

@@ -1,7 +1,6 @@
 //! Background delivery to the back office over HTTPS. Thin edge around `policy` and `store`:
 //! take due entries, POST them concurrently, write all results back in one transaction.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,7 +8,7 @@ use chacha20poly1305::aead::{OsRng, rand_core::RngCore as _};
 use chrono::Utc;
 use tokio::task::JoinSet;
 
-use super::policy::{Verdict, backoff_delay, classify_status, classify_transport};
+use super::policy::{Verdict, backoff_delay, classify_response, classify_transport};
 use super::store::{Due, Outbox, OutboxError, Outcome};
 use crate::output::config::BackendConfig;
 
@@ -40,15 +39,19 @@ pub fn check_backend_url(url: &str, allow_insecure_loopback_http: bool) -> Resul
 }
 
 fn is_loopback(u: &reqwest::Url) -> bool {
-    let Some(h) = u.host_str() else { return false };
-    let h = h.trim_start_matches('[').trim_end_matches(']');
-    h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().is_ok_and(|a| a.is_loopback())
+    u.host_str().is_some_and(crate::output::config::is_loopback_host)
 }
+
+/// Longest answer body read from the back office; the rest is not read (a 2xx needs none,
+/// an error keeps only the problem `type`).
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
 fn build_client(cfg: &BackendConfig) -> Result<reqwest::Client, SenderConfigError> {
     let mut b = reqwest::Client::builder()
         .timeout(Duration::from_secs(cfg.request_timeout_secs.max(1)))
         .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs.max(1)))
+        // Never follow a redirect (see `policy::classify_response`): a 3xx is an answer.
+        .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .pool_max_idle_per_host(cfg.concurrency.max(1));
     if let Some(path) = &cfg.ca_bundle {
@@ -135,11 +138,18 @@ impl Sender {
                     if let Some(ra) = retry_after {
                         delay = delay.max(ra.min(Duration::from_millis(self.cfg.backoff_max_ms)));
                     }
-                    let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+                    let now = Utc::now();
+                    let next = chrono::Duration::from_std(delay)
+                        .ok()
+                        .and_then(|d| now.checked_add_signed(d))
+                        .unwrap_or(now + chrono::Duration::hours(1));
                     Outcome::Retry { next, reason }
                 }
                 Verdict::NeedsClerk { status, message } => {
                     stats.needs_clerk += 1;
+                    // The entry id, the status and (for a redirect) the target's host: no
+                    // personal data, nothing the back office wrote.
+                    eprintln!("outbox sender: entry {id}: {message}");
                     Outcome::NeedsClerk { status: Some(status), message }
                 }
             };
@@ -205,19 +215,36 @@ async fn attempt(client: &reqwest::Client, url: reqwest::Url, token: Option<&str
         req = req.bearer_auth(t);
     }
     match req.send().await {
-        Ok(resp) => {
+        Ok(mut resp) => {
             let status = resp.status().as_u16();
-            let retry_after =
-                resp.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            match resp.bytes().await {
-                Ok(b) => classify_status(status, &b, retry_after.as_deref()),
-                // A 2xx whose body was cut off still means the server committed it.
-                Err(_) if (200..300).contains(&status) => Verdict::Delivered { status },
+            let header = |name| resp.headers().get(name).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok());
+            let retry_after = header(reqwest::header::RETRY_AFTER).map(str::to_owned);
+            let location_host = header(reqwest::header::LOCATION)
+                .and_then(|l| resp.url().join(l).ok())
+                .and_then(|u| u.host_str().map(str::to_owned));
+            if (200..300).contains(&status) {
+                // Committed: the body does not matter (and a cut-off one changes nothing).
+                return Verdict::Delivered { status };
+            }
+            match read_capped(&mut resp, MAX_RESPONSE_BYTES).await {
+                Ok(b) => classify_response(status, &b, retry_after.as_deref(), location_host.as_deref()),
                 Err(e) => classify_transport(&error_chain(&e)),
             }
         }
         Err(e) => classify_transport(&error_chain(&e)),
     }
+}
+
+/// At most `cap` bytes of the body; the rest is left unread (the connection is dropped).
+async fn read_capped(resp: &mut reqwest::Response, cap: usize) -> Result<Vec<u8>, reqwest::Error> {
+    let mut out = Vec::new();
+    while out.len() < cap {
+        match resp.chunk().await? {
+            Some(c) => out.extend_from_slice(&c[..c.len().min(cap - out.len())]),
+            None => break,
+        }
+    }
+    Ok(out)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -29,6 +29,10 @@ pub enum OutboxError {
     Db(rusqlite::Error),
     #[error("no outbox entry with id {0} / 該当する送信待ちはありません")]
     NoSuchEntry(i64),
+    #[error(
+        "{dir} belongs to user {owner}: as root this would create outbox files that user cannot open; run it as that user: sudo -u {owner} madoguchi … / 送信待ちのフォルダは {owner} ユーザーのものです。root ではなく sudo -u {owner} で実行してください"
+    )]
+    WrongUser { dir: String, owner: String },
 }
 
 impl From<rusqlite::Error> for OutboxError {
@@ -179,6 +183,7 @@ fn from_ms(v: i64) -> DateTime<Utc> {
 
 impl Outbox {
     pub fn open(cfg: &OutboxConfig) -> Result<Outbox, OutboxError> {
+        refuse_root_in_foreign_dir(&[&cfg.db_path, &cfg.key_path])?;
         if let Some(dir) = cfg.db_path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|source| OutboxError::Dir { path: dir.display().to_string(), source })?;
@@ -315,10 +320,28 @@ impl Outbox {
         Ok(())
     }
 
+    /// Clerk action after the cause is fixed (a redirecting URL, a refused payload version):
+    /// every "needs clerk" entry back in line, keys kept. Returns how many.
+    pub fn retry_all(&self) -> Result<usize, OutboxError> {
+        let (lock, conn) = self.writer();
+        let n = conn.execute(
+            "UPDATE submissions SET state = 'pending', next_attempt_ms = ?1 WHERE state = 'needs_clerk'",
+            params![ms(Utc::now())],
+        )?;
+        drop(conn);
+        drop(lock);
+        self.wake.notify_one();
+        Ok(n)
+    }
+
     /// Delete delivered entries (and kept ones) older than the retention period. Returns how many.
     /// `secure_delete` is on, so the freed pages are overwritten with zeros.
     pub fn purge(&self, now: DateTime<Utc>) -> Result<usize, OutboxError> {
-        let cutoff = now - chrono::Duration::from_std(self.retention).unwrap_or_default();
+        // Checked: a retention too long to subtract deletes nothing (never "cutoff = now").
+        let Some(cutoff) = chrono::Duration::from_std(self.retention).ok().and_then(|d| now.checked_sub_signed(d))
+        else {
+            return Ok(0);
+        };
         let (_lock, conn) = self.worker_writing();
         let n = conn.execute(
             "DELETE FROM submissions WHERE (state = 'sent' AND sent_ms <= ?1) OR (state = 'kept' AND created_ms <= ?1)",
@@ -443,6 +466,39 @@ impl Outbox {
             .optional()?
             .is_some())
     }
+}
+
+/// Root opening (or creating) the outbox in the service user's directory would leave
+/// root-owned database, WAL, shared-memory or key files there that the service then cannot
+/// open. Refused before anything is created.
+fn refuse_root_in_foreign_dir(paths: &[&Path]) -> Result<(), OutboxError> {
+    use std::os::unix::fs::MetadataExt as _;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(());
+    }
+    for p in paths {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        // The nearest directory that exists is where files (or directories) would appear.
+        let Some(meta) = dir.ancestors().find_map(|d| std::fs::metadata(d).ok()) else { continue };
+        if meta.uid() != 0 {
+            return Err(OutboxError::WrongUser { dir: dir.display().to_string(), owner: user_name(meta.uid()) });
+        }
+    }
+    Ok(())
+}
+
+/// The login name of `uid` from /etc/passwd, else the number.
+fn user_name(uid: u32) -> String {
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
+            })
+        })
+        .unwrap_or_else(|| format!("#{uid}"))
 }
 
 fn open_conn(path: &Path, max_db_size_mb: u64, durable: bool) -> Result<Connection, OutboxError> {

@@ -130,6 +130,10 @@ impl Printer {
         if !matches!(uri.scheme_str(), Some("ipp" | "http" | "ipps" | "https")) || uri.host().is_none() {
             return Err(PrintError::InvalidUri(s.to_owned()));
         }
+        // The same rule as the configuration check: plaintext only to this machine.
+        if let Err((why, _)) = crate::output::config::check_printer_uri(s, cfg.allow_insecure) {
+            return Err(PrintError::InvalidUri(why));
+        }
         let mut builder = IppClient::builder(uri.clone()).request_timeout(Duration::from_secs(30));
         if let Some(path) = &cfg.ca_cert {
             for der in read_pem_certs(path)? {
@@ -324,8 +328,14 @@ mod tests {
     #[test]
     fn uri_schemes_and_missing_certificate_file() {
         let cfg = PrintConfig::default();
-        for ok in ["ipp://p/ipp/print", "ipps://p:631/printers/q", "http://p:631/x", "https://p/x"] {
+        for ok in ["ipps://p:631/printers/q", "https://p/x", "ipp://localhost:631/printers/q", "http://127.0.0.1/x"] {
             assert!(Printer::new(&cfg, Some(ok)).is_ok(), "{ok}");
+        }
+        // Plaintext to another machine only with the explicit insecure option.
+        for lan in ["ipp://p/ipp/print", "http://p:631/x"] {
+            assert!(matches!(Printer::new(&cfg, Some(lan)), Err(PrintError::InvalidUri(_))), "{lan}");
+            let insecure = PrintConfig { allow_insecure: true, ..cfg.clone() };
+            assert!(Printer::new(&insecure, Some(lan)).is_ok(), "{lan} with allow_insecure");
         }
         for bad in ["lpd://p/q", "file:///tmp/x", "ipp:/no-host", "not a uri"] {
             assert!(matches!(Printer::new(&cfg, Some(bad)), Err(PrintError::InvalidUri(_))), "{bad}");

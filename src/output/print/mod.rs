@@ -2,6 +2,7 @@
 //! mapping of printer/job state to errors for the clerk; `client` is the IPP edge.
 
 pub mod client;
+pub mod cups;
 pub mod reasons;
 
 pub use client::{JobDone, PrintJob, PrintRequest, Printer};

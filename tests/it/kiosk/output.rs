@@ -87,7 +87,13 @@ fn send_from_the_guide_flow_stores_one_submission_per_procedure_and_delivers_eac
     let cfg = OutputConfig {
         outbox: outbox_config(&dir.path().join("outbox")),
         backend: Some(pki.backend(&server.url(), false)),
-        export: ExportConfig { enabled: true, spool_dir: spool.clone(), ..ExportConfig::default() },
+        // The 児童手当 JSON is checked for the 個人番号 below: this spool is set up to carry it.
+        export: ExportConfig {
+            enabled: true,
+            spool_dir: spool.clone(),
+            include_my_number: true,
+            ..ExportConfig::default()
+        },
         ..OutputConfig::default()
     };
     let mut k = kiosk(&cfg, dir, "K07");
@@ -168,9 +174,23 @@ fn send_from_the_guide_flow_stores_one_submission_per_procedure_and_delivers_eac
     }
     server.assert_consistent();
 
-    // Nothing personal in the outbox file; the session's files go at the end.
-    let db = std::fs::read(k.dir.path().join("outbox/outbox.sqlite3")).expect("outbox file");
-    assert!(!db.windows(p.name.expose().len()).any(|w| w == p.name.expose().as_bytes()), "plaintext name in outbox");
+    // Nothing personal in the outbox files — the database, and the WAL where the latest
+    // commits are until a checkpoint (and the shared-memory index); the session's files go
+    // at the end.
+    let mut db = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        let f = k.dir.path().join(format!("outbox/outbox.sqlite3{suffix}"));
+        db.extend(std::fs::read(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display())));
+    }
+    let wal = std::fs::metadata(k.dir.path().join("outbox/outbox.sqlite3-wal")).map(|m| m.len()).unwrap_or(0);
+    assert!(wal > 0, "the WAL holds the latest commits (the check reads them)");
+    for secret in [p.name.expose(), p.address.expose(), p.my_number.expose()] {
+        assert!(
+            !db.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "plaintext personal data in the outbox files"
+        );
+    }
+    assert!(db.windows(receipt.id.len()).any(|w| w == receipt.id.as_bytes()), "the search works: metadata is found");
     let r = &mut k.r;
     let work = r.s.stage().rendered().expect("work dir").work_dir.path().to_path_buf();
     r.hand.remove();

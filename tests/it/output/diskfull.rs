@@ -65,8 +65,13 @@ fn full_disk_is_reported_by_outbox_and_export() {
     assert_eq!(reopened.list(1000).expect("list").len(), acked);
 
     let spool = base.path().join("spool");
-    let cfg =
-        ExportConfig { enabled: true, spool_dir: spool.clone(), csv_encoding: CsvEncoding::Utf8, utf8_bom: false };
+    let cfg = ExportConfig {
+        enabled: true,
+        spool_dir: spool.clone(),
+        csv_encoding: CsvEncoding::Utf8,
+        include_my_number: true, // with the PDF: big files
+        ..ExportConfig::default()
+    };
     let mut e = None;
     for i in 0..50 {
         if let Err(x) = export_submission(&cfg, &big(i), chrono::Utc::now()) {
@@ -88,4 +93,31 @@ fn full_disk_is_reported_by_outbox_and_export() {
             assert!(bytes.ends_with(b"\r\n"), "complete CSV");
         }
     }
+}
+
+#[test]
+fn a_full_export_spool_accepts_nothing_into_the_outbox() {
+    use madoguchi::output::{OutputConfig, OutputError, OutputService};
+    let base = tempfile::tempdir().expect("tempdir");
+    let spool = base.path().join("spool");
+    std::fs::create_dir(&spool).expect("spool dir");
+    let _fs = TinyFs::mount(&spool);
+    // Fill the spool's disk to the last few KiB.
+    let mut i = 0;
+    for size in [16 * 1024, 4096, 512] {
+        while std::fs::write(spool.join(format!("fill{i}")), vec![0u8; size]).is_ok() {
+            i += 1;
+        }
+    }
+    let outbox_dir = base.path().join("outbox"); // on the big disk
+    let cfg = OutputConfig {
+        outbox: outbox_config(&outbox_dir),
+        export: ExportConfig { enabled: true, spool_dir: spool.clone(), ..ExportConfig::default() },
+        ..OutputConfig::default()
+    };
+    let svc = OutputService::start(&cfg).expect("start");
+    let e = svc.accept(&submission(1)).expect_err("no room for the export");
+    assert!(matches!(e, OutputError::Export(ExportError::NoSpace { .. } | ExportError::DiskFull { .. })), "{e:?}");
+    assert!(e.message_ja().contains("ディスク"), "{}", e.message_ja());
+    assert_eq!(svc.outbox().status().expect("status"), Default::default(), "nothing was accepted");
 }

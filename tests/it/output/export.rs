@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use madoguchi::output::export::{ExportError, export_submission};
 use madoguchi::output::{CsvEncoding, ExportConfig};
-use output_support::{ADDRESS, NAME, submission, submission_with};
+use output_support::{ADDRESS, MY_NUMBER, NAME, submission, submission_with};
 
 fn cfg(dir: &std::path::Path, enc: CsvEncoding) -> ExportConfig {
-    ExportConfig { enabled: true, spool_dir: dir.to_path_buf(), csv_encoding: enc, utf8_bom: false }
+    ExportConfig { enabled: true, spool_dir: dir.to_path_buf(), csv_encoding: enc, ..ExportConfig::default() }
 }
 
 fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<String>) {
@@ -119,4 +119,102 @@ fn a_reader_polling_the_spool_never_sees_a_partial_file() {
         .collect();
     assert_eq!(names.len(), 150 * 3);
     assert!(names.iter().all(|n| !n.starts_with('.')), "no temp files left behind");
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn the_my_number_is_exported_only_when_configured() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut sub = submission(5);
+    // A form that prints the 個人番号 carries it as a field value too (spaced as printed).
+    sub.forms[0].values.push(("kojin_bangou".into(), madoguchi::card::SecretString::new("1234 5678 9018")));
+    let mut c = cfg(dir.path(), CsvEncoding::Utf8);
+    let out = export_submission(&c, &sub, chrono::Utc::now()).expect("export");
+    let mut all = Vec::new();
+    for p in std::iter::once(&out.json).chain(out.csv.iter()) {
+        all.extend(std::fs::read(p).expect("file"));
+    }
+    assert!(!contains(&all, MY_NUMBER) && !contains(&all, "1234 5678 9018"), "個人番号 exported by default");
+    assert!(contains(&all, NAME), "the rest is exported");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&out.json).expect("json")).expect("parse");
+    assert!(json["card"].get("my_number").is_none());
+    assert!(json.get("pdf").is_none(), "the PDF prints the 個人番号: not exported without it");
+
+    c.include_my_number = true;
+    let dir2 = tempfile::tempdir().expect("tempdir");
+    c.spool_dir = dir2.path().to_path_buf();
+    let out = export_submission(&c, &sub, chrono::Utc::now()).expect("export");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&out.json).expect("json")).expect("parse");
+    assert_eq!(json["card"]["my_number"], MY_NUMBER);
+    assert!(json["pdf"]["data_base64"].is_string());
+}
+
+#[test]
+fn temp_files_never_follow_a_planted_symlink() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep me").expect("victim");
+    let spool = dir.path().join("spool");
+    std::fs::create_dir(&spool).expect("spool");
+    // The pickup account can write the spool: it plants symlinks under every temp name the
+    // old fixed scheme (`.<name>.<pid>.tmp`) would use, and at a final name.
+    let sub = submission(6);
+    for name in ["R-000006-moving-in.json", "R-000006-moving-in-jumin-ido.csv", "R-000006-moving-in-kokuho.csv"] {
+        std::os::unix::fs::symlink(&victim, spool.join(format!(".{name}.{}.tmp", std::process::id()))).expect("plant");
+    }
+    std::os::unix::fs::symlink(&victim, spool.join("R-000006-moving-in.json")).expect("plant");
+    let out = export_submission(&cfg(&spool, CsvEncoding::Utf8), &sub, chrono::Utc::now()).expect("export");
+    // (Not assert_eq: the victim would hold the export, personal data, and go to the log.)
+    assert!(std::fs::read_to_string(&victim).expect("victim") == "keep me", "a symlink was followed");
+    let meta = std::fs::symlink_metadata(&out.json).expect("json");
+    assert!(meta.file_type().is_file(), "the final name is a real file now, not the symlink");
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(meta.permissions().mode() & 0o037, 0, "owner and group read only (0640 at most)");
+}
+
+#[test]
+fn the_sweep_deletes_old_exports_and_stale_temp_files_only() {
+    use madoguchi::output::export::sweep;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut c = cfg(dir.path(), CsvEncoding::Utf8);
+    c.retention_hours = 24;
+    let fresh = export_submission(&c, &submission(7), chrono::Utc::now()).expect("export");
+    let old = export_submission(&c, &submission(8), chrono::Utc::now()).expect("export");
+    let tmp = dir.path().join(".R-000009.json.0011223344556677.tmp");
+    std::fs::write(&tmp, "{").expect("tmp");
+    let outside = tempfile::tempdir().expect("tempdir");
+    let linked = outside.path().join("keep.json");
+    std::fs::write(&linked, "{}").expect("keep");
+    std::os::unix::fs::symlink(&linked, dir.path().join("planted.json")).expect("symlink");
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 24 * 3600);
+    for p in std::iter::once(&old.json).chain(old.csv.iter()).chain([&tmp]) {
+        std::fs::File::options().write(true).open(p).expect("open").set_modified(long_ago).expect("mtime");
+    }
+    let n = sweep(&c, std::time::SystemTime::now()).expect("sweep");
+    assert_eq!(n, 1 + old.csv.len() + 1, "the old set and the stale temp file");
+    assert!(fresh.json.exists() && fresh.csv.iter().all(|p| p.exists()), "fresh files stay");
+    assert!(!old.json.exists() && !tmp.exists());
+    assert!(linked.exists(), "a symlink's target is never touched");
+    // Retention 0: the pickup deletes, madoguchi never does.
+    c.retention_hours = 0;
+    assert_eq!(sweep(&c, std::time::SystemTime::now() + std::time::Duration::from_secs(1 << 30)).expect("sweep"), 0);
+}
+
+#[test]
+fn excel_formula_guard_makes_formulas_inert() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut sub = submission(10);
+    sub.forms[0].values.push(("note2".into(), madoguchi::card::SecretString::new("=HYPERLINK(\"http://x\")")));
+    let mut c = cfg(dir.path(), CsvEncoding::Utf8);
+    let out = export_submission(&c, &sub, chrono::Utc::now()).expect("export");
+    let (h, row) = read_csv(&std::fs::read(&out.csv[0]).expect("csv"));
+    assert_eq!(field(&h, &row, "note2"), "=HYPERLINK(\"http://x\")", "off by default: values as entered");
+    c.excel_formula_guard = true;
+    let out = export_submission(&c, &sub, chrono::Utc::now()).expect("export");
+    let (h, row) = read_csv(&std::fs::read(&out.csv[0]).expect("csv"));
+    assert_eq!(field(&h, &row, "note2"), "'=HYPERLINK(\"http://x\")");
+    assert_eq!(field(&h, &row, "card.name"), NAME, "plain values unchanged");
 }

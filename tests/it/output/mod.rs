@@ -3,6 +3,7 @@
 mod crash;
 mod diskfull;
 mod export;
+mod kill_delivery;
 mod outbox;
 mod payload_schema;
 mod print;

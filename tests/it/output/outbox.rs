@@ -109,7 +109,8 @@ fn permanent_4xx_needs_a_clerk_and_retry_keeps_the_key() {
     for r in &rows {
         assert_eq!(r.state, EntryState::NeedsClerk);
         let msg = r.last_error.as_deref().unwrap_or("");
-        assert!(msg.starts_with("scripted failure 4"), "server message kept for the clerk: {msg}");
+        assert!(msg.starts_with("HTTP 4"), "the status is kept for the clerk: {msg}");
+        assert!(!msg.contains("scripted failure"), "the server's text is not stored: {msg}");
     }
     // Nothing further happens on its own.
     assert_eq!(rt.block_on(sender.run_once()).expect("pass").delivered, 0);
@@ -236,4 +237,115 @@ fn plain_http_is_refused_unless_allowed_and_loopback() {
     assert!(Sender::new(outbox.clone(), &b).is_ok());
     b.url = "http://192.0.2.1/x".into();
     assert!(Sender::new(outbox, &b).is_err());
+}
+
+#[test]
+fn redirects_are_never_followed_and_nothing_is_marked_sent() {
+    let pki = Pki::generate();
+    let server = Server::start(&pki, false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outbox = Arc::new(Outbox::open(&outbox_config(dir.path())).expect("open"));
+    let sender = Sender::new(outbox.clone(), &pki.backend(&server.url(), false)).expect("sender");
+    let rt = rt();
+    for status in [301, 302, 303, 307, 308] {
+        let e = outbox.enqueue(&submission(status as usize)).expect("enqueue");
+        server.script([Action::Redirect(status, "/login/moved")]);
+        let stats = rt.block_on(sender.run_once()).expect("pass");
+        assert_eq!((stats.delivered, stats.needs_clerk), (0, 1), "HTTP {status}: {stats:?}");
+        let row = outbox.list(10).expect("list").into_iter().find(|r| r.id == e.id).expect("row");
+        assert_eq!(row.state, EntryState::NeedsClerk, "HTTP {status}: a clerk must look at it");
+        assert_eq!(row.http_status, Some(status));
+        let msg = row.last_error.unwrap_or_default();
+        assert!(msg.contains("localhost") && !msg.contains("/login"), "the Location's host only: {msg}");
+        // The 200 endpoint behind the redirect was never reached: no GET (301/302/303 would
+        // have become one) and no re-post of the personal data (307/308).
+        assert!(server.elsewhere().is_empty(), "HTTP {status} was followed: {:?}", server.elsewhere());
+    }
+    assert!(server.committed().is_empty());
+    assert_eq!(outbox.status().expect("status").sent, 0);
+    // Once the URL is fixed (here: the server stops redirecting), a clerk retry delivers.
+    for r in outbox.list(10).expect("list") {
+        outbox.retry(r.id).expect("retry");
+    }
+    assert_eq!(rt.block_on(sender.run_once()).expect("pass").delivered, 5);
+    server.assert_consistent();
+}
+
+#[test]
+fn back_office_error_text_is_not_stored_or_listed() {
+    let pki = Pki::generate();
+    let server = Server::start(&pki, false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = outbox_config(dir.path());
+    let outbox = Arc::new(Outbox::open(&cfg).expect("open"));
+    outbox.enqueue(&submission(9)).expect("enqueue");
+    server.script([Action::EchoName(422)]);
+    let sender = Sender::new(outbox.clone(), &pki.backend(&server.url(), false)).expect("sender");
+    assert_eq!(rt().block_on(sender.run_once()).expect("pass").needs_clerk, 1);
+    let row = &outbox.list(1).expect("list")[0];
+    assert_eq!(
+        row.last_error.as_deref(),
+        Some("HTTP 422 (problem type https://backoffice.example/problems/name-rejected)"),
+        "status and problem type are what the clerk gets"
+    );
+    // The files as they are on disk, the WAL (where the last write is) included.
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        bytes.extend(std::fs::read(format!("{}{suffix}", cfg.db_path.display())).unwrap_or_default());
+    }
+    assert!(bytes.len() > 4096, "the database files were read");
+    let needle = NAME.as_bytes();
+    assert!(!bytes.windows(needle.len()).any(|w| w == needle), "the echoed name is in the outbox files");
+    // And `outbox list`, what an administrator sees.
+    let config = dir.path().join("madoguchi.toml");
+    std::fs::write(&config, format!("[output.outbox]\ndb_path = {:?}\nkey_path = {:?}\n", cfg.db_path, cfg.key_path))
+        .expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .args(["outbox", "list", "--config"])
+        .arg(&config)
+        .output()
+        .expect("run madoguchi");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("HTTP 422"), "the entry is listed: {text}");
+    assert!(!text.contains(NAME), "outbox list shows the echoed name: {text}");
+}
+
+#[test]
+fn refused_credentials_stay_in_line_and_go_out_once_fixed() {
+    let pki = Pki::generate();
+    let server = Server::start(&pki, false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outbox = Arc::new(Outbox::open(&outbox_config(dir.path())).expect("open"));
+    for i in 0..3 {
+        outbox.enqueue(&submission(i)).expect("enqueue");
+    }
+    server.script([Action::Status(401), Action::Status(403), Action::Status(401)]);
+    let sender = Sender::new(outbox.clone(), &pki.backend(&server.url(), false)).expect("sender");
+    let rt = rt();
+    let stats = rt.block_on(sender.run_once()).expect("pass");
+    assert_eq!((stats.retried, stats.needs_clerk), (3, 0), "{stats:?}");
+    let st = outbox.status().expect("status");
+    assert_eq!((st.pending, st.needs_clerk), (3, 0), "no clerk retry per entry: {st:?}");
+    let t = SenderThread::spawn(sender).expect("spawn");
+    let done = wait_until(Duration::from_secs(20), || outbox.status().map(|s| s.sent == 3).unwrap_or(false));
+    t.stop();
+    assert!(done, "{:?}", outbox.status());
+}
+
+#[test]
+fn a_retention_too_long_to_compute_purges_nothing() {
+    // Config::validate refuses such a value; the outbox itself must still not read an
+    // overflowing retention as "zero" and delete every delivered entry at once.
+    let pki = Pki::generate();
+    let server = Server::start(&pki, false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cfg = outbox_config(dir.path());
+    cfg.retention_hours = u64::MAX;
+    let outbox = Arc::new(Outbox::open(&cfg).expect("open"));
+    outbox.enqueue(&submission(1)).expect("enqueue");
+    let sender = Sender::new(outbox.clone(), &pki.backend(&server.url(), false)).expect("sender");
+    assert_eq!(rt().block_on(sender.run_once()).expect("pass").delivered, 1);
+    assert_eq!(outbox.purge(chrono::Utc::now() + chrono::Duration::days(1)).expect("purge"), 0);
+    assert_eq!(outbox.status().expect("status").sent, 1);
 }

@@ -3,7 +3,7 @@
 
 use crate::support::output_support;
 
-use madoguchi::output::payload::{DeclaredCard, Submission};
+use madoguchi::output::payload::{CardAttribute, DeclaredCard, Submission};
 
 fn validator() -> jsonschema::Validator {
     let text =
@@ -37,6 +37,17 @@ fn payload_matches_the_openapi_schema() {
     let m = check(&v, &minimal);
     assert_eq!(m["card"], serde_json::json!({}));
     assert!(m["signature"].is_null());
+
+    // A clerk's corrections are flagged next to the (printed, corrected) values.
+    let mut corrected = output_support::submission(4);
+    corrected.card_corrected = vec![CardAttribute::Address, CardAttribute::Name, CardAttribute::Address];
+    let c = check(&v, &corrected);
+    assert_eq!(c["card"]["corrected"], serde_json::json!(["name", "address"]), "sorted, once each");
+    assert_eq!(c["card"]["name"], output_support::NAME, "the value printed on the form");
+    assert!(full["card"].get("corrected").is_none(), "none corrected: no field (the default)");
+    let mut broken = c.clone();
+    broken["card"]["corrected"] = serde_json::json!(["my_number"]);
+    assert!(!v.is_valid(&broken), "only the four card attributes can be corrected");
 
     // The schema really constrains: breaking the payload is caught.
     let mut broken = full.clone();

@@ -264,3 +264,33 @@ fn printing_over_ipp_and_cups() {
         .any(|e| e.file_name().to_string_lossy().ends_with(&format!("-{canceled}.pdf")));
     assert!(!canceled_printed, "the canceled job was not printed");
 }
+
+#[test]
+fn printing_to_the_local_cups_warns_while_cups_keeps_the_printed_document() {
+    let lock = std::fs::File::create(std::env::temp_dir().join("madoguchi-print-tests.lock")).expect("lock file");
+    lock.lock().expect("lock");
+    let cups_uri = env("MADOGUCHI_TEST_CUPS_URI");
+    let conf = std::fs::read_to_string(madoguchi::output::print::cups::CUPSD_CONF).expect("cupsd.conf");
+    let keeps = madoguchi::output::print::cups::job_files(&conf) != madoguchi::output::print::cups::JobFiles::Deleted;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (file, _) = pdf(dir.path(), &format!("cups-keep-{}", nonce()));
+    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .arg("print")
+        .arg(&file)
+        .args(["--printer", &cups_uri])
+        .output()
+        .expect("madoguchi print");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert_eq!(stderr.contains("PreserveJobFiles No"), keeps, "warns exactly when cupsd keeps job files: {stderr}");
+    // What the warning is about, on the real cupsd: the job's document is still in its spool
+    // after the job completed (CUPS's default, PreserveJobFiles 86400).
+    let job: u32 = stdout
+        .split("job ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("job id in the output");
+    let doc = std::path::Path::new("/var/spool/cups").join(format!("d{job:05}-001"));
+    assert_eq!(doc.exists(), keeps, "{} exists = cupsd keeps job files", doc.display());
+}

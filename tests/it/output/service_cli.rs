@@ -51,6 +51,116 @@ fn service_accepts_exports_and_delivers() {
     assert_eq!(server.committed(), keys);
 }
 
+#[test]
+fn what_can_fail_is_checked_before_anything_is_accepted() {
+    use madoguchi::output::{CsvEncoding, OutputError};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = OutputConfig {
+        outbox: outbox_config(dir.path()),
+        export: ExportConfig {
+            enabled: true,
+            spool_dir: dir.path().join("spool"),
+            csv_encoding: CsvEncoding::ShiftJis,
+            ..ExportConfig::default()
+        },
+        ..OutputConfig::default()
+    };
+    let svc = OutputService::start(&cfg).expect("start");
+    // One visit, two procedures: the second has a name with no Shift_JIS code (𠮷). Neither
+    // may be committed, or the resident is told "error" about a submission that is sent.
+    let a = submission(1);
+    let b = output_support::submission_with(2, "𠮷野 太郎", output_support::ADDRESS);
+    let e = svc.accept_all(&[a.clone(), b]).expect_err("unencodable");
+    assert!(matches!(e, OutputError::Export(_)), "{e:?}");
+    assert_eq!(svc.outbox().status().expect("status"), Default::default(), "nothing committed");
+    assert!(!dir.path().join("spool").read_dir().is_ok_and(|mut d| d.next().is_some()), "nothing exported");
+
+    // A failure only after the commit says exactly what was accepted.
+    std::fs::create_dir_all(dir.path().join("spool").join("R-000001-moving-in.json")).expect("blocker");
+    let e = svc.accept(&a).expect_err("the JSON name is taken by a directory");
+    assert!(matches!(e, OutputError::ExportAfterCommit { sent: false, .. }), "{e:?}");
+    assert!(
+        e.message_ja().starts_with("申請は保存しました。連携ファイルの書き出しに失敗しました"),
+        "{}",
+        e.message_ja()
+    );
+    assert_eq!(svc.outbox().status().expect("status").kept, 1, "accepted");
+    // Fixed, and accepted again: the same entry, now exported.
+    std::fs::remove_dir(dir.path().join("spool").join("R-000001-moving-in.json")).expect("unblock");
+    let again = svc.accept(&a).expect("accept again");
+    assert!(again.export.is_some());
+    assert_eq!(svc.outbox().status().expect("status").kept, 1);
+}
+
+#[test]
+fn export_failure_after_the_commit_says_the_submission_was_sent() {
+    use madoguchi::output::OutputError;
+    let pki = Pki::generate();
+    let server = Server::start(&pki, false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = OutputConfig {
+        outbox: outbox_config(dir.path()),
+        backend: Some(pki.backend(&server.url(), false)),
+        export: ExportConfig { enabled: true, spool_dir: dir.path().join("spool"), ..ExportConfig::default() },
+        ..OutputConfig::default()
+    };
+    let svc = OutputService::start(&cfg).expect("start");
+    std::fs::create_dir_all(dir.path().join("spool").join("R-000003-moving-in.json")).expect("blocker");
+    let e = svc.accept(&submission(3)).expect_err("export fails");
+    assert!(matches!(e, OutputError::ExportAfterCommit { sent: true, .. }), "{e:?}");
+    assert!(e.message_ja().starts_with("窓口への送信は受け付けました。"), "{}", e.message_ja());
+    let t = Instant::now();
+    while svc.outbox().status().expect("status").sent < 1 {
+        assert!(t.elapsed() < Duration::from_secs(20), "the accepted submission is delivered");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn root_does_not_create_outbox_files_in_another_users_directory() {
+    use std::os::unix::fs::MetadataExt as _;
+    // The tests run as root (like an administrator's `sudo madoguchi outbox status`).
+    assert_eq!(std::fs::metadata("/proc/self").expect("proc").uid(), 0, "this test needs root");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).expect("state dir");
+    std::os::unix::fs::chown(&state, Some(65534), Some(65534)).expect("chown to nobody");
+    let config = dir.path().join("madoguchi.toml");
+    std::fs::write(
+        &config,
+        format!("[output.outbox]\ndb_path = {:?}\nkey_path = {:?}\n", state.join("o.sqlite3"), state.join("o.key")),
+    )
+    .expect("config");
+    let (ok, _, err) = cli(&config, &["status"]);
+    assert!(!ok, "refused");
+    assert!(err.contains("sudo -u nobody"), "says how to run it: {err}");
+    assert_eq!(std::fs::read_dir(&state).expect("dir").count(), 0, "nothing created");
+}
+
+#[test]
+fn retry_all_puts_every_entry_that_needs_a_clerk_back_in_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ocfg = outbox_config(dir.path());
+    let config = dir.path().join("madoguchi.toml");
+    std::fs::write(&config, format!("[output.outbox]\ndb_path = {:?}\nkey_path = {:?}\n", ocfg.db_path, ocfg.key_path))
+        .expect("config");
+    let pki = Pki::generate();
+    let server = Server::start(&pki, false);
+    server.script([output_support::server::Action::Status(422), output_support::server::Action::Status(400)]);
+    let outbox = std::sync::Arc::new(Outbox::open(&ocfg).expect("open"));
+    outbox.enqueue(&submission(1)).expect("enqueue");
+    outbox.enqueue(&submission(2)).expect("enqueue");
+    let sender =
+        madoguchi::output::outbox::Sender::new(outbox.clone(), &pki.backend(&server.url(), false)).expect("sender");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    assert_eq!(rt.block_on(sender.run_once()).expect("pass").needs_clerk, 2);
+    let (ok, out, err) = cli(&config, &["retry", "--all"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("2 entries"), "{out}");
+    assert_eq!(outbox.status().expect("status").pending, 2);
+    assert_eq!(rt.block_on(sender.run_once()).expect("pass").delivered, 2);
+}
+
 fn cli(config: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
         .arg("outbox")
@@ -185,4 +295,17 @@ fn a_separate_sender_process_delivers_and_stops_on_sigterm() {
     };
     assert!(status.success(), "{status}");
     assert_eq!(svc.outbox().status().expect("status").sent, 1);
+}
+
+#[test]
+fn a_huge_card_wait_is_a_usage_error_not_a_deadline_overflow() {
+    // Config ranges (issue 12): `--wait` seconds past the bound would overflow `Instant +
+    // Duration` in the reader's wait loop (a panic); clap refuses them as a usage error.
+    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .args(["card", "read", "--wait", "18446744073709551615"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run madoguchi");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--wait"));
 }

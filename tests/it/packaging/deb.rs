@@ -171,8 +171,68 @@ fn extracted_package_runs_from_its_own_files() {
         assert!(o.status.success(), "{unit} exposure above {max}/100:\n{}", String::from_utf8_lossy(&o.stdout));
     }
 
-    // Not overridden: the session files follow $TMPDIR, i.e. the units' PrivateTmp.
+    // Not overridden: the session files follow $TMPDIR, which the kiosk unit points into
+    // one of its RuntimeDirectory= (tmpfs under /run, removed when the service stops).
     assert_eq!(cfg.paths.work_dir, Config::default().paths.work_dir, "work_dir left to the temp dir");
+    let kiosk = fs::read_to_string(r.join("usr/lib/systemd/system/madoguchi-kiosk.service")).expect("unit");
+    let runtime: Vec<&str> =
+        kiosk.lines().filter_map(|l| l.strip_prefix("RuntimeDirectory=")).flat_map(str::split_whitespace).collect();
+    let tmpdir = kiosk
+        .lines()
+        .filter_map(|l| l.strip_prefix("Environment="))
+        .flat_map(str::split_whitespace)
+        .find_map(|kv| kv.strip_prefix("TMPDIR="))
+        .expect("the kiosk unit sets TMPDIR");
+    assert!(
+        runtime.iter().any(|d| Path::new(tmpdir) == Path::new("/run").join(d)),
+        "TMPDIR={tmpdir} is not one of the unit's RuntimeDirectory= {runtime:?}"
+    );
+}
+
+/// A throwaway pickup account, removed again (also when an assertion fails).
+struct PickupUser(&'static str);
+
+impl Drop for PickupUser {
+    fn drop(&mut self) {
+        let _ = run("userdel", &[self.0]);
+    }
+}
+
+fn pickup_account_reads_exports_not_secrets(uid: u32, gid: u32) {
+    let rpa = PickupUser("madoguchi-rpa-test");
+    let _ = run("userdel", &[rpa.0]);
+    run_ok(
+        "useradd",
+        &["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "-G", "madoguchi-export", rpa.0],
+    );
+    // A file as the services write it: by the service user, under the units' UMask=0027.
+    let (u, g) = (uid.to_string(), gid.to_string());
+    run_ok(
+        "setpriv",
+        &[
+            "--reuid",
+            &u,
+            "--regid",
+            &g,
+            "--init-groups",
+            "--",
+            "sh",
+            "-c",
+            "umask 0027 && printf '{}' > /var/spool/madoguchi/K01-20261122-0001-juminhyo.json",
+        ],
+    );
+    let f = Path::new("/var/spool/madoguchi/K01-20261122-0001-juminhyo.json");
+    assert!(f.is_file(), "the service user can write the spool");
+    let as_rpa = |cmd: &str| run("runuser", &["-u", rpa.0, "--", "sh", "-c", cmd]);
+    let read = as_rpa("cat /var/spool/madoguchi/K01-20261122-0001-juminhyo.json");
+    assert!(read.status.success(), "pickup cannot read the export: {}", String::from_utf8_lossy(&read.stderr));
+    let del = as_rpa("rm /var/spool/madoguchi/K01-20261122-0001-juminhyo.json");
+    assert!(del.status.success(), "pickup cannot delete the export: {}", String::from_utf8_lossy(&del.stderr));
+    assert!(!f.exists());
+    for secret in ["/etc/madoguchi/madoguchi.toml", "/var/lib/madoguchi/outbox.key"] {
+        let o = as_rpa(&format!("cat {secret}"));
+        assert!(!o.status.success(), "the pickup account can read {secret}");
+    }
 }
 
 fn unit_read_write_paths(unit: &Path) -> String {
@@ -192,16 +252,35 @@ fn installs_runs_as_service_user_and_purges_cleanly() {
     assert!(uid < 1000, "a system user (uid {uid})");
     assert_eq!(f[5], "/var/lib/madoguchi");
     assert_eq!(f[6], "/usr/sbin/nologin");
-    for (dir, mode) in [("/var/lib/madoguchi", 0o700), ("/var/spool/madoguchi", 0o750)] {
+    let gid: u32 = f[3].parse().expect("gid");
+    let export_gid: u32 = run_ok("getent", &["group", "madoguchi-export"])
+        .trim()
+        .split(':')
+        .nth(2)
+        .and_then(|g| g.parse().ok())
+        .expect("group madoguchi-export");
+    assert_ne!(export_gid, gid, "the pickup group is not the service group");
+    for (dir, mode, group) in [("/var/lib/madoguchi", 0o700, gid), ("/var/spool/madoguchi", 0o2770, export_gid)] {
         let m = fs::metadata(dir).unwrap_or_else(|e| panic!("{dir}: {e}"));
         assert_eq!(m.permissions().mode() & 0o7777, mode, "{dir} mode");
         assert_eq!(m.uid(), uid, "{dir} owner");
+        assert_eq!(m.gid(), group, "{dir} group");
     }
     let conf = fs::metadata("/etc/madoguchi/madoguchi.toml").expect("config installed");
     assert_eq!(conf.permissions().mode() & 0o777, 0o640, "config readable by the service group only");
     assert_eq!(conf.uid(), 0);
-    let gid: u32 = f[3].parse().expect("gid");
     assert_eq!(conf.gid(), gid);
+    let members = run_ok("getent", &["group", "madoguchi"]);
+    assert!(members.trim().ends_with(':'), "group madoguchi has no members but the service user: {members}");
+
+    // Root running an outbox command before the service ever ran: refused, nothing created
+    // (root-owned database or key files would lock the service out).
+    let o = run("/usr/bin/madoguchi", &["outbox", "status", "--config", "/etc/madoguchi/madoguchi.toml"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("sudo -u madoguchi"), "outbox status as root: {err}");
+    let left: Vec<_> =
+        fs::read_dir("/var/lib/madoguchi").expect("state dir").flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "root created {left:?} in the state dir");
 
     // The installed binary, as the service user, from the installed files only.
     let v = run_ok("/usr/bin/madoguchi", &["--version"]);
@@ -228,6 +307,10 @@ fn installs_runs_as_service_user_and_purges_cleanly() {
     let key = fs::metadata("/var/lib/madoguchi/outbox.key").expect("outbox key created in the state dir");
     assert_eq!(key.permissions().mode() & 0o777, 0o600);
     assert_eq!(key.uid(), uid);
+
+    // The pickup account (RPA): in group madoguchi-export only. It reads and deletes what the
+    // service exported, and reads none of the secrets.
+    pickup_account_reads_exports_not_secrets(uid, gid);
 
     // "Start the kiosk in demo mode from the installed files": the installed configuration
     // (validated, including its directories) plus --demo, walked headless.

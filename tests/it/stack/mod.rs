@@ -1,3 +1,4 @@
 //! Tests of the `stack` layer.
 
+mod pii_sweep;
 mod watchdog;

@@ -185,6 +185,7 @@ impl Installed {
         assert!(st.is_empty() || st.ends_with("not-installed"), "after purge, dpkg says {st:?}");
         assert!(!exists_in_db("passwd", "madoguchi"), "user madoguchi left after purge");
         assert!(!exists_in_db("group", "madoguchi"), "group madoguchi left after purge");
+        assert!(!exists_in_db("group", "madoguchi-export"), "group madoguchi-export left after purge");
         for p in [
             "/var/lib/madoguchi",
             "/var/spool/madoguchi",

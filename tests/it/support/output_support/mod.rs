@@ -122,6 +122,7 @@ pub fn submission_with(n: usize, name: &str, address: &str) -> Submission {
             sex: Some(Sex::Female),
             my_number: madoguchi::card::MyNumber::parse(MY_NUMBER.as_bytes()).ok(),
         },
+        card_corrected: Vec::new(),
         signature_png: Some(Zeroizing::new(b"\x89PNG\r\n\x1a\nsignature".to_vec())),
         pdf: Zeroizing::new(pdf),
     }

@@ -31,7 +31,16 @@ pub enum Action {
     Drop,
     /// Store, then close the connection without answering (the client cannot know).
     CommitThenDrop,
+    /// Answer with this 3xx status and `Location: https://localhost:<port><path>`, where
+    /// `path` is an endpoint that answers 200 to anything (a login page, a moved API).
+    Redirect(u16, &'static str),
+    /// Refuse with this status and a problem `detail` that echoes the resident's name from
+    /// the body (as real back offices do), plus a problem `type`.
+    EchoName(u16),
 }
+
+/// The submissions endpoint; every other path answers 200 and is only counted.
+const API_PATH: &str = "/api/v1/submissions";
 
 #[derive(Default)]
 struct State {
@@ -43,6 +52,9 @@ struct State {
     created: Mutex<HashMap<String, u32>>,
     /// Requests that did not follow the API contract.
     violations: Mutex<Vec<String>>,
+    /// Requests to paths other than the API, as (method, path, body length).
+    elsewhere: Mutex<Vec<(String, String, usize)>>,
+    port: std::sync::atomic::AtomicU16,
 }
 
 pub struct Server {
@@ -83,8 +95,9 @@ impl Server {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = std_listener.local_addr().expect("addr");
         drop(std_listener);
-        let mut s =
-            Server { addr, rt, state: Arc::new(State::default()), tls: Arc::new(cfg), tasks: None, accept: None };
+        let state = State::default();
+        state.port.store(addr.port(), std::sync::atomic::Ordering::Relaxed);
+        let mut s = Server { addr, rt, state: Arc::new(state), tls: Arc::new(cfg), tasks: None, accept: None };
         s.up();
         s
     }
@@ -152,6 +165,11 @@ impl Server {
         lock(&self.state.received).get(key).map_or(0, Vec::len)
     }
 
+    /// Requests that reached any path but the API (a followed redirect lands there).
+    pub fn elsewhere(&self) -> Vec<(String, String, usize)> {
+        lock(&self.state.elsewhere).clone()
+    }
+
     pub fn total_requests(&self) -> usize {
         lock(&self.state.received).values().map(Vec::len).sum()
     }
@@ -191,10 +209,19 @@ fn problem(status: u16, detail: &str) -> Resp {
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, std::io::Error> {
     let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (method, path) = (req.method().to_string(), req.uri().path().to_string());
     let body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => return Err(std::io::Error::other(e)),
     };
+    if path != API_PATH {
+        lock(&state.elsewhere).push((method, path, body.len()));
+        return Ok(Response::builder()
+            .status(200)
+            .header("content-type", "text/html")
+            .body(Full::new(Bytes::from_static(b"<html>login</html>")))
+            .expect("response"));
+    }
     let Some(key) = key else {
         lock(&state.violations).push("missing Idempotency-Key".into());
         return Ok(problem(400, "Idempotency-Key header is required"));
@@ -224,6 +251,30 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, std::
     };
     match action {
         Action::Status(s) => Ok(problem(s, &format!("scripted failure {s}"))),
+        Action::Redirect(s, to) => {
+            let port = state.port.load(std::sync::atomic::Ordering::Relaxed);
+            Ok(Response::builder()
+                .status(s)
+                .header("location", format!("https://localhost:{port}{to}"))
+                .body(Full::new(Bytes::new()))
+                .expect("response"))
+        }
+        Action::EchoName(s) => {
+            let name = json["card"]["name"].as_str().unwrap_or("").to_string();
+            Ok(Response::builder()
+                .status(s)
+                .header("content-type", "application/problem+json")
+                .body(Full::new(Bytes::from(
+                    serde_json::json!({
+                        "type": "https://backoffice.example/problems/name-rejected",
+                        "title": format!("氏名「{name}」は受け付けられません"),
+                        "status": s,
+                        "detail": format!("card.name {name} does not match the resident register"),
+                    })
+                    .to_string(),
+                )))
+                .expect("response"))
+        }
         Action::Drop => Err(std::io::Error::other("scripted drop")),
         Action::CommitThenDrop => {
             commit(&state);
