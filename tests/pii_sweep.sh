@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Personal-data sweep (issue 12): after the test suite, look through every file the suite
+# Personal-data sweep: after the test suite, look through every file the suite
 # wrote for the demo personas' personal data (assets/personas/*.toml): name (as written and
 # with a full-width or no space), address (as written, and with ASCII digits), birth date
 # (ISO, 1985/04/12, 1985年4月12日, 和暦) and 個人番号 (plain and in groups of four).

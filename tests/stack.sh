@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real test stack: pcscd + vsmartcard vpcd, D-Bus, ippeveprinter, cupsd with a queue.
 # Usage: tests/stack.sh install|up|down|status|env|watch|deaths
-# Debian 12, root, no systemd. See ../shared/docs/test-stack.md for why each step is here.
+# Debian 12, root, no systemd: every daemon is started here in the foreground or forked, never by a service manager.
 set -euo pipefail
 
 RUN=${MADOGUCHI_STACK_DIR:-/tmp/madoguchi-stack}
@@ -18,10 +18,10 @@ PACKAGES=(
   poppler-utils qpdf
   fonts-ipaexfont-gothic fonts-ipaexfont-mincho fonts-noto-cjk
   libfontconfig1-dev libfreetype-dev
-  # --- packaging (issue 6): the .deb's dependencies, the kiosk compositor, systemd-analyze ---
+  # --- packaging: the .deb's dependencies, the kiosk compositor, systemd-analyze ---
   libccid adduser cage xwayland grim libwayland-egl1 libwayland-cursor0 libxkbcommon0 systemd
 )
-# --- packaging (issue 6): cargo-deb builds the .deb in tests/packaging_deb.rs ---
+# --- packaging: cargo-deb builds the .deb in tests/it/packaging/deb.rs ---
 CARGO_DEB_VERSION=3.8.0
 
 # A CUPS backend that behaves like a printer out of paper: it reports media-empty and exits

@@ -289,6 +289,9 @@ impl Config {
                 ));
             }
         }
+        if !(30..=3600).contains(&self.clerk.relock_seconds) {
+            out.push(bad("clerk.relock_seconds", "must be 30 to 3600 seconds", "30〜3600秒で指定してください"));
+        }
         if !(1..=365).contains(&self.reader.renew_within_days) {
             out.push(bad("reader.renew_within_days", "must be 1 to 365 days", "1〜365日で指定してください"));
         }

@@ -26,6 +26,8 @@ dpi = 5.0
 [timeouts]
 idle_seconds = 30
 warning_seconds = 40
+[clerk]
+relock_seconds = 5
 [output.print]
 printer_uri = "http://printer"
 [output.backend]
@@ -46,6 +48,7 @@ client_identity = "/nonexistent/cert.pem"
         "screen.dpi",
         "timeouts.warning_seconds",
         "clerk.pin_hash",
+        "clerk.relock_seconds",
         "paths.templates_dir",
         "output.print.printer_uri",
         "output.backend.url",

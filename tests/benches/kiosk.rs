@@ -6,7 +6,7 @@
 //! - review-screen render time: full repaints of the review screen (median, p95);
 //! - peak RSS (VmHWM) of the process after all of that.
 //!
-//! Targets (issue 4): ≤ 500 ms, ≤ 16 ms per frame, ≤ 120 MB.
+//! Targets: ≤ 500 ms, ≤ 16 ms per frame, ≤ 120 MB.
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -1,4 +1,4 @@
-//! Repeated rows (issue 3): the household table of 住民異動届, the children of 児童手当認定請求書
+//! Repeated rows: the household table of 住民異動届, the children of 児童手当認定請求書
 //! and the per-kind copy counts of 戸籍証明書等交付請求書, checked in the rendered PDF with
 //! pdftotext word boxes (poppler) and real IPAex fonts.
 

@@ -41,8 +41,8 @@ fn place_card(r: &UiRig, persona: &str) {
 
 /// The 住民票の写し flow by touch, counting every tap: the procedure, the answers a resident
 /// must give (the phone number on the keypad), the signature, 印刷. The PIN digits are counted
-/// apart. The budget is what the flow takes today: one more tap is a regression (issue 14
-/// brings it down with a pre-input code).
+/// apart. The budget is what the flow takes today: one more tap is a regression (a pre-input
+/// code brings it down: tests/it/preinput).
 #[test]
 fn juminhyo_resident_flow_by_touch_counts_its_taps() {
     let r = setup((1920, 1080));

@@ -299,7 +299,7 @@ fn a_separate_sender_process_delivers_and_stops_on_sigterm() {
 
 #[test]
 fn a_huge_card_wait_is_a_usage_error_not_a_deadline_overflow() {
-    // Config ranges (issue 12): `--wait` seconds past the bound would overflow `Instant +
+    // Config ranges: `--wait` seconds past the bound would overflow `Instant +
     // Duration` in the reader's wait loop (a panic); clap refuses them as a usage error.
     let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
         .args(["card", "read", "--wait", "18446744073709551615"])

@@ -1,4 +1,4 @@
-//! Packaging (issue 6): the Debian package built by cargo-deb from the debug binary.
+//! Packaging: the Debian package built by cargo-deb from the debug binary.
 //!
 //! - the control data (dependencies, conffiles, maintainer scripts) and the file list;
 //! - the package extracted into a throwaway root: the binary, the shipped templates and the
