@@ -501,9 +501,22 @@ fn user_name(uid: u32) -> String {
         .unwrap_or_else(|| format!("#{uid}"))
 }
 
+/// Busy handler: `n` is how many times this lock has been waited for already.
+fn busy_wait(n: i32) -> bool {
+    const STEP: Duration = Duration::from_micros(200);
+    if n >= 50_000 {
+        return false; // 10 s: give up with SQLITE_BUSY, reported like any database error
+    }
+    std::thread::sleep(STEP);
+    true
+}
+
 fn open_conn(path: &Path, max_db_size_mb: u64, durable: bool) -> Result<Connection, OutboxError> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(10))?;
+    let mut conn = Connection::open(path)?;
+    // Another process (the `outbox run` sender service) may hold the write lock. SQLite's own
+    // busy timeout sleeps in steps of up to 100 ms, which is what an enqueue would then wait;
+    // polling every 200 µs (for up to 10 s, as before) ends the wait as soon as the lock is free.
+    conn.busy_handler(Some(busy_wait))?;
     // WAL + FULL: each commit fsyncs the WAL, so a committed enqueue survives power loss.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
