@@ -237,3 +237,19 @@ fn nothing_of_the_code_is_left_after_the_visit() {
     assert_eq!(r.s.last_end(), Some(EndReason::TimedOut));
     assert!(r.s.stage().plan().is_none(), "the plan with the code's answers went with the visit");
 }
+
+#[test]
+fn the_language_used_at_home_is_taken_when_the_kiosk_offers_it() {
+    let _g = lock();
+    let mut r = rig();
+    let english = PreInput { language: Some("en".into()), ..juminhyo(1) };
+    r.scan(&encode(&english));
+    assert_eq!(r.stage_name(), "card");
+    assert_eq!(r.s.language(), "en");
+    r.ev(Event::Cancel);
+    assert_eq!(r.s.language(), "ja", "the next resident starts in the kiosk's language");
+    let korean = PreInput { language: Some("ko".into()), ..juminhyo(1) };
+    r.scan(&encode(&korean));
+    assert_eq!(r.stage_name(), "card");
+    assert_eq!(r.s.language(), "ja", "not offered here: the kiosk keeps its own");
+}
