@@ -35,6 +35,10 @@ pub struct KioskArgs {
     /// Print an Argon2id hash of a staff PIN for clerk.pin_hash and exit / 職員用暗証番号のハッシュを作成
     #[arg(long)]
     hash_clerk_pin: bool,
+    /// Headless walk: start with the pre-input code read from stdin, as the scanner types it
+    /// (never on the command line: it holds a resident's answers) / 事前入力コードを標準入力から読んで開始
+    #[arg(long, requires = "headless")]
+    preinput_stdin: bool,
 }
 
 fn load_config(args: &KioskArgs) -> Result<Config, ExitCode> {
@@ -149,9 +153,21 @@ fn walk_headless(kiosk: Kiosk, args: &KioskArgs, (w, h): (u32, u32)) -> Result<(
         Ok(())
     };
     shot("01-start")?;
-    ui.send(Event::Begin);
-    shot("02-procedure")?;
-    ui.send(Event::ChooseProcedure("juminhyo".into()));
+    if args.preinput_stdin {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the code from stdin: {e} / 標準入力からコードを読めません"))?;
+        ui.send(Event::ScanCode(madoguchi::card::SecretString::new(line.trim_end())));
+        if !matches!(ui.session().stage(), Stage::Card(_)) {
+            let why = ui.session().message().map(en_ja).unwrap_or_default();
+            return Err(format!("the pre-input code was not taken / 事前入力コードを受け付けませんでした: {why}"));
+        }
+    } else {
+        ui.send(Event::Begin);
+        shot("02-procedure")?;
+        ui.send(Event::ChooseProcedure("juminhyo".into()));
+    }
     shot("03-card")?;
     hand.insert(persona.clone());
     ui.tick();
@@ -161,7 +177,7 @@ fn walk_headless(kiosk: Kiosk, args: &KioskArgs, (w, h): (u32, u32)) -> Result<(
     shot("04-pin")?;
     ui.send(Event::PinSubmit);
     shot("05-review")?;
-    answer(&ui, demo_answers);
+    answer(&ui, demo_answers, args.preinput_stdin);
     ui.send(Event::ReviewDone);
     for (i, (x, y)) in
         [(120.0, 200.0), (260.0, 90.0), (380.0, 210.0), (520.0, 100.0), (700.0, 190.0)].iter().enumerate()
@@ -221,10 +237,14 @@ fn walk_headless(kiosk: Kiosk, args: &KioskArgs, (w, h): (u32, u32)) -> Result<(
     Ok(())
 }
 
-/// Answer the review's questions as a resident would, with the demo's sample answers.
-fn answer(ui: &KioskUi, answers: Answers) {
+/// Answer the review's questions as a resident would, with the demo's sample answers (with
+/// `keep`, those a pre-input code already answered stay as they are).
+fn answer(ui: &KioskUi, answers: Answers, keep: bool) {
     for (id, v) in answers.iter() {
-        ui.send(Event::Answer(id.to_string(), v.clone()));
+        let given = keep && ui.session().stage().answers().is_some_and(|a| a.get(id).is_some());
+        if !given {
+            ui.send(Event::Answer(id.to_string(), v.clone()));
+        }
     }
 }
 

@@ -146,6 +146,10 @@ pub enum Event {
         name: SecretString,
         address: SecretString,
     },
+    /// A pre-input code as the counter's scanner typed it (the digits before Enter): taken on
+    /// the start screen (and, for a clerk, on the procedure and card screens); elsewhere the
+    /// resident is told to scan on the start screen.
+    ScanCode(SecretString),
 }
 
 /// Why the session ended (for logs; no personal data).
@@ -169,12 +173,14 @@ pub struct Session {
     /// The card on the reader could not be read (not a My Number Card, a reader error): it
     /// is not tried again until it has been taken off.
     pub(super) card_refused: bool,
-    language: String,
+    pub(super) language: String,
     display: Display,
     /// Counts changes a screen could show (see [`Session::revision`]).
     revision: u64,
-    sessions_started: u64,
+    pub(super) sessions_started: u64,
     last_end: Option<EndReason>,
+    /// The current visit (or the one that just ended) came with a pre-input code.
+    pub(super) preinput_used: bool,
 }
 
 impl Session {
@@ -198,6 +204,7 @@ impl Session {
             card_refused: false,
             sessions_started: 0,
             last_end: None,
+            preinput_used: false,
         }
     }
 
@@ -265,6 +272,10 @@ impl Session {
     }
     pub fn sessions_started(&self) -> u64 {
         self.sessions_started
+    }
+    /// Whether the current visit (or the one that just ended) came with a pre-input code.
+    pub fn preinput_used(&self) -> bool {
+        self.preinput_used
     }
     /// Printing or sending is under way (the screen shows progress; input waits).
     pub fn delivering(&self) -> Option<OutputAction> {
@@ -390,6 +401,7 @@ impl Session {
             Event::Back => self.back(),
             Event::Begin if matches!(self.stage, Stage::Start(_)) => {
                 self.sessions_started += 1;
+                self.preinput_used = false;
                 // A new resident: the last one's clerk powers end here.
                 self.clerk.relock_for_new_visit(self.ports.clerk.as_ref());
                 self.stage = Stage::Choosing(Choosing {
@@ -400,10 +412,12 @@ impl Session {
             }
             Event::CheckCard if matches!(self.stage, Stage::Start(_)) => {
                 self.sessions_started += 1;
+                self.preinput_used = false;
                 self.clerk.relock_for_new_visit(self.ports.clerk.as_ref());
                 self.stage = Stage::CardCheck(Default::default());
                 self.poll_status();
             }
+            Event::ScanCode(code) => self.scan_code(&code),
             ev => self.stage_event(ev),
         }
     }

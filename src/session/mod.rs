@@ -15,8 +15,8 @@ pub use clerk::{ClerkState, STAFF_PIN_MIN, delay_after};
 pub use machine::{DatePart, Display, EndReason, Event, PAD_H, PAD_W, Ports, Session, SessionSettings};
 pub use pin_entry::{PinEntry, PinState};
 pub use ports::{
-    CardPort, ClerkEvent, ClerkPort, Clock, ConfirmedVisit, DeliveryError, FormError, FormPort, Offers, OutputAction,
-    OutputPort, OutputStatus, ProcedureInfo, Receipt, Rendered, RenderedForm, StaffPinRecord,
+    CardPort, ClerkEvent, ClerkPort, Clock, ConfirmedVisit, DeliveryError, FormError, FormFacts, FormPort, Offers,
+    OutputAction, OutputPort, OutputStatus, ProcedureInfo, Receipt, Rendered, RenderedForm, StaffPinRecord,
 };
 pub use signature::Signature;
 pub use stage::{ProcedureMode, Stage};

@@ -13,7 +13,7 @@ use crate::card::{
     CardError, CardStatus, Credential, ReadFailure, ReadOutcome, ReadRequest, SecretString, TransportError,
 };
 use crate::i18n::{Msg, Text};
-use crate::vocab::{Answers, Icon, Question};
+use crate::vocab::{AnswerValue, Answers, Icon, Question};
 
 use super::stage::{CardRead, Plan};
 
@@ -190,6 +190,18 @@ impl FormError {
     }
 }
 
+/// What a pre-input code is checked against, for the forms of some procedures
+/// (see `crate::preinput::import`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormFacts {
+    /// (template id, version) of each form, in order.
+    pub templates: Vec<(String, u32)>,
+    /// Every question of these forms, conditional ones included.
+    pub questions: Vec<Question>,
+    /// Ids of the fields the card fills (name, address, birth date, sex, 個人番号).
+    pub card_given: Vec<String>,
+}
+
 /// The forms layer as the session sees it: the one place that knows templates, and the one
 /// validator of answers.
 pub trait FormPort {
@@ -210,6 +222,11 @@ pub trait FormPort {
     fn problems(&self, req: &FillRequest<'_>) -> Vec<Problem>;
     /// Fill and render the forms (PDF + page previews) with the signature.
     fn render(&self, req: &FillRequest<'_>, signature_png: &[u8]) -> Result<Rendered, FormError>;
+    /// The templates, questions and card fields of these procedures' forms.
+    fn facts(&self, procedures: &[String]) -> FormFacts;
+    /// The one validator for one answer to question `id` of these procedures: the value as
+    /// the forms keep it (`None`: blank), or what is wrong with it.
+    fn check_answer(&self, procedures: &[String], id: &str, value: &AnswerValue) -> Result<Option<AnswerValue>, Msg>;
     /// The procedures offered for these card-status advices (`Advice::key`), in catalogue order.
     fn advice_procedures(&self, advice: &[&str]) -> Vec<String>;
     /// A printable 手続き案内 for the card status (no personal data on it): the advice

@@ -29,6 +29,16 @@ pub struct Plan {
     pub procedures: Vec<String>,
     /// The guide's answers when the guide chose the procedures (then a 手続き案内 is made).
     pub guide: Option<Answers>,
+    /// What a pre-input code brought, held until the card is read (then its answers are the
+    /// visit's answers and its notices show on the review screen).
+    pub prefill: Option<PreFill>,
+}
+
+/// Answers from a pre-input code (`crate::preinput`) and what the resident is told about them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PreFill {
+    pub answers: Answers,
+    pub notices: Vec<Msg>,
 }
 
 /// A clerk's corrections of card values (a 外字 typed by a clerk, a moved address).

@@ -4,6 +4,7 @@
 pub mod headless;
 pub mod images;
 mod models;
+pub mod scanner;
 pub mod view;
 
 use std::cell::RefCell;
@@ -28,7 +29,17 @@ struct Shared {
     shown_language: RefCell<String>,
     /// The session revision last drawn (`None`: never).
     shown_revision: std::cell::Cell<Option<u64>>,
+    /// Digits the scanner (or a keyboard) typed, held back until Enter or a pause.
+    scanner: RefCell<scanner::ScanBuffer>,
+    /// Fires after a pause in held digits: a person typed them, give them back.
+    scan_pause: slint::Timer,
+    /// Held digits are being given back to the focused element: let them through.
+    typing_back: std::cell::Cell<bool>,
 }
+
+/// A pause this long between digits ends a scan that has no Enter yet: the digits were typed
+/// by a person (a scanner types a code's digits a few milliseconds apart).
+pub const SCAN_PAUSE: Duration = Duration::from_millis(300);
 
 /// The kiosk window bound to a session.
 pub struct KioskUi {
@@ -50,6 +61,9 @@ impl KioskUi {
             models: models::Models::default(),
             shown_language: RefCell::new(String::new()),
             shown_revision: std::cell::Cell::new(None),
+            scanner: RefCell::default(),
+            scan_pause: slint::Timer::default(),
+            typing_back: std::cell::Cell::new(false),
         });
         view::bind_models(&window, &shared.models);
         // The start screen offers the configured languages, in the kiosk's order.
@@ -223,6 +237,7 @@ impl KioskUi {
                 address: SecretString::new(address.as_str())
             }
         ));
+        self.bind_scanner();
         let sh = self.shared.clone();
         let weak = w.as_weak();
         w.global::<CardPage>().on_place_demo_card(move |id| {
@@ -237,6 +252,65 @@ impl KioskUi {
             }
         });
     }
+}
+
+impl KioskUi {
+    /// Keys before the focused element gets them (see [`scanner`]): a scan becomes
+    /// [`Event::ScanCode`]; digits a person typed go on to where they were typed.
+    fn bind_scanner(&self) {
+        let weak = self.window.as_weak();
+        let sh = Rc::downgrade(&self.shared);
+        self.window.global::<Kiosk>().on_scanner_key(move |text, typing| {
+            let (Some(win), Some(sh)) = (weak.upgrade(), sh.upgrade()) else { return false };
+            if sh.typing_back.get() {
+                return false;
+            }
+            let key = sh.scanner.borrow_mut().key(text.as_str(), typing);
+            match key {
+                scanner::Key::Held => {
+                    let (weak, later) = (win.as_weak(), Rc::downgrade(&sh));
+                    sh.scan_pause.start(slint::TimerMode::SingleShot, SCAN_PAUSE, move || {
+                        if let (Some(win), Some(sh)) = (weak.upgrade(), later.upgrade()) {
+                            let digits = sh.scanner.borrow_mut().release();
+                            type_back(&win, &sh, &digits);
+                        }
+                    });
+                    true
+                }
+                scanner::Key::Scan(code) => {
+                    sh.scan_pause.stop();
+                    sh.session.borrow_mut().handle(Event::ScanCode(code));
+                    refresh(&win, &sh);
+                    true
+                }
+                scanner::Key::Foreign => {
+                    sh.scan_pause.stop();
+                    // Not digits: the decoder answers "not a madoguchi code" (or the screen
+                    // says where codes are scanned); the foreign text itself is not passed on.
+                    sh.session.borrow_mut().handle(Event::ScanCode(SecretString::default()));
+                    refresh(&win, &sh);
+                    true
+                }
+                scanner::Key::Pass(digits) => {
+                    sh.scan_pause.stop();
+                    type_back(&win, &sh, &digits);
+                    false
+                }
+            }
+        });
+    }
+}
+
+/// Give held digits to the focused element, as the keys they were.
+fn type_back(w: &AppWindow, sh: &Shared, digits: &str) {
+    use slint::platform::WindowEvent;
+    sh.typing_back.set(true);
+    for c in digits.chars() {
+        let text: slint::SharedString = c.into();
+        w.window().dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
+        w.window().dispatch_event(WindowEvent::KeyReleased { text });
+    }
+    sh.typing_back.set(false);
 }
 
 fn action(d: Delivery) -> OutputAction {
@@ -263,4 +337,5 @@ fn refresh(w: &AppWindow, sh: &Shared) {
     }
     sh.shown_revision.set(Some(s.revision()));
     view::apply(w, &sh.models, &s);
+    w.invoke_focus_scanner();
 }

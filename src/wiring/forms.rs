@@ -8,8 +8,10 @@ use zeroize::Zeroizing;
 use crate::card::SecretString;
 use crate::forms::model::{Source, Template};
 use crate::forms::{self, CardView, Catalog, FieldError, FillInput, Fonts, Stamp, Value};
+use crate::i18n::Msg;
 use crate::session::ports::{
-    CardFields, FillRequest, FormError, FormPort, GuideSheet, Problem, ProcedureInfo, Rendered, RenderedForm, WorkDir,
+    CardFields, FillRequest, FormError, FormFacts, FormPort, GuideSheet, Problem, ProcedureInfo, Rendered,
+    RenderedForm, WorkDir,
 };
 use crate::session::stage::CardRead;
 use crate::vocab::{AnswerValue, Answers, Question};
@@ -139,6 +141,32 @@ impl FormPort for CatalogForms {
         forms::render_pdf(std::slice::from_ref(&sheet), &self.fonts)
             .map(Zeroizing::new)
             .map_err(|e| FormError::Fill(e.to_string()))
+    }
+
+    fn facts(&self, procedures: &[String]) -> FormFacts {
+        let ids = Self::ids(procedures);
+        let forms = self.catalog.forms_for(&ids);
+        let mut card_given: Vec<String> = Vec::new();
+        for f in forms.iter().flat_map(|t| &t.fields).filter(|f| f.source.is_card()) {
+            if !card_given.contains(&f.id) {
+                card_given.push(f.id.clone());
+            }
+        }
+        FormFacts {
+            templates: forms.iter().map(|t| (t.id.clone(), t.version)).collect(),
+            questions: self.catalog.questions(&ids),
+            card_given,
+        }
+    }
+
+    fn check_answer(&self, procedures: &[String], id: &str, value: &AnswerValue) -> Result<Option<AnswerValue>, Msg> {
+        let ids = Self::ids(procedures);
+        let forms = self.catalog.forms_for(&ids);
+        let field = forms.iter().flat_map(|t| &t.fields).find(|f| f.id == id && f.source == Source::Answer);
+        match field {
+            Some(f) => forms::validate::check_answer(f, value).map_err(|p| p.message(&f.label)),
+            None => Err(forms::validate::Problem::NotAnAnswer.message(&crate::i18n::Text::ja(id))),
+        }
     }
 
     fn procedures(&self) -> Vec<ProcedureInfo> {

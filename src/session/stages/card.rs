@@ -164,14 +164,19 @@ impl Session {
         match self.ports.card.read(cred, req) {
             Ok(out) => {
                 self.ports.card.release();
-                let plan = std::mem::take(&mut p.plan);
+                let mut plan = std::mem::take(&mut p.plan);
                 let card = CardRead {
                     attributes: out.attributes,
                     my_number: out.my_number,
                     corrections: Corrections::default(),
                 };
-                let visit = Answering { plan, card, answers: Default::default(), receipt_id: None };
+                // A pre-input code's answers become the visit's (then editable like any).
+                let prefill = plan.prefill.take().unwrap_or_default();
+                let visit = Answering { plan, card, answers: prefill.answers, receipt_id: None };
                 self.stage = self.enter_review(visit);
+                if let Stage::Review(r) = &mut self.stage {
+                    r.message = super::preinput::notice(prefill.notices);
+                }
             }
             Err(ReadFailure { error, .. }) => match error {
                 CardError::WrongPin { tries_left } | CardError::WrongPinB { tries_left } => {

@@ -75,7 +75,7 @@ impl Session {
             Event::PrintCardAdvice => self.print_advice(),
             Event::ChooseProcedure(id) if self.advised_procedures().contains(&id) => {
                 // The card is on the reader: on to its PIN.
-                self.enter_card_step(Plan { procedures: vec![id], guide: None });
+                self.enter_card_step(Plan { procedures: vec![id], ..Plan::default() });
             }
             _ => {}
         }

@@ -14,7 +14,7 @@ impl Session {
             Event::ShowGuide => c.mode = ProcedureMode::Guide,
             Event::ShowCatalogue => c.mode = ProcedureMode::Catalogue,
             Event::ChooseProcedure(id) if known => {
-                self.enter_card_step(Plan { procedures: vec![id], guide: None });
+                self.enter_card_step(Plan { procedures: vec![id], ..Plan::default() });
             }
             Event::Choose { question, index } => {
                 let qs = self.ports.forms.guide_questions(&c.guide);
@@ -30,7 +30,7 @@ impl Session {
                 } else {
                     let procedures = self.ports.forms.guide_result(&c.guide);
                     let guide = std::mem::take(&mut c.guide);
-                    self.enter_card_step(Plan { procedures, guide: Some(guide) });
+                    self.enter_card_step(Plan { procedures, guide: Some(guide), prefill: None });
                 }
             }
             _ => {}

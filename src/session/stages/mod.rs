@@ -4,5 +4,6 @@ mod card;
 mod card_check;
 mod choosing;
 mod output;
+pub(crate) mod preinput;
 mod review;
 mod signing;

@@ -5,4 +5,5 @@ pub mod forms_support;
 pub mod kiosk_support;
 pub mod output_support;
 pub mod packaging_support;
+pub mod preinput_support;
 pub mod ui_support;
