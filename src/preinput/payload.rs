@@ -179,13 +179,21 @@ pub fn decode(scanned: &str) -> Result<PreInput, DecodeError> {
 /// The code for `p`: magic, version, compact JSON body, CRC, as digits. The caller keeps the
 /// result as personal data. A code longer than [`MAX_DIGITS`] is made but will be refused.
 pub fn encode(p: &PreInput) -> String {
-    let mut bytes = Zeroizing::new(Vec::with_capacity(256));
-    bytes.extend_from_slice(&MAGIC);
-    bytes.push(FORMAT);
+    let mut body = Zeroizing::new(Vec::with_capacity(256));
     // Writing JSON into a Vec cannot fail (no IO, string keys, no non-finite floats).
-    if serde_json::to_writer(&mut *bytes, &Body(p)).is_err() {
-        bytes.truncate(3);
+    if serde_json::to_writer(&mut *body, &Body(p)).is_err() {
+        body.clear();
     }
+    seal(FORMAT, &body)
+}
+
+/// The code around a body: magic, format version, the body, its CRC-32, as digits. [`encode`]
+/// makes the body; tests use this for bodies `encode` would never write.
+pub fn seal(version: u8, body: &[u8]) -> String {
+    let mut bytes = Zeroizing::new(Vec::with_capacity(body.len() + 7));
+    bytes.extend_from_slice(&MAGIC);
+    bytes.push(version);
+    bytes.extend_from_slice(body);
     let crc = crc32(&bytes);
     bytes.extend_from_slice(&crc.to_be_bytes());
     bytes_to_digits(&bytes)
@@ -561,16 +569,6 @@ mod tests {
         }
     }
 
-    /// Bytes of a code with this body, with a correct CRC (for bodies encode would not write).
-    fn code_for_body(version: u8, body: &[u8]) -> String {
-        let mut b = MAGIC.to_vec();
-        b.push(version);
-        b.extend_from_slice(body);
-        let crc = crc32(&b);
-        b.extend_from_slice(&crc.to_be_bytes());
-        bytes_to_digits(&b)
-    }
-
     #[test]
     fn crc32_is_zlibs() {
         // The check value of CRC-32/ISO-HDLC, and zlib.crc32(b"MD") = 0x2fb3c2c7.
@@ -658,8 +656,8 @@ mod tests {
 
     #[test]
     fn a_newer_format_is_named() {
-        assert_eq!(decode(&code_for_body(2, b"{}")), Err(DecodeError::NewerFormat(2)));
-        assert_eq!(decode(&code_for_body(0, b"{}")), Err(DecodeError::Corrupted));
+        assert_eq!(decode(&seal(2, b"{}")), Err(DecodeError::NewerFormat(2)));
+        assert_eq!(decode(&seal(0, b"{}")), Err(DecodeError::Corrupted));
     }
 
     #[test]
@@ -690,21 +688,18 @@ mod tests {
             (r#"{"x":"2026-12-31","p":["a"],"t":{},"a":{}} x"#, "the body is not valid JSON"),
         ];
         for (body, rule) in cases {
-            let e = decode(&code_for_body(1, body.as_bytes())).unwrap_err();
+            let e = decode(&seal(1, body.as_bytes())).unwrap_err();
             assert_eq!(e, DecodeError::BadBody(rule), "{body}");
             assert!(!e.to_string().contains("ヤマダ"));
         }
         let too_many = format!(r#"{{"x":"2026-12-31","p":[{}],"t":{{}},"a":{{}}}}"#, vec![r#""a""#; 21].join(","));
-        assert_eq!(
-            decode(&code_for_body(1, too_many.as_bytes())),
-            Err(DecodeError::BadBody("p must list 1 to 20 procedures"))
-        );
+        assert_eq!(decode(&seal(1, too_many.as_bytes())), Err(DecodeError::BadBody("p must list 1 to 20 procedures")));
     }
 
     #[test]
     fn unknown_keys_are_ignored_and_l_is_optional() {
         let body = br#"{"x":"2026-12-31","future":{"deep":[1,{"y":null}]},"p":["juminhyo"],"t":{"juminhyo":3},"a":{}}"#;
-        let p = decode(&code_for_body(1, body)).unwrap();
+        let p = decode(&seal(1, body)).unwrap();
         assert_eq!(p.language, None);
         assert_eq!(p.templates.get("juminhyo"), Some(&3));
         assert!(p.answers.is_empty());

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use madoguchi::preinput::payload::{MAGIC, bytes_to_digits, crc32};
+use madoguchi::preinput::payload;
 use madoguchi::preinput::{PreInput, encode};
 use madoguchi::session::stage::Stage;
 use madoguchi::session::{EndReason, Event};
@@ -88,16 +88,6 @@ fn the_answers_from_a_code_reach_the_pdf() {
     drop(placed);
 }
 
-/// A code around `body` with a correct CRC (what a newer or broken page could make).
-fn envelope(version: u8, body: &[u8]) -> String {
-    let mut b = MAGIC.to_vec();
-    b.push(version);
-    b.extend_from_slice(body);
-    let crc = crc32(&b);
-    b.extend_from_slice(&crc.to_be_bytes());
-    bytes_to_digits(&b)
-}
-
 #[test]
 fn every_bad_code_is_refused_in_plain_japanese_and_changes_nothing() {
     let _g = lock();
@@ -113,8 +103,8 @@ fn every_bad_code_is_refused_in_plain_japanese_and_changes_nothing() {
         ("a corrupted code", String::from_utf8(corrupted).unwrap(), "最後まで読み取れませんでした"),
         ("an expired code", encode(&expired), "有効期限(2026-11-21)を過ぎています"),
         ("a code far too large", "1".repeat(5000), "大きすぎて"),
-        ("a newer format", envelope(2, br#"{"x":"2026-12-31"}"#), "新しい形式"),
-        ("a broken body", envelope(1, br#"{"x":"2026-12-31","p":"juminhyo"}"#), "内容を読み取れませんでした"),
+        ("a newer format", payload::seal(2, br#"{"x":"2026-12-31"}"#), "新しい形式"),
+        ("a broken body", payload::seal(1, br#"{"x":"2026-12-31","p":"juminhyo"}"#), "内容を読み取れませんでした"),
         ("procedures not offered here", encode(&elsewhere), "この窓口では受け付けていません"),
     ];
     for (what, code, said) in cases {
