@@ -8,6 +8,7 @@ pub mod config;
 pub mod forms;
 pub mod i18n;
 pub mod output;
+pub mod preinput;
 pub mod session;
 pub mod ui;
 pub mod vocab;

@@ -10,4 +10,5 @@ mod forms;
 mod kiosk;
 mod output;
 mod packaging;
+mod preinput_page;
 mod stack;

@@ -6,3 +6,4 @@ pub mod kiosk_support;
 pub mod output_support;
 pub mod packaging_support;
 pub mod ui_support;
+pub mod webdriver;
