@@ -45,10 +45,8 @@ fn catalog(a: &BuildArgs) -> Result<Catalog, String> {
         })?;
         Catalog::load(&cfg.paths.templates_dir, &cfg.paths.procedures_dir.join("procedures.toml"))
     } else if let Some(dir) = &a.templates {
-        let procedures = a
-            .procedures
-            .clone()
-            .unwrap_or_else(|| dir.parent().unwrap_or(Path::new(".")).join("procedures.toml"));
+        let procedures =
+            a.procedures.clone().unwrap_or_else(|| dir.parent().unwrap_or(Path::new(".")).join("procedures.toml"));
         Catalog::load(dir, &procedures)
     } else {
         Catalog::embedded()

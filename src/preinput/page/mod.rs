@@ -35,7 +35,10 @@ const PAGE_JS: &str = include_str!("../../../assets/preinput/page.js");
 /// come from the kiosk's catalogs (`ui/translations/*/LC_MESSAGES/madoguchi.po`).
 pub const UI_TEXTS: &[(&str, &str)] = &[
     ("title", "窓口に来る前に(事前入力)"),
-    ("intro", "窓口でお聞きすることに、家で前もって答えておけます。最後に出るQRコードを、窓口の読み取り機に見せてください。"),
+    (
+        "intro",
+        "窓口でお聞きすることに、家で前もって答えておけます。最後に出るQRコードを、窓口の読み取り機に見せてください。",
+    ),
     ("card_note", "氏名・住所・生年月日・性別・個人番号はマイナンバーカードから読み取るので、ここでは聞きません。"),
     ("privacy_note", "答えはどこにも送信されません。QRコードの中にだけ入ります。"),
     ("start_guide", "必要な手続きを調べる(手続き案内)"),
@@ -60,7 +63,10 @@ pub const UI_TEXTS: &[(&str, &str)] = &[
     ("make_code", "QRコードを作る"),
     ("fix", "直すところがあります。赤い字の説明を見てください。"),
     ("code_title", "窓口で見せるQRコード"),
-    ("code_help", "窓口の読み取り機にこの画面を向けてください。マイナンバーカードを置くと、答えが入った状態で始まります。"),
+    (
+        "code_help",
+        "窓口の読み取り機にこの画面を向けてください。マイナンバーカードを置くと、答えが入った状態で始まります。",
+    ),
     ("valid_until", "有効期限: {}"),
     ("save_image", "画像として保存する"),
     ("restart", "最初からやり直す"),

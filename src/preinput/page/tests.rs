@@ -76,7 +76,10 @@ fn choices_validation_limits_and_help_come_from_the_template() {
     let d = data();
     let idou = page_template(&d, "idou");
     let members = idou["fields"].as_array().unwrap().iter().find(|f| f["id"] == "members").unwrap();
-    assert_eq!((members["kind"].as_str(), members["min"].as_u64(), members["max"].as_u64()), (Some("count"), Some(1), Some(6)));
+    assert_eq!(
+        (members["kind"].as_str(), members["min"].as_u64(), members["max"].as_u64()),
+        (Some("count"), Some(1), Some(6))
+    );
     assert_eq!(members["help"]["ja"], "一緒に異動するご家族の人数です。2人目からの方は続けてお聞きします。");
     let row = idou["fields"].as_array().unwrap().iter().find(|f| f["id"] == "member3_kana").unwrap();
     assert_eq!(row["when"]["field"], "members");
@@ -87,7 +90,10 @@ fn choices_validation_limits_and_help_come_from_the_template() {
     assert_eq!(account["chars"], json!(["digit"]));
     let juminhyo = page_template(&d, "juminhyo");
     let requester = juminhyo["fields"].as_array().unwrap().iter().find(|f| f["id"] == "requester").unwrap();
-    assert_eq!(requester["choices"][0], json!({ "id": "self", "label": { "ja": "本人", "ja-easy": "本人", "en": "Self" } }));
+    assert_eq!(
+        requester["choices"][0],
+        json!({ "id": "self", "label": { "ja": "本人", "ja-easy": "本人", "en": "Self" } })
+    );
     assert!(!juminhyo["rules"].as_array().unwrap().is_empty(), "the legal rules are checked at home too");
 }
 
@@ -137,12 +143,24 @@ fn the_built_page_is_self_contained_with_a_strict_policy() {
     let names: Vec<&str> = files.iter().map(|f| f.name).collect();
     assert_eq!(names, ["index.html", "page.css", "qr.js", "payload.js", "validate.js", "page.js"]);
     let index = &files[0].text;
-    assert!(index.contains(
-        "content=\"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:\""
-    ));
+    assert!(
+        index.contains(
+            "content=\"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:\""
+        )
+    );
     assert!(!index.contains("{{"), "every placeholder filled");
     for f in &files {
-        for host in ["http://", "https://", "//cdn", "fetch(", "XMLHttpRequest", "sendBeacon", "WebSocket", "localStorage", "document.cookie"] {
+        for host in [
+            "http://",
+            "https://",
+            "//cdn",
+            "fetch(",
+            "XMLHttpRequest",
+            "sendBeacon",
+            "WebSocket",
+            "localStorage",
+            "document.cookie",
+        ] {
             assert!(!f.text.contains(host), "{} contains {host}", f.name);
         }
     }

@@ -80,9 +80,11 @@ pub fn type_text(s: &Session, question: &str, text: &str) {
 pub fn zbar(png: &[u8], name: &str) -> String {
     let path = std::env::temp_dir().join(format!("madoguchi-preinput-{}-{name}.png", std::process::id()));
     std::fs::write(&path, png).expect("write screenshot");
-    let o = Command::new("zbarimg").args(["--raw", "-q"]).arg(&path).output().unwrap_or_else(|e| {
-        panic!("zbarimg not found ({e}): `bash tests/stack.sh install` installs zbar-tools")
-    });
+    let o = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("zbarimg not found ({e}): `bash tests/stack.sh install` installs zbar-tools"));
     assert!(o.status.success(), "zbarimg found no QR code in {} ({})", path.display(), o.status);
     let _ = std::fs::remove_file(&path);
     String::from_utf8(o.stdout).expect("utf-8").trim_end_matches(['\r', '\n']).to_string()

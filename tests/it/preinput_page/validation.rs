@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use madoguchi::card::SecretString;
 use madoguchi::forms::model::{Field, FieldKind};
 use madoguchi::forms::validate::{Problem, check_answer};
-use madoguchi::forms::{Catalog, CardView, FillInput, sample};
+use madoguchi::forms::{CardView, Catalog, FillInput, sample};
 use madoguchi::preinput::page::field_json;
 use madoguchi::vocab::{AnswerValue, Answers};
 use serde_json::{Value, json};
@@ -52,7 +52,9 @@ fn problem_json(p: &Problem) -> Value {
         Problem::NotAnAnswer => json!({ "kind": "not_an_answer" }),
         Problem::OutOfRange { min, max } => json!({ "kind": "out_of_range", "min": min, "max": max }),
         Problem::TooLong { max } => json!({ "kind": "too_long", "max": max }),
-        Problem::Character { kana, code_point } => json!({ "kind": "character", "kana": kana, "codePoint": code_point }),
+        Problem::Character { kana, code_point } => {
+            json!({ "kind": "character", "kana": kana, "codePoint": code_point })
+        }
         Problem::Phone => json!({ "kind": "phone" }),
         Problem::DateTooEarly => json!({ "kind": "date_too_early" }),
         Problem::Rule(_) => json!({ "kind": "rule" }),
@@ -156,9 +158,18 @@ fn the_page_and_the_kiosk_refuse_the_same_visits() {
     let stamp = sample::sample_stamp();
     let visits: Vec<(Vec<&str>, Value)> = vec![
         (vec!["juminhyo"], json!({})),
-        (vec!["juminhyo"], json!({ "requester": "family", "phone": "0312345678", "juminhyo_certificate": "all", "juminhyo_copies": 1, "purpose": "employment", "id_document": "license" })),
-        (vec!["juminhyo"], json!({ "requester": "proxy", "phone": "0312345678", "juminhyo_certificate": "all", "juminhyo_copies": 1, "purpose": "employment", "id_document": "license", "proxy_address": "東京都", "proxy_name": "代理", "target_address": "東京都", "target_name": "山田", "power_of_attorney": false, "include_my_number": true })),
-        (vec!["juminhyo"], json!({ "requester": "self", "phone": "0312345678", "juminhyo_certificate": "all", "juminhyo_copies": 1, "purpose": "employment", "id_document": "license" })),
+        (
+            vec!["juminhyo"],
+            json!({ "requester": "family", "phone": "0312345678", "juminhyo_certificate": "all", "juminhyo_copies": 1, "purpose": "employment", "id_document": "license" }),
+        ),
+        (
+            vec!["juminhyo"],
+            json!({ "requester": "proxy", "phone": "0312345678", "juminhyo_certificate": "all", "juminhyo_copies": 1, "purpose": "employment", "id_document": "license", "proxy_address": "東京都", "proxy_name": "代理", "target_address": "東京都", "target_name": "山田", "power_of_attorney": false, "include_my_number": true }),
+        ),
+        (
+            vec!["juminhyo"],
+            json!({ "requester": "self", "phone": "0312345678", "juminhyo_certificate": "all", "juminhyo_copies": 1, "purpose": "employment", "id_document": "license" }),
+        ),
         (vec!["koseki"], json!({})),
         (vec!["inkan-shomei"], json!({ "requester": "household" })),
         (vec!["tennyu", "jidou-teate"], json!({ "move_type": "tennyu", "members": 3, "children": 2, "spouse": "yes" })),

@@ -148,7 +148,11 @@ impl Session {
     pub fn console(&self) -> Vec<String> {
         let v = post(&self.agent, &self.url("se/log"), &json!({ "type": "browser" })).unwrap_or(Value::Null);
         v.as_array()
-            .map(|a| a.iter().map(|e| format!("{} {}", e["level"].as_str().unwrap_or(""), e["message"].as_str().unwrap_or(""))).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|e| format!("{} {}", e["level"].as_str().unwrap_or(""), e["message"].as_str().unwrap_or("")))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
