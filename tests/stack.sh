@@ -6,8 +6,10 @@ set -euo pipefail
 
 RUN=${MADOGUCHI_STACK_DIR:-/tmp/madoguchi-stack}
 IPP_PORT=${MADOGUCHI_IPP_PORT:-8631}
+# --- pre-input page (issue 14): chromedriver for the real-browser tests ---
+CHROMEDRIVER_PORT=${MADOGUCHI_CHROMEDRIVER_PORT:-9515}
 # The daemons `up` starts, in the order `down` stops them.
-DAEMONS=(cupsd ippeveprinter pcscd dbus)
+DAEMONS=(chromedriver cupsd ippeveprinter pcscd dbus)
 SPOOL=$RUN/ipp-spool
 
 # Every Debian package the build and the tests need. Add new ones here (one line each).
@@ -20,7 +22,13 @@ PACKAGES=(
   libfontconfig1-dev libfreetype-dev
   # --- packaging: the .deb's dependencies, the kiosk compositor, systemd-analyze ---
   libccid adduser cage xwayland grim libwayland-egl1 libwayland-cursor0 libxkbcommon0 systemd
+  # --- pre-input page (issue 14): a real browser, its WebDriver, an independent QR decoder ---
+  chromium chromium-driver zbar-tools
 )
+# axe-core (accessibility rules) from the npm registry, installed at test time into the
+# stack's own prefix and never committed; npm itself comes with Node.js (Debian's nodejs/npm).
+AXE_CORE_VERSION=4.14.1
+NPM_PREFIX=$RUN/npm
 # --- packaging: cargo-deb builds the .deb in tests/it/packaging/deb.rs ---
 CARGO_DEB_VERSION=3.8.0
 
@@ -29,10 +37,11 @@ CARGO_DEB_VERSION=3.8.0
 PAPEROUT_BACKEND=/usr/lib/cups/backend/madoguchi-paperout
 
 # The packages a failure report must name (printed by `install`).
-REPORTED=(cups-daemon cups-ipp-utils pcscd libpcsclite1 vsmartcard-vpcd libccid opensc poppler-utils)
+REPORTED=(cups-daemon cups-ipp-utils pcscd libpcsclite1 vsmartcard-vpcd libccid opensc poppler-utils chromium chromium-driver zbar-tools)
 
 log() { echo "[stack] $*" >&2; }
 wait_for() { local n=$(( $1 * 20 )); shift; for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done; log "timeout waiting for: $*"; return 1; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 alive() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
 
 install() {
@@ -52,7 +61,21 @@ install() {
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
+  install_axe
   versions
+}
+
+install_axe() {
+  if [ -f "$NPM_PREFIX/node_modules/axe-core/axe.min.js" ] && grep -qF "\"version\": \"$AXE_CORE_VERSION\"" "$NPM_PREFIX/node_modules/axe-core/package.json" 2>/dev/null; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    log "installing npm"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  log "installing axe-core $AXE_CORE_VERSION into $NPM_PREFIX"
+  mkdir -p "$NPM_PREFIX"
+  npm install --silent --no-audit --no-fund --prefix "$NPM_PREFIX" "axe-core@$AXE_CORE_VERSION" >/dev/null
 }
 
 # What the run is made of, so a failure report says which packages it ran on.
@@ -100,7 +123,12 @@ echo "ERROR: out of paper (madoguchi test backend)" >&2
 exit 4
 SH
   chmod 0700 "$PAPEROUT_BACKEND"
-  log "up: pcscd, dbus, ippeveprinter (ipp://localhost:$IPP_PORT/ipp/print), cupsd (queue kiosk)"
+  # WebDriver for the pre-input page's browser tests (Chromium is started per test session).
+  if ! port_open "$CHROMEDRIVER_PORT"; then
+    chromedriver --port="$CHROMEDRIVER_PORT" >"$RUN/chromedriver.log" 2>&1 & echo $! >"$RUN/chromedriver.pid"
+  fi
+  wait_for 10 port_open "$CHROMEDRIVER_PORT"
+  log "up: pcscd, dbus, ippeveprinter (ipp://localhost:$IPP_PORT/ipp/print), cupsd (queue kiosk), chromedriver (:$CHROMEDRIVER_PORT)"
 }
 
 down() {
@@ -158,6 +186,7 @@ status() {
   pcsc_scan -r 2>/dev/null || echo "pcscd: not running"
   ipptool -q "ipp://localhost:$IPP_PORT/ipp/print" get-printer-attributes.test 2>/dev/null && echo "ippeveprinter: up" || echo "ippeveprinter: down"
   lpstat -r 2>/dev/null || echo "cupsd: not running"
+  port_open "$CHROMEDRIVER_PORT" && echo "chromedriver: up" || echo "chromedriver: down"
 }
 
 # Environment the tests read (printed by `env`, sourced by tests/run.sh).
@@ -169,6 +198,8 @@ env_vars() {
   echo "export MADOGUCHI_TEST_CUPS_IPPS_URI=ipps://localhost:631/printers/kiosk"
   # cupsd's self-signed certificate (named after the host; made by `up`).
   echo "export MADOGUCHI_TEST_CUPS_CERT=$(ls -t /etc/cups/ssl/*.crt 2>/dev/null | head -n 1)"
+  echo "export MADOGUCHI_TEST_CHROMEDRIVER=http://127.0.0.1:$CHROMEDRIVER_PORT"
+  echo "export MADOGUCHI_TEST_AXE=$NPM_PREFIX/node_modules/axe-core/axe.min.js"
 }
 
 # Idempotent and cheap when the pinned version is already there.

@@ -5,6 +5,7 @@ mod card;
 mod forms;
 mod kiosk;
 mod output;
+mod preinput;
 mod simcard;
 
 use std::process::ExitCode;
@@ -35,6 +36,9 @@ enum Cmd {
     Forms(forms::FormsCmd),
     /// The kiosk touch UI (--demo: virtual card; headless screenshots without a display) / キオスク画面
     Kiosk(kiosk::KioskArgs),
+    /// Pre-input at home: build the resident's web page, read a code / 事前入力
+    #[command(subcommand)]
+    Preinput(preinput::PreinputCmd),
 }
 
 pub fn run() -> ExitCode {
@@ -46,5 +50,6 @@ pub fn run() -> ExitCode {
         Cmd::Print(a) => output::run_print(a),
         Cmd::Forms(c) => forms::run(c),
         Cmd::Kiosk(a) => kiosk::run(a),
+        Cmd::Preinput(c) => preinput::run(c),
     }
 }

@@ -11,4 +11,5 @@ mod kiosk;
 mod output;
 mod packaging;
 mod preinput;
+mod preinput_page;
 mod stack;

@@ -107,6 +107,9 @@ fn contents_list_every_shipped_file() {
     for d in assets_named("packaging/docs", "md") {
         expected.push(format!("usr/share/doc/madoguchi/{d}"));
     }
+    for f in ["index.html", "page.css", "qr.js", "payload.js", "validate.js", "page.js"] {
+        expected.push(format!("usr/share/madoguchi/preinput/{f}"));
+    }
     let missing: Vec<&String> = expected.iter().filter(|p| !has(p)).collect();
     assert!(missing.is_empty(), "not in the package: {missing:?}\n{listing}");
     let bin = listing.lines().find(|l| l.ends_with("./usr/bin/madoguchi")).expect("binary line");
@@ -133,6 +136,26 @@ fn extracted_package_runs_from_its_own_files() {
         bin,
         &["forms", "check", pristine.to_str().expect("utf-8"), "--procedures", procedures.to_str().expect("utf-8")],
     );
+    // The shipped pre-input page is the one the shipped binary makes from the shipped
+    // templates: an administrator who edits a template and rebuilds gets the same page.
+    let rebuilt = root.path().join("rebuilt-page");
+    run_ok(
+        bin,
+        &[
+            "preinput",
+            "build",
+            "--templates",
+            pristine.to_str().expect("utf-8"),
+            "--procedures",
+            procedures.to_str().expect("utf-8"),
+            "--out",
+            rebuilt.to_str().expect("utf-8"),
+        ],
+    );
+    for f in ["index.html", "page.js", "qr.js"] {
+        let shipped = fs::read(r.join("usr/share/madoguchi/preinput").join(f)).expect("shipped page file");
+        assert!(shipped == fs::read(rebuilt.join(f)).expect("rebuilt page file"), "{f} differs from a rebuild");
+    }
 
     // The shipped configuration parses and validates once its absolute paths point into the root.
     let conf = r.join("etc/madoguchi/madoguchi.toml");

@@ -7,3 +7,4 @@ pub mod output_support;
 pub mod packaging_support;
 pub mod preinput_support;
 pub mod ui_support;
+pub mod webdriver;
