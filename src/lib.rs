@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod output;
 pub mod preinput;
 pub mod session;
+pub mod stats;
 pub mod ui;
 pub mod vocab;
 pub mod wiring;

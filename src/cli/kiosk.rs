@@ -234,6 +234,9 @@ fn walk_headless(kiosk: Kiosk, args: &KioskArgs, (w, h): (u32, u32)) -> Result<(
     if out_cfg.export.enabled {
         println!("  export spool (JSON + CSV) / 連携用ファイル: {}", display(&out_cfg.export.spool_dir));
     }
+    if cfg.stats.enabled {
+        println!("  statistics (no personal data) / 窓口の統計: {}", display(&cfg.stats.db_path));
+    }
     Ok(())
 }
 

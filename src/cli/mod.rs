@@ -7,6 +7,7 @@ mod kiosk;
 mod output;
 mod preinput;
 mod simcard;
+mod stats;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,9 @@ enum Cmd {
     /// Pre-input at home: build the resident's web page, read a code / 事前入力
     #[command(subcommand)]
     Preinput(preinput::PreinputCmd),
+    /// Counter statistics without personal data: CSV export, HTML report, today's summary / 窓口の統計
+    #[command(subcommand)]
+    Stats(stats::StatsCmd),
 }
 
 pub fn run() -> ExitCode {
@@ -51,5 +55,6 @@ pub fn run() -> ExitCode {
         Cmd::Forms(c) => forms::run(c),
         Cmd::Kiosk(a) => kiosk::run(a),
         Cmd::Preinput(c) => preinput::run(c),
+        Cmd::Stats(c) => stats::run(c),
     }
 }

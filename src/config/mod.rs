@@ -63,6 +63,44 @@ pub struct Config {
     pub clerk: ClerkConfig,
     /// Printing, outbox, back office, export spool (the output layer's own settings).
     pub output: OutputConfig,
+    /// Counter statistics (no personal data): see `packaging/docs/stats.ja.md`.
+    pub stats: StatsConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StatsConfig {
+    /// Record one PII-free row per visit.
+    pub enabled: bool,
+    /// The statistics database (its own SQLite file, not the outbox).
+    pub db_path: PathBuf,
+    /// Rows older than this many days are deleted (0 = keep every row).
+    pub retention_days: u32,
+    /// Clerk minutes one paper form takes (the report's "staff time saved" baseline).
+    pub paper_minutes_per_form: f64,
+    /// The same per procedure id, where it differs.
+    pub paper_minutes: std::collections::BTreeMap<String, f64>,
+}
+
+impl Default for StatsConfig {
+    fn default() -> Self {
+        StatsConfig {
+            enabled: true,
+            db_path: "var/stats/stats.sqlite3".into(),
+            retention_days: 1095,
+            paper_minutes_per_form: 10.0,
+            paper_minutes: Default::default(),
+        }
+    }
+}
+
+impl StatsConfig {
+    pub fn baseline(&self) -> crate::stats::aggregate::PaperBaseline {
+        crate::stats::aggregate::PaperBaseline {
+            minutes_per_form: self.paper_minutes_per_form,
+            per_procedure: self.paper_minutes.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -140,6 +178,7 @@ impl Default for Config {
             paths: PathsConfig::default(),
             clerk: ClerkConfig::default(),
             output: OutputConfig::default(),
+            stats: StatsConfig::default(),
         }
     }
 }
@@ -354,6 +393,29 @@ impl Config {
         }
         if t.done_return_seconds > 600 {
             out.push(bad("timeouts.done_return_seconds", "must be at most 600 seconds", "600秒以下にしてください"));
+        }
+        if self.stats.retention_days > 3660 {
+            out.push(bad(
+                "stats.retention_days",
+                "must be at most 3660 days (0 = keep)",
+                "3660日以下にしてください(0 = 削除しない)",
+            ));
+        }
+        let minutes_ok = |m: f64| m.is_finite() && (0.0..=600.0).contains(&m);
+        if !minutes_ok(self.stats.paper_minutes_per_form) {
+            out.push(bad("stats.paper_minutes_per_form", "must be 0 to 600 minutes", "0〜600分で指定してください"));
+        }
+        for (id, m) in &self.stats.paper_minutes {
+            if !minutes_ok(*m) || crate::stats::Code::new(id).is_none() {
+                out.push(bad(
+                    "stats.paper_minutes",
+                    format!("{id:?}: use a procedure id and 0 to 600 minutes"),
+                    "手続きIDと0〜600分で指定してください",
+                ));
+            }
+        }
+        if self.stats.enabled && self.stats.db_path.as_os_str().is_empty() {
+            out.push(bad("stats.db_path", "must not be empty", "統計データベースの場所を指定してください"));
         }
         for p in self.output.validate() {
             out.push(ConfigError::Invalid { field: p.field, problem: p.problem, problem_ja: p.problem_ja });

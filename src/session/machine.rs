@@ -13,6 +13,8 @@ use crate::vocab::AnswerValue;
 use super::clerk::ClerkState;
 use super::ports::{CardPort, ClerkPort, Clock, FormPort, Offers, OutputAction, OutputPort, ProcedureInfo};
 use super::stage::{Choosing, ProcedureMode, Stage, Start};
+use super::visit_metrics::VisitMetrics;
+use crate::stats::{Code, Step};
 
 /// Signature pad size in logical pixels; the PNG has the same size.
 pub const PAD_W: u32 = 900;
@@ -181,6 +183,10 @@ pub struct Session {
     last_end: Option<EndReason>,
     /// The current visit (or the one that just ended) came with a pre-input code.
     pub(super) preinput_used: bool,
+    /// The counter statistics of the visit under way (codes and times only).
+    pub(super) visit: VisitMetrics,
+    visit_log: Box<dyn super::ports::VisitLog>,
+    kiosk: Code,
 }
 
 impl Session {
@@ -205,7 +211,58 @@ impl Session {
             sessions_started: 0,
             last_end: None,
             preinput_used: false,
+            visit: VisitMetrics::default(),
+            visit_log: Box::new(super::ports::NoVisitLog),
+            kiosk: Code::new("K01").unwrap_or_else(|| unreachable!("a valid code")),
         }
+    }
+
+    /// Send each finished visit's statistics to `log`, as kiosk `kiosk_id`.
+    pub fn set_visit_log(&mut self, kiosk_id: &str, log: Box<dyn super::ports::VisitLog>) {
+        if let Some(k) = Code::new(kiosk_id) {
+            self.kiosk = k;
+        }
+        self.visit_log = log;
+    }
+
+    /// Today's visits and how they ended (the clerk panel), when statistics are on.
+    pub fn visit_summary(&self) -> Option<crate::stats::DaySummary> {
+        self.visit_log.today(self.ports.clock.today())
+    }
+
+    /// The statistics' step for the current stage (`None` on the start screen).
+    fn stats_step(&self) -> Option<Step> {
+        Some(match &self.stage {
+            Stage::Start(_) => return None,
+            Stage::CardCheck(_) => Step::CardCheck,
+            Stage::Choosing(c) if c.mode == ProcedureMode::Guide => Step::Guide,
+            Stage::Choosing(_) => Step::Procedure,
+            Stage::Card(_) => Step::Card,
+            Stage::Pin(_) => Step::Pin,
+            Stage::Review(_) => Step::Review,
+            Stage::Signing(_) => Step::Signature,
+            Stage::Confirm(_) => Step::Confirm,
+            Stage::Output(_) => Step::Output,
+            Stage::Done(_) => Step::Done,
+        })
+    }
+
+    /// After every event and tick: the step the visit is on, and what it is like.
+    fn observe_visit(&mut self) {
+        if !self.visit.active() {
+            return;
+        }
+        let now = self.now();
+        if let Some(step) = self.stats_step() {
+            self.visit.on_step(step, now);
+        }
+        if let Stage::CardCheck(c) = &self.stage
+            && c.printed
+        {
+            self.visit.sheet_printed();
+        }
+        let clerk = self.clerk.unlocked();
+        self.visit.observe(&self.language, self.stage.plan().map(|p| p.procedures.as_slice()), clerk);
     }
 
     // ----- read side (for the UI glue and tests) -----
@@ -339,6 +396,7 @@ impl Session {
     pub fn tick(&mut self) {
         let before = self.shape();
         self.tick_inner();
+        self.observe_visit();
         if self.shape() != before {
             self.revision += 1;
         }
@@ -383,6 +441,16 @@ impl Session {
     }
 
     pub fn handle(&mut self, ev: Event) {
+        // A scanned code is the scanner's keystrokes, not a touch.
+        let touch = !matches!(ev, Event::ScanCode(_));
+        self.handle_event(ev);
+        if touch {
+            self.visit.tap();
+        }
+        self.observe_visit();
+    }
+
+    fn handle_event(&mut self, ev: Event) {
         self.revision += 1;
         let now = self.now();
         self.last_activity = now;
@@ -402,6 +470,7 @@ impl Session {
             Event::Begin if matches!(self.stage, Stage::Start(_)) => {
                 self.sessions_started += 1;
                 self.preinput_used = false;
+                self.visit.begin(Step::Procedure, now, self.ports.clock.local().naive_local());
                 // A new resident: the last one's clerk powers end here.
                 self.clerk.relock_for_new_visit(self.ports.clerk.as_ref());
                 self.stage = Stage::Choosing(Choosing {
@@ -413,6 +482,7 @@ impl Session {
             Event::CheckCard if matches!(self.stage, Stage::Start(_)) => {
                 self.sessions_started += 1;
                 self.preinput_used = false;
+                self.visit.begin(Step::CardCheck, now, self.ports.clock.local().naive_local());
                 self.clerk.relock_for_new_visit(self.ports.clerk.as_ref());
                 self.stage = Stage::CardCheck(Default::default());
                 self.poll_status();
@@ -472,6 +542,11 @@ impl Session {
     /// The wipe at the end of every session (done, cancel, timeout): one assignment drops the
     /// stage and everything it owns (card data, answers, signature, files).
     pub(super) fn end(&mut self, why: EndReason) {
+        self.observe_visit();
+        let now = self.now();
+        if let Some(v) = self.visit.finish(why, now, &self.kiosk) {
+            self.visit_log.record(&v);
+        }
         self.ports.card.release();
         self.ports.output.forget();
         self.stage = Stage::Start(Start::default());

@@ -10,13 +10,16 @@ pub mod ports;
 mod signature;
 pub mod stage;
 mod stages;
+mod visit_metrics;
 
-pub use clerk::{ClerkState, STAFF_PIN_MIN, delay_after};
+pub use clerk::{ClerkActions, ClerkState, STAFF_PIN_MIN, delay_after};
 pub use machine::{DatePart, Display, EndReason, Event, PAD_H, PAD_W, Ports, Session, SessionSettings};
 pub use pin_entry::{PinEntry, PinState};
 pub use ports::{
-    CardPort, ClerkEvent, ClerkPort, Clock, ConfirmedVisit, DeliveryError, FormError, FormFacts, FormPort, Offers,
-    OutputAction, OutputPort, OutputStatus, ProcedureInfo, Receipt, Rendered, RenderedForm, StaffPinRecord,
+    CardPort, ClerkEvent, ClerkPort, Clock, ConfirmedVisit, DeliveryError, FormError, FormFacts, FormPort, NoVisitLog,
+    Offers, OutputAction, OutputPort, OutputStatus, ProcedureInfo, Receipt, Rendered, RenderedForm, StaffPinRecord,
+    VisitLog,
 };
 pub use signature::Signature;
 pub use stage::{ProcedureMode, Stage};
+pub use visit_metrics::VisitMetrics;

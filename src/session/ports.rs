@@ -385,3 +385,22 @@ pub trait ClerkPort {
     fn save(&self, record: &StaffPinRecord);
     fn journal(&self, event: ClerkEvent);
 }
+
+/// Where each finished visit's statistics go (the stats database; nothing when stats are
+/// off). A [`crate::stats::Visit`] holds no personal data by construction.
+pub trait VisitLog {
+    /// Store the visit; a failure is logged by the implementation and never stops the kiosk.
+    fn record(&self, visit: &crate::stats::Visit);
+    /// Today's visits and how they ended, for the clerk panel (`None`: no store).
+    fn today(&self, _day: NaiveDate) -> Option<crate::stats::DaySummary> {
+        None
+    }
+}
+
+/// Statistics off.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoVisitLog;
+
+impl VisitLog for NoVisitLog {
+    fn record(&self, _: &crate::stats::Visit) {}
+}

@@ -8,6 +8,7 @@ pub mod clerk;
 pub mod clock;
 pub mod forms;
 pub mod output;
+pub mod stats;
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -18,6 +19,7 @@ pub use clerk::StaffPin;
 pub use clock::SystemClock;
 pub use forms::CatalogForms;
 pub use output::KioskOutput;
+pub use stats::StatsLog;
 
 use crate::card::sim::{Persona, persona};
 use crate::config::{self, Config};
@@ -59,7 +61,8 @@ pub fn settings(cfg: &Config) -> SessionSettings {
 }
 
 /// The demo writes only under `out`: its outbox, receipt counter, export spool, staff-PIN
-/// record and work files, and it never sends to a back office, whatever the configuration
+/// record, statistics (`out/stats.sqlite3`, so repeated runs into one folder accumulate) and
+/// work files, and it never sends to a back office, whatever the configuration
 /// says — fictitious residents must not reach production stores.
 pub fn demo_config(mut cfg: Config, out: &Path) -> Config {
     cfg.demo = true;
@@ -69,7 +72,23 @@ pub fn demo_config(mut cfg: Config, out: &Path) -> Config {
     cfg.output.export.enabled = true;
     cfg.output.export.spool_dir = out.join("export");
     cfg.paths.work_dir = out.join("work");
+    cfg.stats.db_path = out.join("stats.sqlite3");
     cfg
+}
+
+/// The statistics port from the configuration: the database, or nothing when stats are off
+/// or the database cannot be opened (said once on the console; the kiosk still serves).
+pub fn visit_log(cfg: &Config) -> Box<dyn crate::session::VisitLog> {
+    if !cfg.stats.enabled {
+        return Box::new(crate::session::NoVisitLog);
+    }
+    match StatsLog::open(&cfg.stats) {
+        Ok(log) => Box::new(log),
+        Err(e) => {
+            eprintln!("madoguchi: {e}\n  → the kiosk runs without statistics / 統計なしで動作します");
+            Box::new(crate::session::NoVisitLog)
+        }
+    }
 }
 
 /// The staff-PIN failure record: next to the outbox, in the kiosk's own state directory.
@@ -129,6 +148,7 @@ pub fn build(cfg: Config) -> Result<Kiosk, String> {
         clerk: Box::new(StaffPin::new(cfg.clerk.pin_hash.clone(), staff_pin_record(&cfg))),
         clock,
     };
-    let session = Session::new(settings(&cfg), ports);
+    let mut session = Session::new(settings(&cfg), ports);
+    session.set_visit_log(&cfg.kiosk_id, visit_log(&cfg));
     Ok(Kiosk { session, demo, config: cfg, demo_answers })
 }

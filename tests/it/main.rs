@@ -13,3 +13,4 @@ mod packaging;
 mod preinput;
 mod preinput_page;
 mod stack;
+mod stats;

@@ -22,6 +22,9 @@ impl Session {
             Ok(p) => p,
             Err(e) => {
                 if let Stage::Card(c) = &mut self.stage {
+                    if !c.reader_problem {
+                        self.visit.error(crate::stats::ErrorKind::Reader);
+                    }
                     c.message = Some(e.message());
                     c.reader_problem = true;
                 }
@@ -69,7 +72,13 @@ impl Session {
     /// The card left the reader mid-flow: what came from it (and what the resident entered
     /// about themselves) is dropped with the stage; the chosen procedures stay.
     pub(crate) fn card_removed(&mut self) {
-        let Some(plan) = self.stage.plan().cloned() else { return };
+        if self.stage.plan().is_none() {
+            return;
+        }
+        let Some(plan) = std::mem::replace(&mut self.stage, Stage::Start(Default::default())).into_plan() else {
+            return;
+        };
+        self.visit.error(crate::stats::ErrorKind::CardRemoved);
         self.ports.card.release();
         self.stage =
             Stage::Card(WaitCard { plan, message: Some(TransportError::CardRemoved.message()), reader_problem: false });
@@ -82,6 +91,7 @@ impl Session {
             Ok(n) => PinState::from_tries(n),
             Err(CardError::PinLocked { .. }) => PinState::Locked,
             Err(e) => {
+                self.visit.error(crate::stats::ErrorKind::CardUnreadable);
                 c.plan = plan;
                 c.message = Some(e.message());
                 // Not a card this kiosk reads (or it failed): let go of it, and wait until it
@@ -91,6 +101,9 @@ impl Session {
                 return;
             }
         };
+        if state == PinState::Locked {
+            self.visit.pin_locked();
+        }
         self.stage = Stage::Pin(PinStep { plan, entry: PinEntry::default(), state, message: None });
     }
 
@@ -109,6 +122,7 @@ impl Session {
         match &mut self.stage {
             Stage::Pin(p) if p.state == PinState::CallClerk => {
                 p.state = PinState::LastTryAllowed;
+                self.visit.clerk_override();
                 true
             }
             _ => false,
@@ -138,6 +152,7 @@ impl Session {
                 return false;
             }
         };
+        self.visit.clerk_override();
         true
     }
 
@@ -161,8 +176,12 @@ impl Session {
             my_number: self.ports.forms.needs_my_number(&p.plan.procedures),
             last_try: if p.state == PinState::LastTryAllowed { LastTry::ClerkOverride } else { LastTry::Refuse },
         };
-        match self.ports.card.read(cred, req) {
+        let reading = self.ports.clock.now();
+        let read = self.ports.card.read(cred, req);
+        let took = self.ports.clock.now().saturating_duration_since(reading);
+        match read {
             Ok(out) => {
+                self.visit.card_read(took);
                 self.ports.card.release();
                 let mut plan = std::mem::take(&mut p.plan);
                 let card = CardRead {
@@ -180,12 +199,17 @@ impl Session {
             }
             Err(ReadFailure { error, .. }) => match error {
                 CardError::WrongPin { tries_left } | CardError::WrongPinB { tries_left } => {
+                    self.visit.wrong_pin();
                     p.state = if tries_left <= 1 { PinState::CallClerk } else { PinState::Wrong { tries_left } };
                     p.message = (secret == Secret::PinB).then(|| error.message());
                 }
                 CardError::LastTryRefused | CardError::PinBLastTryRefused => p.state = PinState::CallClerk,
-                CardError::PinLocked { .. } | CardError::PinBLocked { .. } => p.state = PinState::Locked,
+                CardError::PinLocked { .. } | CardError::PinBLocked { .. } => {
+                    self.visit.pin_locked();
+                    p.state = PinState::Locked;
+                }
                 e if e.needs_card_again() => {
+                    self.visit.error(crate::stats::ErrorKind::CardUnreadable);
                     let plan = std::mem::take(&mut p.plan);
                     self.ports.card.release();
                     self.stage = Stage::Card(WaitCard { plan, message: Some(e.message()), reader_problem: false });

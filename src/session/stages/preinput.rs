@@ -7,6 +7,7 @@
 use crate::card::SecretString;
 use crate::i18n::Msg;
 use crate::preinput::{self, import};
+use crate::stats::Step;
 
 use super::super::machine::Session;
 use super::super::stage::{Plan, PreFill, Stage};
@@ -46,12 +47,15 @@ impl Session {
         if matches!(self.stage, Stage::Start(_)) {
             // A new resident, as with 「はじめる」.
             self.sessions_started += 1;
+            let now = self.now();
+            self.visit.begin(Step::Card, now, self.ports.clock.local().naive_local());
             self.clerk.relock_for_new_visit(self.ports.clerk.as_ref());
         }
         if let Some(l) = imported.language.filter(|l| self.settings.languages.contains(l)) {
             self.language = l;
         }
         self.preinput_used = true;
+        self.visit.mark_preinput();
         let prefill = PreFill { answers: imported.answers, notices: imported.notices };
         self.enter_card_step(Plan { procedures: imported.procedures, guide: None, prefill: Some(prefill) });
     }

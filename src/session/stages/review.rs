@@ -89,6 +89,9 @@ impl Session {
             }
             Event::ReviewDone => {
                 r.show_problems = true;
+                if !r.problems.is_empty() {
+                    self.visit.error(crate::stats::ErrorKind::AnswerProblem);
+                }
                 if r.problems.is_empty() {
                     let Stage::Review(r) = std::mem::replace(&mut self.stage, Stage::Start(Default::default())) else {
                         return;

@@ -60,6 +60,7 @@ impl Session {
             Ok(r) => (Some(r), None),
             Err(e) => {
                 eprintln!("madoguchi: {e}");
+                self.visit.error(crate::stats::ErrorKind::FormFailed);
                 (None, Some(e.message()))
             }
         };
