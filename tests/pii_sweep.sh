@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Personal-data sweep: after the test suite, look through every file the suite
-# wrote for the demo personas' personal data (assets/personas/*.toml): name (as written and
+# wrote for the demo personas' personal data (assets/personas/*.toml) and the output tests'
+# fixture resident (tests/it/support/output_support/mod.rs): name (as written and
 # with a full-width or no space), address (as written, and with ASCII digits), birth date
 # (ISO, 1985/04/12, 1985年4月12日, 和暦) and 個人番号 (plain and in groups of four).
 #
@@ -58,6 +59,18 @@ for f in assets/personas/*.toml; do
   add "$id: 個人番号" "$number"
   [ ${#number} -eq 12 ] && add "$id: 個人番号" "${number:0:4} ${number:4:4} ${number:8:4}"
 done
+
+# The output layer's tests use a fixture resident of their own (NAME, ADDRESS, MY_NUMBER in
+# tests/it/support/output_support/mod.rs): swept for in the same way.
+fixture=tests/it/support/output_support/mod.rs
+const() { sed -n "s/^pub const $1: &str = \"\(.*\)\";/\1/p" "$fixture" | head -1; }
+if [ -f "$fixture" ]; then
+  name=$(const NAME) address=$(const ADDRESS) number=$(const MY_NUMBER)
+  add "output fixture: name" "$name"
+  add "output fixture: name" "${name// /}"
+  add "output fixture: address" "$address"
+  add "output fixture: 個人番号" "$number"
+fi
 
 allowed() { # path
   case "$1" in

@@ -6,7 +6,7 @@ set -euo pipefail
 
 RUN=${MADOGUCHI_STACK_DIR:-/tmp/madoguchi-stack}
 IPP_PORT=${MADOGUCHI_IPP_PORT:-8631}
-# --- pre-input page (issue 14): chromedriver for the real-browser tests ---
+# --- pre-input page: chromedriver for the real-browser tests ---
 CHROMEDRIVER_PORT=${MADOGUCHI_CHROMEDRIVER_PORT:-9515}
 # The daemons `up` starts, in the order `down` stops them.
 DAEMONS=(chromedriver cupsd ippeveprinter pcscd dbus)
@@ -21,8 +21,8 @@ PACKAGES=(
   fonts-ipaexfont-gothic fonts-ipaexfont-mincho fonts-noto-cjk
   libfontconfig1-dev libfreetype-dev
   # --- packaging: the .deb's dependencies, the kiosk compositor, systemd-analyze ---
-  libccid adduser cage xwayland grim libwayland-egl1 libwayland-cursor0 libxkbcommon0 systemd
-  # --- pre-input page (issue 14): a real browser, its WebDriver, an independent QR decoder ---
+  libccid adduser cage libpam-systemd xwayland grim libwayland-egl1 libwayland-cursor0 libxkbcommon0 systemd
+  # --- pre-input page and statistics report: a real browser, its WebDriver, an independent QR decoder ---
   chromium chromium-driver zbar-tools
 )
 # axe-core (accessibility rules) from the npm registry, installed at test time into the

@@ -1,4 +1,4 @@
-// The pre-input code, format 1 (PREINPUT_SPEC): bytes "MD", 1, compact JSON, CRC-32 (big
+// The pre-input code, format 1 (README, "Pre-input codes at the counter"): bytes "MD", 1, compact JSON, CRC-32 (big
 // endian), written as digits in groups of 7 bytes (17 digits; a last group of k bytes takes
 // D(k) digits). madoguchi, GPL-3.0-or-later.
 (function (root) {

@@ -1,6 +1,6 @@
 // QR code encoder for the pre-input page (madoguchi, GPL-3.0-or-later).
 // Numeric mode only, error correction level M, versions 1-25 (ISO/IEC 18004): the code is
-// digits only (PREINPUT_SPEC), M survives glare and scratches on a phone screen, and a
+// digits only (the code, format 1), M survives glare and scratches on a phone screen, and a
 // counter scanner reads up to version 25 (117 modules) from a phone at arm's length.
 (function (root) {
   'use strict';

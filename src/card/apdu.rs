@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// A command APDU. Short encoding only: every reader path handles it (mynumber-card.md §8.7).
+/// A command APDU. Short encoding only: every reader path handles it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Command {
     pub cla: u8,
@@ -152,7 +152,7 @@ impl StatusWord {
         self.0.to_be_bytes()
     }
 
-    /// What the status word means for this card (mynumber-card.md §7), for logs.
+    /// What the status word means for this card, for logs.
     pub fn meaning(self) -> &'static str {
         match self.0 {
             0x9000 => "success",
@@ -235,7 +235,7 @@ impl Drop for Response {
     }
 }
 
-/// Builders for the commands the kiosk sends (mynumber-card.md §2.1, §3).
+/// Builders for the commands the kiosk sends.
 pub mod cmd {
     use super::Command;
 

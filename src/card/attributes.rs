@@ -217,7 +217,7 @@ pub enum RecordError {
     TooLong(usize),
 }
 
-/// Tags of EF 0002 (mynumber-card.md §4.4).
+/// Tags of EF 0002.
 pub mod tags {
     pub const BASIC4: u32 = 0xFF20;
     pub const HEADER: u32 = 0xDF21;
@@ -280,7 +280,7 @@ pub fn encode_basic4(name: &str, address: &str, birth_yyyymmdd: &str, sex: u8) -
     let birth_end = fields.len();
     tlv::encode(tags::SEX, &[sex], &mut fields);
     // DF21: four 16-bit offsets of the fields, counted from the start of DF22 (their exact
-    // meaning is unknown, mynumber-card.md §4.4; they are informative only).
+    // meaning is unknown; they are informative only).
     let header: Vec<u8> = [0, name_end, addr_end, birth_end].iter().flat_map(|&o| (o as u16).to_be_bytes()).collect();
     let mut inner = Vec::new();
     tlv::encode(tags::HEADER, &header, &mut inner);

@@ -1,5 +1,5 @@
 //! The validity of the 利用者証明用電子証明書 (JPKI AP EF 000A, X.509 DER, readable without a
-//! PIN on a physical card; mynumber-card.md §5.1, §5.4). Only the two dates are taken: the
+//! PIN on a physical card). Only the two dates are taken: the
 //! certificate's subject and serial number identify the holder and are never kept.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};

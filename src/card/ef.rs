@@ -1,5 +1,5 @@
 //! The file-level steps every application uses: SELECT, the tries query, READ BINARY of a
-//! whole BER-TLV record (mynumber-card.md §2.1, §3). Sans-IO apart from the [`Transport`].
+//! whole BER-TLV record. Sans-IO apart from the [`Transport`].
 
 use zeroize::Zeroizing;
 
@@ -39,7 +39,7 @@ pub fn select_ef<T: Transport + ?Sized>(t: &mut T, fid: u16) -> Result<(), CardE
 pub enum Tries {
     /// `63 Cx` with x ≥ 1.
     Left(u8),
-    /// `63 C0`, `69 84` or `69 83`: no try left (mynumber-card.md §7; which one a real card
+    /// `63 C0`, `69 84` or `69 83`: no try left (which one a real card
     /// answers is not known, so all three mean locked).
     Locked(StatusWord),
 }

@@ -39,7 +39,7 @@ impl fmt::Debug for Pin {
 /// 照合番号B of the text AP (EF 0015): 14 ASCII digits printed on the card —
 /// birth date as printed (`YYMMDD`; 和暦 year on Japanese nationals' cards, 西暦 on foreign
 /// residents'), the card's expiry year (西暦, 4 digits) and the 4-digit security code under
-/// the photo (mynumber-card.md §6.1: the 14 digits and their order are certain [H]; the
+/// the photo (the 14 digits and their order are certain [H]; the
 /// 和暦/西暦 rule for the year is [M]). It opens 基本4情報, not the 個人番号 (§4.1 [M]).
 ///
 /// Checked locally before it can cost a try: 14 digits, a month and day that exist, an
@@ -142,7 +142,7 @@ impl fmt::Debug for PinB {
     }
 }
 
-/// The card's PINs the kiosk knows about (each has its own counter, mynumber-card.md §8.2).
+/// The card's PINs the kiosk knows about (each has its own counter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PinKind {
     /// 券面事項入力補助用暗証番号: text AP EF 0011, 4 digits, 3 tries.
@@ -166,7 +166,7 @@ impl PinKind {
         }
     }
 
-    /// Tries a fresh card has (None where no source says, mynumber-card.md §6.1).
+    /// Tries a fresh card has (None where no source says).
     pub fn max_tries(self) -> Option<u8> {
         match self {
             PinKind::TextPin | PinKind::AuthPin => Some(3),

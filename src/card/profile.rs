@@ -1,5 +1,5 @@
 //! Which kind of card is on the reader, decided by what SELECT answers — never by the ATR,
-//! which differs per manufacturer and per reader (mynumber-card.md §1.2, §8.4).
+//! which differs per manufacturer and per reader.
 //!
 //! Today there is one profile, the current My Number Card (text AP + JPKI AP). The seam for
 //! the cards residents will bring next — the next-generation My Number Card (around FY2028,
@@ -15,7 +15,7 @@ use super::text_ap::{JPKI_AP_AID, TEXT_AP_AID};
 use super::transport::Transport;
 use super::{ef, transport};
 
-/// EF 0006 of the JPKI AP: the token that names the medium (mynumber-card.md §5.1).
+/// EF 0006 of the JPKI AP: the token that names the medium.
 pub const EF_JPKI_TOKEN: u16 = 0x0006;
 
 /// A card the kiosk knows how to read.

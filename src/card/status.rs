@@ -1,7 +1,7 @@
 //! カードの状態: the tries left of the card's three PINs and the validity of the
 //! 利用者証明用電子証明書 — without a PIN and without reading any personal data.
 //!
-//! What is sent (one exclusive procedure, mynumber-card.md §4.2, §5.2, §5.4):
+//! What is sent (one exclusive procedure):
 //! SELECT text AP → SELECT EF 0011 → empty VERIFY; SELECT JPKI AP → SELECT EF 0018 → empty
 //! VERIFY → SELECT EF 001B → empty VERIFY → SELECT EF 000A → READ BINARY (the certificate).
 //! An empty VERIFY only asks `63 Cx` and costs no try; no EF of the text AP is read; of the

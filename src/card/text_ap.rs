@@ -26,7 +26,7 @@ pub const VISUAL_AP_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0
 pub const EF_MY_NUMBER: u16 = 0x0001;
 pub const EF_BASIC4: u16 = 0x0002;
 pub const EF_PIN: u16 = 0x0011;
-/// 照合番号B (mynumber-card.md §4.1 [H]).
+/// 照合番号B.
 pub const EF_PIN_B: u16 = 0x0015;
 
 /// Upper bound for EF 0002: a real record is a few hundred bytes; anything claiming more is

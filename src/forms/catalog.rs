@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use super::fill::{FillInput, FilledForm, Stamp, fill, is_active};
 use super::layout::Measure;
-use super::loader::{TemplateError, TemplateProblem, line_col, locate, parse_template};
+use super::loader::{
+    TemplateError, TemplateProblem, line_col, load_base_pdf, locate, parse_template, read_template_text,
+};
 use super::model::{Field, Source, Template};
 use super::procedures::{EventPlan, LifeEvent, Procedure, ProceduresFile, guide_form, plan};
 use super::validate::{FieldError, Problem, check_answer};
@@ -58,30 +60,22 @@ impl Catalog {
         files.sort();
         let mut texts = Vec::new();
         for f in &files {
-            let text = match std::fs::read_to_string(f) {
+            let text = match read_template_text(f) {
                 Ok(t) => t,
                 Err(e) => {
-                    errors.push(TemplateError {
-                        file: f.clone(),
-                        line: 1,
-                        column: 1,
-                        problem: TemplateProblem::Io(e.kind().to_string()),
-                    });
+                    errors.push(e);
                     continue;
                 }
             };
             match parse_template(&text, f) {
                 Ok(mut t) => {
                     if let Some(rel) = &t.base_pdf {
-                        let p = f.parent().unwrap_or(Path::new(".")).join(rel);
-                        match std::fs::read(&p) {
+                        match load_base_pdf(f, rel, t.page.pages) {
                             Ok(b) => t.base_pdf_data = Some(std::sync::Arc::new(b)),
-                            Err(e) => errors.push(TemplateError {
-                                file: f.clone(),
-                                line: 1,
-                                column: 1,
-                                problem: TemplateProblem::Io(format!("base_pdf {}: {}", p.display(), e.kind())),
-                            }),
+                            Err(problem) => {
+                                let (line, column) = locate(&text, rel);
+                                errors.push(TemplateError { file: f.clone(), line, column, problem });
+                            }
                         }
                     }
                     templates.push(t);

@@ -37,6 +37,11 @@ impl std::fmt::Display for Wareki {
     }
 }
 
+/// The first day written in 和暦 (明治's first day): earlier dates have none.
+pub fn first_wareki_day() -> NaiveDate {
+    ERAS.last().and_then(|&(_, y, m, d)| NaiveDate::from_ymd_opt(y, m, d)).unwrap_or(NaiveDate::MIN)
+}
+
 /// Convert to 和暦; `None` before 明治.
 pub fn to_wareki(d: NaiveDate) -> Option<Wareki> {
     ERAS.iter().find_map(|&(era, y, m, day)| {

@@ -8,6 +8,14 @@ use std::path::{Path, PathBuf};
 use super::groups::{GroupProblem, MAX_ROWS, expand};
 use super::model::{FieldKind, Part, Source, Static, Template, When, page_size_mm};
 
+/// Caps on what a template may ask of the kiosk (a broken or hostile file must not stall or
+/// exhaust it at render time). The shipped templates are 5–15 KiB with 1 page, ≤ 120 fields
+/// after group expansion, and no base PDF.
+pub const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
+pub const MAX_PAGES: u32 = 20;
+pub const MAX_FIELDS: usize = 1000;
+pub const MAX_BASE_PDF_BYTES: u64 = 20 * 1024 * 1024;
+
 /// One problem in a template file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemplateError {
@@ -57,6 +65,13 @@ pub enum TemplateProblem {
     /// `at_least` on a field that is not a count.
     AtLeastNotCount(String),
     Group(GroupProblem),
+    /// Over one of the caps above: `what` is "file bytes", "pages", "fields" or "base_pdf bytes".
+    TooLarge {
+        what: &'static str,
+        limit: u64,
+    },
+    /// The base PDF cannot be parsed, or has fewer pages than `page.pages`.
+    BadBasePdf(String),
 }
 
 impl TemplateProblem {
@@ -87,6 +102,8 @@ impl TemplateProblem {
             ),
             TemplateProblem::EmptyWhen(id) => format!("the `when` of {id:?} has neither `in` nor `at_least`"),
             TemplateProblem::AtLeastNotCount(id) => format!("`at_least` refers to {id:?}, which is not a count field"),
+            TemplateProblem::TooLarge { what, limit } => format!("too large: more than {limit} {what}"),
+            TemplateProblem::BadBasePdf(why) => format!("base_pdf: {why}"),
             TemplateProblem::Group(g) => match g {
                 GroupProblem::NoCountField { group, count } => {
                     format!("group {group:?}: count {count:?} is not a count field of this template")
@@ -124,6 +141,8 @@ impl TemplateProblem {
             }
             TemplateProblem::EmptyWhen(_) => "when に in も at_least もありません",
             TemplateProblem::AtLeastNotCount(_) => "at_least は数(count)の項目にだけ使えます",
+            TemplateProblem::TooLarge { .. } => "テンプレートが大きすぎます(上限を超えています)",
+            TemplateProblem::BadBasePdf(_) => "台紙の PDF(base_pdf)を読めないか、ページが足りません",
             TemplateProblem::Group(g) => match g {
                 GroupProblem::NoCountField { .. } => "繰り返し行(groups)の count が数(count)の項目ではありません",
                 GroupProblem::BadRows { .. } => "繰り返し行の first / last が正しくありません",
@@ -165,6 +184,12 @@ impl TemplateProblem {
                 "add in = [\"...\"] or at_least = N / in = [\"...\"] か at_least = N を書いてください"
             }
             TemplateProblem::AtLeastNotCount(_) => "use in = [...] instead / in = [...] を使ってください",
+            TemplateProblem::TooLarge { .. } => {
+                "split the form into several templates, or shrink the base PDF / 様式を分けるか、台紙の PDF を小さくしてください"
+            }
+            TemplateProblem::BadBasePdf(_) => {
+                "save the base PDF again (PDF 1.4–1.7) with at least page.pages pages / page.pages 以上のページがある PDF で保存し直してください"
+            }
             TemplateProblem::Group(g) => match g {
                 GroupProblem::NoCountField { .. } => {
                     "add a field with kind = \"count\" outside the group and name it in `count` / kind = \"count\" の項目を作り count に書いてください"
@@ -203,15 +228,35 @@ impl std::error::Error for TemplateError {}
 
 /// Load and check one template file.
 pub fn load_template(path: &Path) -> Result<Template, Vec<TemplateError>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![TemplateError {
-            file: path.into(),
-            line: 1,
-            column: 1,
-            problem: TemplateProblem::Io(e.kind().to_string()),
-        }]
-    })?;
+    let text = read_template_text(path).map_err(|e| vec![e])?;
     parse_template(&text, path)
+}
+
+/// A template file's text, refused before reading when it is over [`MAX_TEMPLATE_BYTES`].
+pub fn read_template_text(path: &Path) -> Result<String, TemplateError> {
+    let at_start = |problem| TemplateError { file: path.into(), line: 1, column: 1, problem };
+    let len = std::fs::metadata(path).map_err(|e| at_start(TemplateProblem::Io(e.kind().to_string())))?.len();
+    if len > MAX_TEMPLATE_BYTES {
+        return Err(at_start(TemplateProblem::TooLarge { what: "file bytes", limit: MAX_TEMPLATE_BYTES }));
+    }
+    std::fs::read_to_string(path).map_err(|e| at_start(TemplateProblem::Io(e.kind().to_string())))
+}
+
+/// The base PDF `rel` (relative to the template file `file`), read and parsed now so a
+/// broken one is the administrator's error at load, not the resident's at the counter.
+pub fn load_base_pdf(file: &Path, rel: &str, pages: u32) -> Result<Vec<u8>, TemplateProblem> {
+    let p = file.parent().unwrap_or(Path::new(".")).join(rel);
+    let io = |e: std::io::Error| TemplateProblem::Io(format!("base_pdf {}: {}", p.display(), e.kind()));
+    if std::fs::metadata(&p).map_err(io)?.len() > MAX_BASE_PDF_BYTES {
+        return Err(TemplateProblem::TooLarge { what: "base_pdf bytes", limit: MAX_BASE_PDF_BYTES });
+    }
+    let bytes = std::fs::read(&p).map_err(io)?;
+    let doc = lopdf::Document::load_mem(&bytes).map_err(|e| TemplateProblem::BadBasePdf(e.to_string()))?;
+    let has = doc.get_pages().len();
+    if has < pages.max(1) as usize {
+        return Err(TemplateProblem::BadBasePdf(format!("{has} page(s), page.pages = {pages}")));
+    }
+    Ok(bytes)
 }
 
 /// Parse and check template text; `file` names it in errors.
@@ -272,6 +317,12 @@ fn check(t: &Template, text: &str, file: &Path) -> Vec<TemplateError> {
         err(&t.id, TemplateProblem::BadId(t.id.clone()));
     }
     let (pw, ph) = page_size_mm(t.page.orientation);
+    if t.page.pages > MAX_PAGES {
+        err("pages", TemplateProblem::TooLarge { what: "pages", limit: u64::from(MAX_PAGES) });
+    }
+    if t.fields.len() > MAX_FIELDS {
+        err("fields", TemplateProblem::TooLarge { what: "fields", limit: MAX_FIELDS as u64 });
+    }
     let pages = t.page.pages.max(1);
     let mut ids = HashSet::new();
     for f in &t.fields {

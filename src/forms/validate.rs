@@ -120,9 +120,10 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// The first date the forms write in 和暦 (明治, from the day of the 改元の詔).
+/// The first date the forms write in 和暦 (明治, from the day of the 改元の詔): the one era
+/// table's first day.
 pub fn first_date() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1868, 10, 23).unwrap_or(NaiveDate::MIN)
+    super::jp::first_wareki_day()
 }
 
 /// Characters of a reading (フリガナ): katakana, hiragana, the long vowel mark, the middle dot

@@ -310,24 +310,29 @@ fn first_unencodable_field(text: &str) -> String {
 /// mode 0640 (the setgid spool gives it the pickup group).
 fn create_temp(dir: &Path, stem: &str) -> io::Result<(fs::File, PathBuf)> {
     use chacha20poly1305::aead::{OsRng, rand_core::RngCore as _};
-    use std::os::unix::fs::OpenOptionsExt as _;
     let stem: String = stem.chars().take(100).collect();
     for _ in 0..16 {
         let r: String = (0..8).map(|_| format!("{:02x}", (OsRng.next_u32() & 0xff) as u8)).collect();
         let tmp = dir.join(format!(".{stem}.{r}.tmp"));
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o640)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&tmp)
-        {
+        match open_new(&tmp) {
             Ok(f) => return Ok((f, tmp)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
     }
     Err(io::Error::new(io::ErrorKind::AlreadyExists, "no free temp file name"))
+}
+
+/// Create `path` for writing only if nothing is there: never an existing file, never through
+/// a symlink (whether it points anywhere or not), mode 0640.
+fn open_new(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o640)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
 }
 
 /// Temp file in the same directory, fsync, rename over the final name, fsync the directory.
@@ -354,6 +359,32 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temp_files_are_new_files_with_unpredictable_names_never_through_a_symlink() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "keep me").expect("victim");
+        // A symlink to a file, and a dangling one (O_CREAT alone would create its target).
+        let link = dir.path().join("planted");
+        std::os::unix::fs::symlink(&victim, &link).expect("plant");
+        let dangling = dir.path().join("dangling");
+        std::os::unix::fs::symlink(dir.path().join("would-be-created"), &dangling).expect("plant");
+        for p in [&link, &dangling] {
+            let e = open_new(p).expect_err("a planted name is refused");
+            assert_eq!(e.kind(), io::ErrorKind::AlreadyExists, "{p:?}: {e}");
+        }
+        assert_eq!(fs::read_to_string(&victim).expect("victim"), "keep me");
+        assert!(!dir.path().join("would-be-created").exists());
+        // An existing regular file is not reused either.
+        let e = open_new(&victim).expect_err("existing file");
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        // Two temp files for the same final name get different random names.
+        let (_, a) = create_temp(dir.path(), "R-1.json").expect("temp");
+        let (_, b) = create_temp(dir.path(), "R-1.json").expect("temp");
+        assert_ne!(a, b);
+        assert!(a.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".R-1.json.")));
+    }
 
     #[test]
     fn safe_names() {

@@ -112,19 +112,28 @@ impl OutputService {
 
     /// Accept every submission of one visit. What can fail is checked for all of them first
     /// (export: encodable, spool writable, room for the files), so a problem there accepts
-    /// nothing; only then is each committed and exported. A failure after a commit is
-    /// [`OutputError::ExportAfterCommit`], which says the submission is accepted.
+    /// nothing; then every submission is committed, and only then exported, so that
+    /// [`OutputError::ExportAfterCommit`] ("accepted, the export failed") is true of all of
+    /// them. A commit that fails after earlier ones is an outbox error; 再送 commits the rest
+    /// (the idempotency keys keep what is already in from being added twice).
     pub fn accept_all(&self, subs: &[Submission]) -> Result<Vec<Accepted>, OutputError> {
         if self.cfg.export.enabled {
             let refs: Vec<&Submission> = subs.iter().collect();
             preflight(&self.cfg.export, &refs, Utc::now())?;
         }
-        let mut out = Vec::with_capacity(subs.len());
         test_pause("before-commit");
+        let mut committed = Vec::with_capacity(subs.len());
         for sub in subs {
             // With no back office the outbox is the kiosk's own record: kept, never sent.
-            let outbox = if self.cfg.backend.is_some() { self.outbox.enqueue(sub)? } else { self.outbox.keep(sub)? };
-            test_pause("after-commit");
+            committed.push(if self.cfg.backend.is_some() {
+                self.outbox.enqueue(sub)?
+            } else {
+                self.outbox.keep(sub)?
+            });
+        }
+        test_pause("after-commit");
+        let mut out = Vec::with_capacity(subs.len());
+        for (outbox, sub) in committed.into_iter().zip(subs) {
             let export = self.export_once(&outbox, sub).map_err(|e| match e {
                 OutputError::Export(source) => {
                     OutputError::ExportAfterCommit { source, sent: self.cfg.backend.is_some() }

@@ -1,4 +1,4 @@
-//! The pre-input code, format 1 (see PREINPUT_SPEC.md): digits ↔ bytes ↔ the JSON body.
+//! The pre-input code, format 1 (described in the README, "Pre-input codes at the counter"): digits ↔ bytes ↔ the JSON body.
 //!
 //! The code holds a resident's answers, so everything decoded lives in zeroizing types with
 //! redacted `Debug`, and no error carries any of the content (only which rule failed).

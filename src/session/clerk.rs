@@ -10,6 +10,7 @@ use crate::i18n::Msg;
 
 use super::machine::{Event, Session};
 use super::ports::{ClerkEvent, ClerkPort, StaffPinRecord};
+use super::stage::Stage;
 
 /// Staff PINs are at least this long (a 4-digit one falls to 10,000 taps).
 pub const STAFF_PIN_MIN: usize = 6;
@@ -56,6 +57,10 @@ impl ClerkState {
     pub fn unlocked(&self) -> bool {
         self.unlocked
     }
+    /// A clerk-only action outside the panel (a reprint) counts as clerk activity.
+    pub(crate) fn acted(&mut self, now: Instant) {
+        self.last_activity = now;
+    }
     pub fn panel_open(&self) -> bool {
         self.panel_open
     }
@@ -83,7 +88,34 @@ impl ClerkState {
     }
 }
 
+/// Which clerk actions the panel offers now (the session decides; the panel only shows them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClerkActions {
+    /// The resident's PIN has one try left and needs a clerk's consent.
+    pub allow_last_try: bool,
+    /// The PIN screen can switch to 照合番号B (explained there when the forms need the 個人番号).
+    pub use_pin_b: bool,
+    /// The card's name and address can be corrected (review screen).
+    pub correct: bool,
+    /// The delivered visit's forms can be printed again.
+    pub reprint: bool,
+}
+
 impl Session {
+    /// What a clerk can do on the current screen.
+    pub fn clerk_actions(&self) -> ClerkActions {
+        match &self.stage {
+            Stage::Pin(p) => ClerkActions {
+                allow_last_try: p.state == crate::session::PinState::CallClerk,
+                use_pin_b: p.entry.secret() == crate::session::pin_entry::Secret::Pin,
+                ..ClerkActions::default()
+            },
+            Stage::Review(_) => ClerkActions { correct: true, ..ClerkActions::default() },
+            Stage::Done(_) => ClerkActions { reprint: self.ports.output.offers().print, ..ClerkActions::default() },
+            _ => ClerkActions::default(),
+        }
+    }
+
     /// Clerk events and clerk-only actions; `true` when `ev` was one.
     pub(crate) fn clerk_event(&mut self, ev: &Event, now: Instant) -> bool {
         let is_clerk = matches!(
@@ -97,12 +129,12 @@ impl Session {
                 | Event::ClerkUsePinB
                 | Event::ClerkCorrect { .. }
         );
-        if self.clerk.unlocked || self.clerk.panel_open {
-            self.clerk.last_activity = now;
-        }
         if !is_clerk {
             return false;
         }
+        // Only a clerk's own actions keep clerk powers alive: a resident tapping through the
+        // visit beside an unlocked panel does not.
+        self.clerk.last_activity = now;
         let c = &mut self.clerk;
         match ev {
             Event::ClerkPanel(open) => {

@@ -175,6 +175,15 @@ pub struct Output {
     /// Set once something was delivered (a clerk's reprint from the done screen).
     pub receipt: Option<Receipt>,
     pub message: Option<Msg>,
+    /// Which part of the last delivery failed (the screen's title says it).
+    pub failed: Option<FailedPart>,
+}
+
+/// The part of a delivery that failed: with 印刷と送信 the send runs first, so either can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedPart {
+    Print,
+    Send,
 }
 
 #[derive(Debug)]
@@ -239,6 +248,21 @@ impl Stage {
             Stage::Confirm(s) => Some(&s.visit.plan),
             Stage::Output(s) => Some(&s.visit.plan),
             Stage::Done(s) => Some(&s.visit.plan),
+            Stage::Start(_) | Stage::CardCheck(_) | Stage::Choosing(_) => None,
+        }
+    }
+
+    /// The chosen procedures, moved out of the stage (which is dropped with all it owns).
+    pub fn into_plan(self) -> Option<Plan> {
+        match self {
+            Stage::Card(s) => Some(s.plan),
+            Stage::Pin(s) => Some(s.plan),
+            Stage::Review(s) => Some(s.visit.plan),
+            Stage::Signing(s) => Some(s.visit.plan),
+            Stage::Confirm(s) => Some(s.visit.plan),
+            // A delivery thread may still hold the visit: then the plan is copied.
+            Stage::Output(s) => Some(Arc::try_unwrap(s.visit).map_or_else(|v| v.plan.clone(), |v| v.plan)),
+            Stage::Done(s) => Some(Arc::try_unwrap(s.visit).map_or_else(|v| v.plan.clone(), |v| v.plan)),
             Stage::Start(_) | Stage::CardCheck(_) | Stage::Choosing(_) => None,
         }
     }

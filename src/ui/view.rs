@@ -7,7 +7,7 @@ use slint::{ComponentHandle, Image, SharedString};
 use crate::card::Sex;
 use crate::forms::jp;
 use crate::i18n::{Arg, Msg, tr};
-use crate::session::stage::{CardRead, ProcedureMode, Stage};
+use crate::session::stage::{CardRead, FailedPart, ProcedureMode, Stage};
 use crate::session::{OutputAction, PinState, Session};
 use crate::vocab::{AnswerValue, Question, QuestionKind};
 
@@ -258,6 +258,7 @@ pub fn apply(w: &AppWindow, models: &Models, s: &Session) {
     if let Stage::Pin(p) = stage {
         pin.set_entered(p.entry.len() as i32);
         pin.set_digits(p.entry.secret().digits() as i32);
+        pin.set_pin_b(p.entry.secret() == crate::session::pin_entry::Secret::PinB);
         pin.set_mode(pin_mode(p.state));
         pin.set_state_text(p.state.message_for(p.entry.secret()).render(lang).into());
         pin.set_message(msg(p.message.as_ref(), lang));
@@ -347,6 +348,10 @@ pub fn apply(w: &AppWindow, models: &Models, s: &Session) {
     if let Stage::Output(o) = stage {
         op.set_busy(o.delivery.is_some());
         op.set_message(msg(o.message.as_ref(), lang));
+        op.set_failed(match s.output_failed() {
+            Some(FailedPart::Send) => super::FailedPart::Send,
+            _ => super::FailedPart::Print,
+        });
     }
     if let Some(a) = s.output_action() {
         op.set_action(delivery(a));
@@ -449,10 +454,11 @@ fn clerk(w: &AppWindow, s: &Session, lang: &str) {
     cp.set_entered(c.entered() as i32);
     cp.set_message(msg(c.message(), lang));
     let stage = s.stage();
-    cp.set_can_allow_last_try(matches!(stage, Stage::Pin(p) if p.state == PinState::CallClerk));
-    cp.set_can_use_pin_b(matches!(stage, Stage::Pin(p) if p.entry.secret() == crate::session::pin_entry::Secret::Pin));
-    cp.set_can_correct(matches!(stage, Stage::Review(_)));
-    cp.set_can_reprint(matches!(stage, Stage::Done(_)) && s.output().offers().print);
+    let can = s.clerk_actions();
+    cp.set_can_allow_last_try(can.allow_last_try);
+    cp.set_can_use_pin_b(can.use_pin_b);
+    cp.set_can_correct(can.correct);
+    cp.set_can_reprint(can.reprint);
     // Only while the panel is open: the card's values are not copied into the window for
     // nothing.
     match stage.card().filter(|_| c.panel_open() && c.unlocked()) {
@@ -473,6 +479,7 @@ fn clerk(w: &AppWindow, s: &Session, lang: &str) {
         let st = s.output().status();
         cp.set_printer_status(st.printer.render(lang).into());
         cp.set_outbox_status(st.outbox.render(lang).into());
+        cp.set_visits_today(s.visit_summary().map(|d| d.counts_ja()).unwrap_or_default().into());
     }
 }
 

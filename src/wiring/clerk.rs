@@ -46,7 +46,13 @@ impl ClerkPort for StaffPin {
         self.memory.set(*r);
         let Some(path) = &self.record else { return };
         let tmp = path.with_extension("tmp");
-        let written = std::fs::write(&tmp, format!("{} {}\n", r.failures, r.blocked_until))
+        // Synced before the rename: a power cut must not turn a lockout into a damaged (or
+        // empty) record.
+        let written = std::fs::File::create(&tmp)
+            .and_then(|mut f| {
+                std::io::Write::write_all(&mut f, format!("{} {}\n", r.failures, r.blocked_until).as_bytes())?;
+                f.sync_all()
+            })
             .and_then(|()| std::fs::rename(&tmp, path));
         if let Err(e) = written {
             eprintln!(
@@ -57,23 +63,27 @@ impl ClerkPort for StaffPin {
     }
 
     fn journal(&self, event: ClerkEvent) {
-        let line = match event {
-            ClerkEvent::Unlocked => "clerk unlocked / 職員解除".to_string(),
-            ClerkEvent::Locked => "clerk locked / 職員解除を終了".to_string(),
-            ClerkEvent::Relocked => "clerk powers ended (new visit or inactivity) / 職員解除を自動で終了".to_string(),
-            ClerkEvent::WrongPin { failures } => {
-                format!("wrong staff PIN ({failures} in a row) / 職員用暗証番号の誤り({failures}回連続)")
-            }
-            ClerkEvent::LockedOut { failures, seconds } => format!(
-                "staff PIN locked for {seconds} s after {failures} wrong entries / 職員用暗証番号を{seconds}秒ロック({failures}回の誤り)"
-            ),
-            ClerkEvent::AllowedLastTry => "clerk allowed the last PIN try / 職員が最後の1回を許可".to_string(),
-            ClerkEvent::UsedPinB => "clerk reads the card with 照合番号B / 職員が照合番号Bで読み取り".to_string(),
-            ClerkEvent::Corrected { name, address } => {
-                format!("clerk corrected card values (name: {name}, address: {address}) / 職員がカードの値を修正")
-            }
-            ClerkEvent::Reprint => "clerk reprint / 職員が再印刷".to_string(),
-        };
-        eprintln!("madoguchi: clerk: {line}");
+        eprintln!("madoguchi: clerk: {}", journal_line(event));
+    }
+}
+
+/// The journal's line for a clerk event (English / Japanese; counts and flags only).
+pub fn journal_line(event: ClerkEvent) -> String {
+    match event {
+        ClerkEvent::Unlocked => "clerk unlocked / 職員解除".to_string(),
+        ClerkEvent::Locked => "clerk locked / 職員解除を終了".to_string(),
+        ClerkEvent::Relocked => "clerk powers ended (new visit or inactivity) / 職員解除を自動で終了".to_string(),
+        ClerkEvent::WrongPin { failures } => {
+            format!("wrong staff PIN ({failures} in a row) / 職員用暗証番号の誤り({failures}回連続)")
+        }
+        ClerkEvent::LockedOut { failures, seconds } => format!(
+            "staff PIN locked for {seconds} s after {failures} wrong entries / 職員用暗証番号を{seconds}秒ロック({failures}回の誤り)"
+        ),
+        ClerkEvent::AllowedLastTry => "clerk allowed the last PIN try / 職員が最後の1回を許可".to_string(),
+        ClerkEvent::UsedPinB => "clerk reads the card with 照合番号B / 職員が照合番号Bで読み取り".to_string(),
+        ClerkEvent::Corrected { name, address } => {
+            format!("clerk corrected card values (name: {name}, address: {address}) / 職員がカードの値を修正")
+        }
+        ClerkEvent::Reprint => "clerk reprint / 職員が再印刷".to_string(),
     }
 }

@@ -1,4 +1,5 @@
-//! The virtual My Number Card: APDU in, APDU out, behaving as mynumber-card.md §9 describes.
+//! The virtual My Number Card: APDU in, APDU out, answering as the public descriptions of the
+//! card (and the clients that read it: jpki/myna, OpenSC) say a real one does.
 //!
 //! Shared by both front ends (in-process transport and the vpcd client).
 
@@ -350,8 +351,7 @@ impl VirtualCard {
     /// The current EF's bytes if the security state allows reading it.
     fn readable(&mut self, df: Df, fid: u16) -> Result<Zeroizing<Vec<u8>>, StatusWord> {
         match (df, fid) {
-            // The 個人番号 opens with the PIN (or 照合番号A), 基本4情報 with the PIN or 照合番号B
-            // (mynumber-card.md §4.1).
+            // The 個人番号 opens with the PIN (or 照合番号A), 基本4情報 with the PIN or 照合番号B.
             (Df::Text, 0x0001) if self.verified_text => Ok(self.ef_my_number.clone()),
             (Df::Text, 0x0002) if self.verified_text || self.verified_pin_b => Ok(self.ef_basic4.clone()),
             (Df::Text, 0x0001 | 0x0002) => Err(StatusWord::SECURITY_NOT_SATISFIED),

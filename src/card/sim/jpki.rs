@@ -63,7 +63,7 @@ impl JpkiMaterial {
     }
 }
 
-/// OIDs of the four attributes in the sign certificate's subjectAltName (mynumber-card.md §5.6).
+/// OIDs of the four attributes in the sign certificate's subjectAltName.
 const OID_NAME: &str = "1.2.392.200149.8.5.5.1";
 const OID_SEX: &str = "1.2.392.200149.8.5.5.3";
 const OID_BIRTH: &str = "1.2.392.200149.8.5.5.4";

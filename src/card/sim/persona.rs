@@ -9,7 +9,7 @@ use thiserror::Error;
 use crate::card::attributes::{BirthDate, MyNumber, SecretString, Sex};
 
 /// Which status word a locked PIN answers with (no real-card trace exists; both are seen
-/// in clients, mynumber-card.md §7).
+/// in clients).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 pub enum LockResponse {
     #[default]
@@ -32,8 +32,7 @@ pub enum CardKind {
     Other,
 }
 
-/// How the birth date is printed on the card, which decides the first 6 digits of 照合番号B
-/// (mynumber-card.md §6.1 [M]).
+/// How the birth date is printed on the card, which decides the first 6 digits of 照合番号B.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum PrintedBirthDate {
@@ -162,22 +161,11 @@ pub struct Persona {
     pub auth_cert_validity: Option<(NaiveDate, NaiveDate)>,
 }
 
-/// The 2-digit year of `d` in the Japanese era it falls in (明治 … 令和).
+/// The year of `d` in the Japanese era it falls in (明治 … 令和), from the forms' one era
+/// table (dates before 明治 count from 1868).
 pub fn wareki_year(d: NaiveDate) -> i32 {
     use chrono::Datelike;
-    let on_or_after = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).is_some_and(|start| d >= start);
-    let first_year = if on_or_after(2019, 5, 1) {
-        2019
-    } else if on_or_after(1989, 1, 8) {
-        1989
-    } else if on_or_after(1926, 12, 25) {
-        1926
-    } else if on_or_after(1912, 7, 30) {
-        1912
-    } else {
-        1868
-    };
-    d.year() - first_year + 1
+    crate::forms::jp::to_wareki(d).map_or(d.year() - 1867, |w| w.year)
 }
 
 /// The 5th birthday after `issued` (how JPKI certificates end); 29 February → 28 February.

@@ -1,11 +1,13 @@
-//! The IPP edge (blocking `ipp` client): preflight the printer, submit with retries while
-//! it is busy, then follow the job to a final state.
+//! The IPP edge (operations built and parsed by the `ipp` crate, sent by [`IppHttp`] with a
+//! bounded response): preflight the printer, submit with retries while it is busy, then
+//! follow the job to a final state.
 
 use std::time::{Duration, Instant};
 
 use ipp::prelude::*;
 use zeroize::Zeroizing;
 
+use super::http::IppHttp;
 use super::reasons::{PrintError, condition_from};
 use crate::output::config::PrintConfig;
 
@@ -43,25 +45,8 @@ const CONDITION_GRACE: Duration = Duration::from_secs(2);
 pub struct Printer {
     uri: Uri,
     cfg: PrintConfig,
-    client: IppClient,
+    client: IppHttp,
     poll: Duration,
-}
-
-fn ipp_err(e: IppError) -> PrintError {
-    match e {
-        // The printer's certificate is not trusted (or the TLS handshake failed).
-        IppError::ClientError(e @ (ureq::Error::Rustls(_) | ureq::Error::Tls(_) | ureq::Error::Pem(_))) => {
-            PrintError::Tls(e.to_string())
-        }
-        // A handshake failure (e.g. an untrusted certificate) arrives as an I/O error.
-        IppError::ClientError(ureq::Error::Io(e)) if e.get_ref().is_some_and(|i| i.is::<rustls::Error>()) => {
-            PrintError::Tls(e.to_string())
-        }
-        IppError::ClientError(e) => PrintError::Unreachable(e.to_string()),
-        IppError::IoError(e) => PrintError::Unreachable(e.to_string()),
-        IppError::RequestError(code) => PrintError::Protocol(format!("HTTP {code}")),
-        other => PrintError::Protocol(other.to_string()),
-    }
 }
 
 fn status_of(resp: &IppRequestResponse) -> StatusCode {
@@ -134,13 +119,11 @@ impl Printer {
         if let Err((why, _)) = crate::output::config::check_printer_uri(s, cfg.allow_insecure) {
             return Err(PrintError::InvalidUri(why));
         }
-        let mut builder = IppClient::builder(uri.clone()).request_timeout(Duration::from_secs(30));
-        if let Some(path) = &cfg.ca_cert {
-            for der in read_pem_certs(path)? {
-                builder = builder.ca_cert(der);
-            }
-        }
-        let client = builder.build();
+        let roots = match &cfg.ca_cert {
+            Some(path) => read_pem_certs(path)?,
+            None => Vec::new(),
+        };
+        let client = IppHttp::new(&uri, Duration::from_secs(30), roots);
         Ok(Printer { uri, cfg: cfg.clone(), client, poll: Duration::from_millis(100) })
     }
 
@@ -157,7 +140,7 @@ impl Printer {
             .attributes(["printer-state", "printer-state-reasons", "printer-is-accepting-jobs"])
             .build()
             .map_err(|e| PrintError::Protocol(e.to_string()))?;
-        let resp = self.client.send(op).map_err(ipp_err)?;
+        let resp = self.client.send(op)?;
         let st = status_of(&resp);
         if !st.is_success() {
             return Err(PrintError::Protocol(format!("Get-Printer-Attributes: {st}")));
@@ -199,7 +182,7 @@ impl Printer {
             .attribute(IppAttribute::with_name("media", media).map_err(|e| PrintError::Protocol(e.to_string()))?)
             .build()
             .map_err(|e| PrintError::Protocol(e.to_string()))?;
-            let resp = self.client.send(op).map_err(ipp_err)?;
+            let resp = self.client.send(op)?;
             match status_of(&resp) {
                 s if s.is_success() => {
                     let id = attr(&resp, DelimiterTag::JobAttributes, "job-id")
@@ -234,7 +217,7 @@ impl Printer {
             let op = IppOperationBuilder::get_job_attributes(self.uri.clone(), job.job_id)
                 .build()
                 .map_err(|e| PrintError::Protocol(e.to_string()))?;
-            let resp = self.client.send(op).map_err(ipp_err)?;
+            let resp = self.client.send(op)?;
             let st = status_of(&resp);
             if !st.is_success() {
                 return Err(PrintError::Protocol(format!("Get-Job-Attributes: {st}")));
@@ -276,7 +259,7 @@ impl Printer {
         let op = IppOperationBuilder::get_job_attributes(self.uri.clone(), job.job_id)
             .build()
             .map_err(|e| PrintError::Protocol(e.to_string()))?;
-        let resp = self.client.send(op).map_err(ipp_err)?;
+        let resp = self.client.send(op)?;
         let st = status_of(&resp);
         if st == StatusCode::ClientErrorNotFound {
             return Ok(None);
@@ -304,7 +287,7 @@ impl Printer {
             .user_name(self.user_name())
             .build()
             .map_err(|e| PrintError::Protocol(e.to_string()))?;
-        let resp = self.client.send(op).map_err(ipp_err)?;
+        let resp = self.client.send(op)?;
         let st = status_of(&resp);
         if st.is_success() { Ok(()) } else { Err(PrintError::Rejected(st.to_string())) }
     }

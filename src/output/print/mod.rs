@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod cups;
+pub mod http;
 pub mod reasons;
 
 pub use client::{JobDone, PrintJob, PrintRequest, Printer};

@@ -19,7 +19,7 @@ use crate::i18n::{Msg, Text, languages, tr};
 
 /// Days a code stays valid after the resident made it (the page sets `x` = today + this).
 pub const VALID_DAYS: u32 = 30;
-/// Longest code the kiosk accepts (PREINPUT_SPEC: "far too large" beyond).
+/// Longest code the kiosk accepts (beyond it a code is "far too large").
 pub const MAX_DIGITS: usize = 2400;
 /// Largest QR version the page draws: counter scanners read up to version 25 reliably.
 pub const MAX_QR_VERSION: u32 = 25;

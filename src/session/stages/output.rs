@@ -8,13 +8,15 @@ use crate::i18n::Msg;
 
 use super::super::machine::{EndReason, Event, Session};
 use super::super::ports::{ConfirmedVisit, DeliveryError, OutputAction};
-use super::super::stage::{Delivery, Done, Output, Stage};
+use super::super::stage::{Delivery, Done, FailedPart, Output, Stage};
 
 impl Session {
     pub(crate) fn output_event(&mut self, ev: Event) {
         match (&self.stage, ev) {
             (Stage::Confirm(_) | Stage::Output(_), Event::Deliver(action)) => self.deliver(action),
             (Stage::Done(_), Event::Deliver(action)) if self.clerk.unlocked() => {
+                let now = self.now();
+                self.clerk.acted(now);
                 if action == OutputAction::Print {
                     self.ports.clerk.journal(super::super::ports::ClerkEvent::Reprint);
                 }
@@ -77,6 +79,10 @@ impl Session {
                 return;
             }
         };
+        if receipt.is_none() {
+            let now = self.now();
+            self.visit.delivery_started(now);
+        }
         let (tx, rx) = mpsc::channel();
         let output = self.ports.output.clone();
         let shared = visit.clone();
@@ -84,14 +90,15 @@ impl Session {
             // The receiver may be gone (session cancelled); the job itself still completes.
             let _ = tx.send(output.deliver(&shared, action));
         });
-        let (delivery, message) = match spawned {
-            Ok(_) => (Some(Delivery { action, rx }), None),
+        let (delivery, message, failed) = match spawned {
+            Ok(_) => (Some(Delivery { action, rx }), None, None),
             Err(e) => {
                 eprintln!("madoguchi: cannot start the output thread: {e} / 出力処理を開始できません");
-                (None, Some(Msg::new("印刷・送信を開始できませんでした。職員にお声がけください。")))
+                let part = if action == OutputAction::Print { FailedPart::Print } else { FailedPart::Send };
+                (None, Some(Msg::new("印刷・送信を開始できませんでした。職員にお声がけください。")), Some(part))
             }
         };
-        self.stage = Stage::Output(Output { visit, delivery, last: action, receipt, message });
+        self.stage = Stage::Output(Output { visit, delivery, last: action, receipt, message, failed });
     }
 
     /// Collect a finished delivery, if any.
@@ -110,6 +117,12 @@ impl Session {
         let now = self.now();
         self.last_activity = now;
         let Stage::Output(o) = std::mem::replace(&mut self.stage, Stage::Start(Default::default())) else { return };
+        match (&result, &o.receipt) {
+            (Ok(_), None) => self.visit.delivered(o.last, now),
+            (Err(DeliveryError::Printer { .. }), _) => self.visit.error(crate::stats::ErrorKind::PrintFailed),
+            (Err(DeliveryError::Send { .. }), _) => self.visit.error(crate::stats::ErrorKind::SendFailed),
+            (Ok(_), Some(_)) => {}
+        }
         self.stage = match (result, o.receipt) {
             (Ok(receipt), _) => Stage::Done(Done { visit: o.visit, receipt, last: o.last, since: now, message: None }),
             (Err(e), receipt) => {
@@ -123,10 +136,24 @@ impl Session {
                         since: now,
                         message: Some(e.message()),
                     }),
-                    None => Stage::Output(Output { message: Some(e.message()), receipt: None, delivery: None, ..o }),
+                    None => {
+                        let failed = Some(match e {
+                            DeliveryError::Printer { .. } => FailedPart::Print,
+                            DeliveryError::Send { .. } => FailedPart::Send,
+                        });
+                        Stage::Output(Output { message: Some(e.message()), receipt: None, delivery: None, failed, ..o })
+                    }
                 }
             }
         };
+    }
+
+    /// Which part of the visit's delivery failed, while the output screen shows the failure.
+    pub fn output_failed(&self) -> Option<FailedPart> {
+        match &self.stage {
+            Stage::Output(o) if o.delivery.is_none() => o.failed,
+            _ => None,
+        }
     }
 
     /// What the output screen shows and what もう一度ためす does: the running or last action.

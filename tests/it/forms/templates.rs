@@ -346,3 +346,67 @@ kind = "text"
     );
     assert!(e.iter().any(|m| m.contains("not a count field")), "{e:?}");
 }
+
+/// One template `mini.toml` (from `text`) and `base.pdf` (from `base`, when given) in a
+/// fresh folder, loaded as a catalog: its errors as text.
+fn load_errors(text: &str, base: Option<&[u8]>) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let tdir = dir.path().join("templates");
+    std::fs::create_dir(&tdir).unwrap();
+    std::fs::write(tdir.join("mini.toml"), text).unwrap();
+    if let Some(b) = base {
+        std::fs::write(tdir.join("base.pdf"), b).unwrap();
+    }
+    std::fs::write(dir.path().join("procedures.toml"), "").unwrap();
+    match Catalog::load(&tdir, &dir.path().join("procedures.toml")) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn templates_over_the_caps_and_broken_base_pdfs_are_refused_at_load() {
+    use madoguchi::forms::loader::{MAX_FIELDS, MAX_PAGES, MAX_TEMPLATE_BYTES};
+    // Too many pages.
+    let pages = MINIMAL.replace(
+        "title = { ja = \"見本\", en = \"Sample\" }",
+        &format!("title = {{ ja = \"見本\", en = \"Sample\" }}\n[page]\npages = {}", MAX_PAGES + 1),
+    );
+    let e = load_errors(&pages, None);
+    assert!(
+        e.iter().any(|m| m.contains(&format!("more than {MAX_PAGES} pages")) && m.contains("大きすぎます")),
+        "{e:?}"
+    );
+    // Too many fields (each a valid answer field).
+    let mut fields = MINIMAL.to_string();
+    for n in 0..MAX_FIELDS {
+        fields.push_str(&format!("\n[[fields]]\nid = \"f{n}\"\nlabel = {{ ja = \"項目\" }}\nkind = \"text\"\n"));
+    }
+    let e = load_errors(&fields, None);
+    assert!(e.iter().any(|m| m.contains(&format!("more than {MAX_FIELDS} fields"))), "{e:?}");
+    // A file over the byte cap is refused before it is parsed (padding in a TOML comment).
+    let mut big = MINIMAL.to_string();
+    big.push('#');
+    big.push_str(&"x".repeat(MAX_TEMPLATE_BYTES as usize));
+    let e = load_errors(&big, None);
+    assert!(e.iter().any(|m| m.contains("file bytes")), "{e:?}");
+
+    // A base PDF that is not a PDF, and one with fewer pages than the template declares.
+    let with_base = MINIMAL.replace(
+        "title = { ja = \"見本\", en = \"Sample\" }",
+        "title = { ja = \"見本\", en = \"Sample\" }\nbase_pdf = \"base.pdf\"",
+    );
+    let e = load_errors(&with_base, Some(b"%PDF-1.7\nnot really a pdf"));
+    assert!(e.iter().any(|m| m.contains("base_pdf:") && m.contains("台紙")), "{e:?}");
+    let form = madoguchi::forms::FilledForm {
+        template: std::borrow::Cow::Owned(catalog().template("juminhyo").unwrap().clone()),
+        values: Default::default(),
+        stamp: std::borrow::Cow::Owned(madoguchi::forms::sample::sample_stamp()),
+    };
+    let one_page = madoguchi::forms::render_pdf(&[form], &fonts()).unwrap();
+    let two_pages = with_base.replace("[[fields]]", "[page]\npages = 2\n\n[[fields]]");
+    let e = load_errors(&two_pages, Some(&one_page));
+    assert!(e.iter().any(|m| m.contains("page.pages = 2")), "{e:?}");
+    // The same one-page base with a one-page template loads.
+    assert_eq!(load_errors(&with_base, Some(&one_page)), Vec::<String>::new());
+}

@@ -40,3 +40,114 @@ fn headless_demo_walks_to_the_receipt_and_writes_everything_to_out() {
     let name = madoguchi::card::sim::persona::builtin_by_id("typical").unwrap().name.expose().to_string();
     assert!(!stdout.contains(&name) && !stderr.contains(&name));
 }
+
+/// Page previews come from poppler's `pdftoppm`, only a Recommends of the package: a kiosk
+/// without it still prints and sends (the confirm screen says the previews are missing).
+#[test]
+fn without_pdftoppm_the_demo_still_delivers_to_the_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("demo");
+    // An empty PATH: no pdftoppm (nor any other program) can be found.
+    let empty = dir.path().join("empty-path");
+    std::fs::create_dir(&empty).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .args(["kiosk", "--demo", "--headless", "--out"])
+        .arg(&out_dir)
+        .env("PATH", &empty)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run madoguchi");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("受付番号 K01-"), "delivered without previews:\n{stdout}\n{stderr}");
+    assert!(out_dir.join("07-confirm.png").exists() && out_dir.join("01-juminhyo.pdf").exists());
+    let exported = std::fs::read_dir(out_dir.join("export")).unwrap().flatten().count();
+    assert!(exported > 0, "the submission reached the export spool");
+}
+
+/// `--demo` with a production configuration (README, install guide): fictitious residents
+/// never reach the configured outbox, key, export spool, statistics or work directory.
+#[test]
+fn the_demo_with_a_production_config_writes_nothing_into_its_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let prod = dir.path().join("prod");
+    std::fs::create_dir(&prod).unwrap();
+    let p = |rel: &str| prod.join(rel).display().to_string();
+    let config = dir.path().join("madoguchi.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[paths]\ntemplates_dir = {:?}\nprocedures_dir = {:?}\nwork_dir = {:?}\n\n[output.outbox]\ndb_path = {:?}\nkey_path = {:?}\n\n\
+             [output.export]\nenabled = true\nspool_dir = {:?}\n\n[stats]\ndb_path = {:?}\n",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/assets/templates"),
+            env!("CARGO_MANIFEST_DIR").to_string() + "/assets",
+            p("work"),
+            p("outbox/outbox.sqlite3"),
+            p("outbox/outbox.key"),
+            p("export"),
+            p("stats/stats.sqlite3"),
+        ),
+    )
+    .unwrap();
+    let out_dir = dir.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .args(["kiosk", "--demo", "--headless", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out_dir)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run madoguchi");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("受付番号 K01-"), "{stdout}");
+    let written: Vec<_> = walk(&prod);
+    assert!(written.is_empty(), "the demo wrote into the configured stores: {written:?}");
+    // Its own stores are under --out instead.
+    for own in ["outbox/outbox.sqlite3", "stats.sqlite3"] {
+        assert!(out_dir.join(own).exists(), "{own} under --out");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+            out.push(p);
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A crash or a power cut skips the wipe at the end of a visit: at start the kiosk deletes the
+/// session folders an earlier run left in its work directory (a resident's filled forms), and
+/// nothing else there.
+#[test]
+fn work_folders_left_by_a_crash_are_deleted_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("demo");
+    let work = out_dir.join("work");
+    let left = work.join("session-left-by-a-crash");
+    std::fs::create_dir_all(&left).unwrap();
+    std::fs::write(left.join("01-juminhyo.pdf"), b"%PDF-1.7 a resident's form").unwrap();
+    std::fs::write(work.join("not-ours.txt"), b"keep").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .args(["kiosk", "--demo", "--headless", "--out"])
+        .arg(&out_dir)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run madoguchi");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!left.exists(), "the earlier run's session folder is gone");
+    assert!(stderr.contains("removed 1 work folder"), "{stderr}");
+    assert_eq!(std::fs::read(work.join("not-ours.txt")).unwrap(), b"keep");
+}

@@ -438,6 +438,30 @@ fn clerk_powers_end_after_a_quiet_while() {
     assert!(!r.s.clerk_unlocked(), "relocked after 5 minutes without clerk activity");
 }
 
+#[test]
+fn a_residents_taps_do_not_keep_clerk_powers_alive_and_the_relock_time_is_configurable() {
+    let relock = SessionSettings {
+        clerk_relock: std::time::Duration::from_secs(60),
+        ..crate::support::kiosk_support::settings()
+    };
+    let mut r = Rig::with(relock, Arc::new(AcceptingOutput::printing()));
+    r.unlock_clerk();
+    // The resident goes on alone: taps every 20 s (a language switch, which any screen takes).
+    for _ in 0..2 {
+        r.wait(20);
+        r.s.handle(Event::SetLanguage("en".into()));
+        assert!(r.s.clerk_unlocked());
+    }
+    r.wait(21);
+    assert!(!r.s.clerk_unlocked(), "60 s after the clerk's last action, whatever the resident did");
+    // A clerk action (opening the panel to unlock again) starts the minute anew.
+    r.unlock_clerk();
+    r.wait(50);
+    r.s.handle(Event::ClerkPanel(true));
+    r.wait(50);
+    assert!(r.s.clerk_unlocked(), "the clerk's panel action 50 s ago keeps the powers");
+}
+
 /// A reader that is unplugged and plugged back in. A mock, because vpcd's readers exist as
 /// long as pcscd runs and cannot be unplugged on demand; the real "no such reader" answer is
 /// tested through pcscd in card/pcsc.rs.
@@ -500,4 +524,232 @@ fn a_missing_reader_is_explained_on_the_card_screen_until_it_is_back() {
     clock.advance(1);
     s.tick();
     assert!(matches!(s.stage(), Stage::Pin(_)));
+}
+
+/// The back office took the visit, then the printer failed. A mock port: the real stack's
+/// printer failures are tested in kiosk/output.rs; here what matters is what the session lets
+/// the resident and the clerk do afterwards, which needs a failure after a successful send on
+/// demand.
+struct SentThenPrinterFails {
+    calls: std::sync::Mutex<Vec<Delivered>>,
+}
+
+/// What one delivery carried: receipt id, idempotency keys, the print job's bytes.
+type Delivered = (String, Vec<(String, String)>, Vec<u8>);
+
+impl madoguchi::session::OutputPort for SentThenPrinterFails {
+    fn offers(&self) -> madoguchi::session::Offers {
+        madoguchi::session::Offers { print: true, send: true }
+    }
+    fn new_receipt_id(&self, today: NaiveDate) -> Result<String, madoguchi::session::DeliveryError> {
+        Ok(madoguchi::wiring::output::receipt_id("T01", today, 1))
+    }
+    fn deliver(
+        &self,
+        visit: &madoguchi::session::ConfirmedVisit,
+        _: OutputAction,
+    ) -> Result<madoguchi::session::Receipt, madoguchi::session::DeliveryError> {
+        let mut calls = self.calls.lock().unwrap();
+        calls.push((visit.receipt_id.clone(), visit.keys.clone(), visit.rendered.print_pdf.to_vec()));
+        if calls.len() == 1 {
+            return Err(madoguchi::session::DeliveryError::Printer {
+                detail: "paper out (scripted)".into(),
+                message: madoguchi::i18n::Msg::new("用紙がありません。"),
+            });
+        }
+        Ok(madoguchi::session::Receipt::for_id(&visit.receipt_id))
+    }
+    fn status(&self) -> madoguchi::session::OutputStatus {
+        Default::default()
+    }
+    fn print_sheet(&self, _: &[u8], _: &str) -> Result<(), madoguchi::session::DeliveryError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn after_a_send_and_a_failed_print_nothing_can_change_what_was_sent() {
+    let port = Arc::new(SentThenPrinterFails { calls: Default::default() });
+    let mut r = Rig::new(port.clone());
+    r.walk_to_confirm();
+    r.ev(Event::Deliver(OutputAction::PrintAndSend));
+    r.settle();
+    assert_eq!(r.stage_name(), "output", "the print failed after the send");
+    // The screen's title comes from the session: the print failed (not "送信できませんでした").
+    assert_eq!(r.s.output_failed(), Some(madoguchi::session::stage::FailedPart::Print));
+    assert!(!r.s.can_go_back());
+    // もどる and a clerk's correction are both refused: the back office has this visit.
+    r.ev(Event::Back);
+    assert_eq!(r.stage_name(), "output", "no way back into the answers of a sent visit");
+    r.unlock_clerk();
+    r.ev(Event::ClerkCorrect { name: SecretString::new("職員 修正"), address: SecretString::new("") });
+    // The retry delivers the very same visit: same receipt, same idempotency keys, same forms.
+    r.ev(Event::Deliver(OutputAction::PrintAndSend));
+    r.settle();
+    assert_eq!(r.stage_name(), "done");
+    let calls = port.calls.lock().unwrap();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0], calls[1], "the retry must carry what was sent, unchanged");
+}
+
+/// The real staff-PIN adapter, each journal event also kept for the test (the journal line
+/// itself goes to stderr, which an in-process test cannot read).
+struct Journaled {
+    inner: madoguchi::wiring::StaffPin,
+    events: std::rc::Rc<std::cell::RefCell<Vec<madoguchi::session::ClerkEvent>>>,
+}
+
+impl madoguchi::session::ClerkPort for Journaled {
+    fn configured(&self) -> bool {
+        self.inner.configured()
+    }
+    fn verify(&self, pin: &str) -> bool {
+        self.inner.verify(pin)
+    }
+    fn load(&self) -> madoguchi::session::StaffPinRecord {
+        self.inner.load()
+    }
+    fn save(&self, record: &madoguchi::session::StaffPinRecord) {
+        self.inner.save(record)
+    }
+    fn journal(&self, event: madoguchi::session::ClerkEvent) {
+        self.events.borrow_mut().push(event);
+        self.inner.journal(event)
+    }
+}
+
+#[test]
+fn every_clerk_action_is_journaled_without_personal_data_or_the_pin() {
+    use madoguchi::session::ClerkEvent as E;
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let clock = crate::support::kiosk_support::HandClock::new();
+    let (mut ports, hand) =
+        crate::support::kiosk_support::ports(Arc::new(AcceptingOutput::printing()), &work, &clock, None);
+    let events = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let staff = madoguchi::wiring::StaffPin::new(crate::support::kiosk_support::staff_pin_hash(), None);
+    ports.clerk = Box::new(Journaled { inner: staff, events: events.clone() });
+    let mut r = Rig {
+        s: madoguchi::session::Session::new(crate::support::kiosk_support::settings(), ports),
+        hand,
+        clock,
+        _dir: dir,
+        work,
+    };
+    staff_pin(&mut r, "999999");
+    r.unlock_clerk();
+    r.walk_to_review("juminhyo", "typical");
+    // Began a visit: the powers of the clerk before it ended.
+    r.unlock_clerk();
+    let can = r.s.clerk_actions();
+    assert!(can.correct && !can.reprint && !can.allow_last_try && !can.use_pin_b, "{can:?}");
+    let card = r.s.stage().card().unwrap().clone();
+    let corrected = SecretString::new(format!("{}子", card.attributes.name.expose()));
+    r.ev(Event::ClerkCorrect { name: corrected, address: card.attributes.address.clone() });
+    r.answer_all(&["juminhyo"]);
+    r.sign_and_confirm();
+    r.ev(Event::Deliver(OutputAction::Print));
+    r.settle();
+    assert!(r.s.clerk_actions().reprint && !r.s.clerk_actions().correct);
+    r.ev(Event::Deliver(OutputAction::Print));
+    r.settle();
+    r.ev(Event::ClerkLock);
+    let got = events.borrow().clone();
+    assert_eq!(
+        got,
+        vec![
+            E::WrongPin { failures: 1 },
+            E::Unlocked,
+            E::Relocked,
+            E::Unlocked,
+            E::Corrected { name: true, address: false },
+            E::Reprint,
+            E::Locked
+        ]
+    );
+    // The lines say what happened, never who or the PIN.
+    let name = card.attributes.name.expose().to_string();
+    for e in got {
+        let line = madoguchi::wiring::clerk::journal_line(e);
+        for secret in [crate::support::kiosk_support::STAFF_PIN, "999999", name.as_str()] {
+            assert!(!line.contains(secret), "{line}");
+        }
+    }
+}
+
+// ---- the editing rules, without a window ----
+
+fn text_answer(r: &Rig, id: &str) -> Option<String> {
+    match r.s.stage().answers()?.get(id) {
+        Some(AnswerValue::Text(t)) => Some(t.expose().to_string()),
+        _ => None,
+    }
+}
+
+fn answer(r: &Rig, id: &str) -> Option<AnswerValue> {
+    r.s.stage().answers()?.get(id).cloned()
+}
+
+#[test]
+fn text_editing_keys_backspace_and_same_as_address_are_session_rules() {
+    let mut r = Rig::accepting();
+    r.walk_to_review("tennyu", "typical");
+    // Keys before a field is open, or for a field that is not text, change nothing.
+    let members = answer(&r, "members");
+    r.ev(Event::EditKey("ア".into()));
+    r.ev(Event::EditStart("members".into()));
+    r.ev(Event::EditKey("ア".into()));
+    assert_eq!(answer(&r, "members"), members);
+    // 本籍 by 「住所と同じ」, one character off, a key on.
+    r.ev(Event::EditStart("honseki".into()));
+    r.ev(Event::EditSameAsAddress);
+    let address = persona::builtin_by_id("typical").unwrap().address.expose().to_string();
+    assert_eq!(text_answer(&r, "honseki").as_deref(), Some(address.as_str()));
+    r.ev(Event::EditBackspace);
+    r.ev(Event::EditKey("番地".into()));
+    let mut want: String = address.chars().take(address.chars().count() - 1).collect();
+    want.push_str("番地");
+    assert_eq!(text_answer(&r, "honseki"), Some(want.clone()));
+    // Closed: keys no longer reach it.
+    r.ev(Event::EditDone);
+    r.ev(Event::EditKey("号".into()));
+    assert_eq!(text_answer(&r, "honseki"), Some(want));
+    // Backspace on an empty field leaves it empty (no panic, no stray value).
+    r.ev(Event::EditStart("kana".into()));
+    r.ev(Event::EditBackspace);
+    assert_eq!(text_answer(&r, "kana").as_deref(), Some(""));
+}
+
+#[test]
+fn counts_step_within_their_bounds_and_dates_step_to_real_days() {
+    use madoguchi::session::DatePart;
+    let mut r = Rig::accepting();
+    r.walk_to_review("tennyu", "typical");
+    // 異動する人数: 1 to 6 (the review starts it at the minimum).
+    r.ev(Event::CountStep("members".into(), 1));
+    assert_eq!(answer(&r, "members"), Some(AnswerValue::Count(2)));
+    r.ev(Event::CountStep("members".into(), -5));
+    assert_eq!(answer(&r, "members"), Some(AnswerValue::Count(1)));
+    r.ev(Event::CountStep("members".into(), 10));
+    assert_eq!(answer(&r, "members"), Some(AnswerValue::Count(6)));
+    // A count step on a date question changes nothing.
+    let before = answer(&r, "move_date");
+    r.ev(Event::CountStep("move_date".into(), 1));
+    assert_eq!(answer(&r, "move_date"), before);
+    let d = |y, m, day| AnswerValue::Date(NaiveDate::from_ymd_opt(y, m, day).unwrap());
+    // With no answer a date starts from today (the rig's clock: 2026-11-22).
+    r.ev(Event::ClearAnswer("move_date".into()));
+    r.ev(Event::DateStep("move_date".into(), DatePart::Month, 3));
+    assert_eq!(answer(&r, "move_date"), Some(d(2027, 2, 22)));
+    // 31 January + 1 month is the last day of February, not 3 March and not 31 February.
+    r.ev(Event::Answer("move_date".into(), d(2027, 1, 31)));
+    r.ev(Event::DateStep("move_date".into(), DatePart::Month, 1));
+    assert_eq!(answer(&r, "move_date"), Some(d(2027, 2, 28)));
+    // 29 February − 1 year; 31 December + 1 day.
+    r.ev(Event::Answer("move_date".into(), d(2024, 2, 29)));
+    r.ev(Event::DateStep("move_date".into(), DatePart::Year, -1));
+    assert_eq!(answer(&r, "move_date"), Some(d(2023, 2, 28)));
+    r.ev(Event::Answer("move_date".into(), d(2026, 12, 31)));
+    r.ev(Event::DateStep("move_date".into(), DatePart::Day, 1));
+    assert_eq!(answer(&r, "move_date"), Some(d(2027, 1, 1)));
 }

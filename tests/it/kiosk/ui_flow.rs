@@ -301,6 +301,23 @@ fn place_text_by_touch_same_as_address_and_by_a_clerk_keyboard() {
     assert_eq!(kb.get_kind(), Keyboard::Kana);
 }
 
+/// A foreign name's reading needs ヴ and the middle dot: both are keys of the kana keyboard,
+/// and what they type passes the review (the forms layer's validator) as it will pass on paper.
+#[test]
+fn a_foreign_reading_with_a_middle_dot_is_typed_by_touch_and_accepted() {
+    let r = setup((1920, 1080));
+    let w = &r.ui.window;
+    to_tennyu_review(&r);
+    w.global::<ReviewPage>().invoke_edit("kana".into());
+    assert_eq!(w.global::<KeyboardPage>().get_kind(), Keyboard::Kana);
+    type_keys(w, "kana:", "ジョン・ヴァレンタイン");
+    assert_eq!(text_of(&r, "kana"), "ジョン・ヴァレンタイン");
+    w.global::<KeyboardPage>().invoke_done();
+    w.global::<ReviewPage>().invoke_next();
+    let problems = crate::support::kiosk_support::review_problems(&r.ui.session());
+    assert!(!problems.iter().any(|(id, _)| id == "kana"), "the reading is accepted: {problems:?}");
+}
+
 /// The phone-number keypad (the question kind added with the new middle): digits and the
 /// hyphen only, and what it types is what the paper takes.
 #[test]

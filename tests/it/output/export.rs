@@ -153,14 +153,15 @@ fn the_my_number_is_exported_only_when_configured() {
 }
 
 #[test]
-fn temp_files_never_follow_a_planted_symlink() {
+fn symlinks_planted_at_final_and_old_temp_names_are_never_followed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let victim = dir.path().join("victim");
     std::fs::write(&victim, "keep me").expect("victim");
     let spool = dir.path().join("spool");
     std::fs::create_dir(&spool).expect("spool");
     // The pickup account can write the spool: it plants symlinks under every temp name the
-    // old fixed scheme (`.<name>.<pid>.tmp`) would use, and at a final name.
+    // old fixed scheme (`.<name>.<pid>.tmp`) would use, and at a final name. (The random temp
+    // names and their exclusive creation are tested in export.rs's unit tests.)
     let sub = submission(6);
     for name in ["R-000006-moving-in.json", "R-000006-moving-in-jumin-ido.csv", "R-000006-moving-in-kokuho.csv"] {
         std::os::unix::fs::symlink(&victim, spool.join(format!(".{name}.{}.tmp", std::process::id()))).expect("plant");

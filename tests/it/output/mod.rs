@@ -7,4 +7,5 @@ mod kill_delivery;
 mod outbox;
 mod payload_schema;
 mod print;
+mod print_bounds;
 mod service_cli;

@@ -116,6 +116,31 @@ fn export_failure_after_the_commit_says_the_submission_was_sent() {
     }
 }
 
+/// A visit with two procedures whose first export fails after the commit: "accepted" must be
+/// true of both, so both are in the outbox and both reach the back office.
+#[test]
+fn an_export_failure_in_a_two_procedure_visit_comes_after_both_commits() {
+    use madoguchi::output::OutputError;
+    let pki = Pki::generate();
+    let server = Server::start(&pki, false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = OutputConfig {
+        outbox: outbox_config(dir.path()),
+        backend: Some(pki.backend(&server.url(), false)),
+        export: ExportConfig { enabled: true, spool_dir: dir.path().join("spool"), ..ExportConfig::default() },
+        ..OutputConfig::default()
+    };
+    let svc = OutputService::start(&cfg).expect("start");
+    std::fs::create_dir_all(dir.path().join("spool").join("R-000004-moving-in.json")).expect("blocker");
+    let e = svc.accept_all(&[submission(4), submission(5)]).expect_err("the first export fails");
+    assert!(matches!(e, OutputError::ExportAfterCommit { sent: true, .. }), "{e:?}");
+    let t = Instant::now();
+    while svc.outbox().status().expect("status").sent < 2 {
+        assert!(t.elapsed() < Duration::from_secs(20), "both accepted submissions are delivered");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn root_does_not_create_outbox_files_in_another_users_directory() {
     use std::os::unix::fs::MetadataExt as _;

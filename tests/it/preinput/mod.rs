@@ -1,4 +1,4 @@
-//! Pre-input at home (issue 14), the kiosk side: the code's decoder (property tests), the
+//! Pre-input at home, the kiosk side: the code's decoder (property tests), the
 //! session with a code through pcscd + vpcd, and the window with a scanner that types it.
 
 mod cli;

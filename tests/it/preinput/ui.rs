@@ -64,7 +64,7 @@ fn juminhyo_with_a_code_counts_its_taps() {
     let taps = t.n;
     println!("住民票の写し with a pre-input code: {taps} taps + {digits} PIN digits (by touch alone: 23 taps)");
     assert_eq!(digits, 4);
-    // PIN 確定, 次へ, the signature, 次へ, 印刷: see the report of issue 14 for the target of 3.
+    // PIN 確定, 次へ, the signature, 次へ, 印刷 (the target is 3: see README, "Pre-input codes at the counter").
     assert!(taps <= 5, "住民票の写し with a code took {taps} taps plus {digits} PIN digits");
 }
 

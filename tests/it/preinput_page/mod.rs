@@ -1,4 +1,4 @@
-//! The resident's pre-input page (issue 14) in a real browser: Debian's Chromium through
+//! The resident's pre-input page in a real browser: Debian's Chromium through
 //! chromedriver (`tests/stack.sh up` starts it), the page built by `madoguchi preinput build`.
 //! The QR code on the screen is read by an independent decoder (zbarimg from zbar-tools) and
 //! its digits decoded in Rust.

@@ -1,13 +1,20 @@
 //! Two visits answered in the browser the way a resident does (clicks and typed keys), to the
-//! QR code; the screenshot is read by zbarimg and its digits decoded in Rust.
+//! QR code; the screenshot is read by zbarimg, its digits are decoded by the spec in this file
+//! (independently of both encoders), and then typed into the real kiosk binary the way the
+//! counter's scanner types them (digits and Enter), whose filled PDFs must carry the answers.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
 
 use chrono::{Days, Local};
 use serde_json::{Value, json};
 
+use crate::support::kiosk_support::real::pdftotext;
+
 use super::{choose, count, open, set_date, type_text, zbar};
 use crate::support::webdriver::Session;
 
-/// The body of a format-1 code, decoded by the spec (PREINPUT_SPEC) independently of the
+/// The body of a format-1 code, decoded by the format as the README states it independently of the
 /// page's encoder: digit groups → bytes → "MD", 1, JSON, CRC-32.
 fn decode_spec(digits: &str) -> Value {
     const D: [usize; 8] = [0, 3, 5, 8, 10, 13, 15, 17];
@@ -59,6 +66,37 @@ fn scan(s: &Session, name: &str) -> (String, u32, String) {
         s.attribute("#qr", "data-modules").unwrap()
     );
     (digits, version, level)
+}
+
+/// The scanned digits into `madoguchi kiosk --demo --headless --preinput-stdin` (the scanner's
+/// keystrokes and its Enter): the visit runs to the receipt with the demo's card, and the text
+/// of every filled form comes back (whitespace removed).
+fn kiosk_forms(digits: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .args(["kiosk", "--demo", "--headless", "--preinput-stdin", "--out"])
+        .arg(&out)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run madoguchi");
+    child.stdin.take().unwrap().write_all(format!("{digits}\r\n").as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "the kiosk did not finish the visit from the page's code:\n{log}");
+    assert!(!log.contains(&digits[..24]), "the code appears in the kiosk's output");
+    let mut pdfs: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .collect();
+    pdfs.sort();
+    assert!(!pdfs.is_empty(), "no filled form:\n{log}");
+    pdfs.iter().map(|p| pdftotext(p)).collect::<String>().chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 #[test]
@@ -141,6 +179,17 @@ fn moving_in_with_children_through_the_guide_scans_back_to_the_answers() {
         "account_type": "futsu", "account_no": "1234567", "account_holder_kana": "ヤマモト イチロウ",
     });
     assert_eq!(body["a"], want);
+
+    // At the counter: the same digits into the kiosk; its 異動届 and 児童手当 forms carry the
+    // answers given at home.
+    let forms = kiosk_forms(&digits);
+    // (The new address is printed split: 都道府県, 市区町村, then 町域・番地 "千代田1-1";
+    // the child's birth date 2018-04-02 in 和暦.)
+    for answer in
+        ["千代田1-1", "山本一郎", "山本花子", "平成30年4月2日", "みどり銀行", "本店", "1234567", "ヤマモトイチロウ"]
+    {
+        assert!(forms.contains(answer), "the page's answer {answer} on the kiosk's forms:\n{forms}");
+    }
 }
 
 #[test]
@@ -178,4 +227,10 @@ fn a_resident_record_request_in_english_scans_back_to_the_answers() {
     let href = s.attribute("#save", "href").unwrap();
     assert!(href.starts_with("data:image/png;base64,"), "{}", &href[..40.min(href.len())]);
     assert_eq!(Some(href), s.attribute("#qr", "src"));
+
+    // At the counter: the kiosk's 住民票 request carries the answers given at home.
+    let forms = kiosk_forms(&digits);
+    for answer in ["ABC商事", "03-1234-5678", "ジョン・スミス"] {
+        assert!(forms.contains(answer), "the page's answer {answer} on the kiosk's form:\n{forms}");
+    }
 }

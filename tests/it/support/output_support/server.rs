@@ -255,7 +255,9 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, std::
             let port = state.port.load(std::sync::atomic::Ordering::Relaxed);
             Ok(Response::builder()
                 .status(s)
-                .header("location", format!("https://localhost:{port}{to}"))
+                // Another host name for this same server (its certificate names both), so a
+                // message can be told to name the Location's host, not the back office's.
+                .header("location", format!("https://127.0.0.1:{port}{to}"))
                 .body(Full::new(Bytes::new()))
                 .expect("response"))
         }
