@@ -2,22 +2,15 @@
 //! with the software renderer and leaves screenshots, the filled PDF, the encrypted outbox
 //! and the export spool in `--out`.
 
-use std::process::Command;
+use crate::support::kiosk_support::headless_demo;
 
 #[test]
 fn headless_demo_walks_to_the_receipt_and_writes_everything_to_out() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("demo");
-    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .args(["kiosk", "--demo", "--headless", "--out"])
-        .arg(&out_dir)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .expect("run madoguchi");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let run = headless_demo(&out_dir, &[], &[], None);
+    let (stdout, stderr) = (&run.stdout, &run.stderr);
+    assert!(run.ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
     for shot in ["01-start", "02-procedure", "03-card", "04-pin", "05-review", "06-signature", "07-confirm", "08-done"]
     {
         let p = out_dir.join(format!("{shot}.png"));
@@ -50,17 +43,9 @@ fn without_pdftoppm_the_demo_still_delivers_to_the_receipt() {
     // An empty PATH: no pdftoppm (nor any other program) can be found.
     let empty = dir.path().join("empty-path");
     std::fs::create_dir(&empty).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .args(["kiosk", "--demo", "--headless", "--out"])
-        .arg(&out_dir)
-        .env("PATH", &empty)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .expect("run madoguchi");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let run = headless_demo(&out_dir, &[], &[("PATH", empty.as_os_str())], None);
+    let (stdout, stderr) = (&run.stdout, &run.stderr);
+    assert!(run.ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("受付番号 K01-"), "delivered without previews:\n{stdout}\n{stderr}");
     assert!(out_dir.join("07-confirm.png").exists() && out_dir.join("01-juminhyo.pdf").exists());
     let exported = std::fs::read_dir(out_dir.join("export")).unwrap().flatten().count();
@@ -92,18 +77,9 @@ fn the_demo_with_a_production_config_writes_nothing_into_its_stores() {
     )
     .unwrap();
     let out_dir = dir.path().join("demo");
-    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .args(["kiosk", "--demo", "--headless", "--config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&out_dir)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .expect("run madoguchi");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("受付番号 K01-"), "{stdout}");
+    let run = headless_demo(&out_dir, &["--config", config.to_str().expect("utf-8 path")], &[], None);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("受付番号 K01-"), "{}", run.stdout);
     let written: Vec<_> = walk(&prod);
     assert!(written.is_empty(), "the demo wrote into the configured stores: {written:?}");
     // Its own stores are under --out instead.
@@ -138,16 +114,9 @@ fn work_folders_left_by_a_crash_are_deleted_at_start() {
     std::fs::create_dir_all(&left).unwrap();
     std::fs::write(left.join("01-juminhyo.pdf"), b"%PDF-1.7 a resident's form").unwrap();
     std::fs::write(work.join("not-ours.txt"), b"keep").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .args(["kiosk", "--demo", "--headless", "--out"])
-        .arg(&out_dir)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .expect("run madoguchi");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let run = headless_demo(&out_dir, &[], &[], None);
+    assert!(run.ok, "{}", run.stderr);
     assert!(!left.exists(), "the earlier run's session folder is gone");
-    assert!(stderr.contains("removed 1 work folder"), "{stderr}");
+    assert!(run.stderr.contains("removed 1 work folder"), "{}", run.stderr);
     assert_eq!(std::fs::read(work.join("not-ours.txt")).unwrap(), b"keep");
 }

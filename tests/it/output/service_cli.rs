@@ -92,19 +92,24 @@ fn what_can_fail_is_checked_before_anything_is_accepted() {
     assert_eq!(svc.outbox().status().expect("status").kept, 1);
 }
 
+/// An output service with a back office (`server`) and an export spool (`dir/spool`).
+fn sending_and_exporting(pki: &Pki, server: &Server, dir: &std::path::Path) -> OutputService {
+    let cfg = OutputConfig {
+        outbox: outbox_config(dir),
+        backend: Some(pki.backend(&server.url(), false)),
+        export: ExportConfig { enabled: true, spool_dir: dir.join("spool"), ..ExportConfig::default() },
+        ..OutputConfig::default()
+    };
+    OutputService::start(&cfg).expect("start")
+}
+
 #[test]
 fn export_failure_after_the_commit_says_the_submission_was_sent() {
     use madoguchi::output::OutputError;
     let pki = Pki::generate();
     let server = Server::start(&pki, false);
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = OutputConfig {
-        outbox: outbox_config(dir.path()),
-        backend: Some(pki.backend(&server.url(), false)),
-        export: ExportConfig { enabled: true, spool_dir: dir.path().join("spool"), ..ExportConfig::default() },
-        ..OutputConfig::default()
-    };
-    let svc = OutputService::start(&cfg).expect("start");
+    let svc = sending_and_exporting(&pki, &server, dir.path());
     std::fs::create_dir_all(dir.path().join("spool").join("R-000003-moving-in.json")).expect("blocker");
     let e = svc.accept(&submission(3)).expect_err("export fails");
     assert!(matches!(e, OutputError::ExportAfterCommit { sent: true, .. }), "{e:?}");
@@ -124,13 +129,7 @@ fn an_export_failure_in_a_two_procedure_visit_comes_after_both_commits() {
     let pki = Pki::generate();
     let server = Server::start(&pki, false);
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = OutputConfig {
-        outbox: outbox_config(dir.path()),
-        backend: Some(pki.backend(&server.url(), false)),
-        export: ExportConfig { enabled: true, spool_dir: dir.path().join("spool"), ..ExportConfig::default() },
-        ..OutputConfig::default()
-    };
-    let svc = OutputService::start(&cfg).expect("start");
+    let svc = sending_and_exporting(&pki, &server, dir.path());
     std::fs::create_dir_all(dir.path().join("spool").join("R-000004-moving-in.json")).expect("blocker");
     let e = svc.accept_all(&[submission(4), submission(5)]).expect_err("the first export fails");
     assert!(matches!(e, OutputError::ExportAfterCommit { sent: true, .. }), "{e:?}");

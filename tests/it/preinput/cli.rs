@@ -3,9 +3,7 @@
 //! console output — the kiosk's log — holds nothing of the code or its answers, while the
 //! filled form holds the answers.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
+use crate::support::kiosk_support::headless_demo;
 use crate::support::kiosk_support::real::pdftotext;
 use crate::support::preinput_support::{KANA, PHONE, SUBMIT_TO, juminhyo};
 
@@ -17,21 +15,9 @@ fn the_headless_demo_takes_a_code_from_stdin_and_logs_nothing_of_it() {
     let mut code = juminhyo(1);
     code.expires = chrono::Local::now().date_naive() + chrono::Days::new(30);
     let code = madoguchi::preinput::encode(&code);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .args(["kiosk", "--demo", "--headless", "--preinput-stdin", "--out"])
-        .arg(&out_dir)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run madoguchi");
-    child.stdin.take().unwrap().write_all(format!("{code}\r\n").as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let run = headless_demo(&out_dir, &[], &[], Some(&code));
+    let (stdout, stderr) = (&run.stdout, &run.stderr);
+    assert!(run.ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("受付番号"), "{stdout}");
     let log = format!("{stdout}{stderr}");
     for (what, v) in [("reading", KANA), ("phone", PHONE), ("submit_to", SUBMIT_TO), ("the code", &code[..24])] {
@@ -47,19 +33,8 @@ fn the_headless_demo_takes_a_code_from_stdin_and_logs_nothing_of_it() {
 #[test]
 fn a_code_the_kiosk_refuses_ends_the_headless_walk_with_the_reason_in_english_and_japanese() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .args(["kiosk", "--demo", "--headless", "--preinput-stdin", "--out"])
-        .arg(dir.path().join("demo"))
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run madoguchi");
-    child.stdin.take().unwrap().write_all(b"https://example.jp/pay?id=1\n").unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let run = headless_demo(&dir.path().join("demo"), &[], &[], Some("https://example.jp/pay?id=1"));
+    let stderr = &run.stderr;
+    assert!(!run.ok);
     assert!(stderr.contains("not a pre-input code") && stderr.contains("事前入力コードではありません"), "{stderr}");
 }

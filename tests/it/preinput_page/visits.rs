@@ -3,9 +3,6 @@
 //! (independently of both encoders), and then typed into the real kiosk binary the way the
 //! counter's scanner types them (digits and Enter), whose filled PDFs must carry the answers.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use chrono::{Days, Local};
 use serde_json::{Value, json};
 
@@ -14,8 +11,8 @@ use crate::support::kiosk_support::real::pdftotext;
 use super::{choose, count, open, set_date, type_text, zbar};
 use crate::support::webdriver::Session;
 
-/// The body of a format-1 code, decoded by the format as the README states it independently of the
-/// page's encoder: digit groups → bytes → "MD", 1, JSON, CRC-32.
+/// The body of a format-1 code, decoded by the format as the README states it, independently
+/// of the page's encoder: digit groups → bytes → "MD", 1, JSON, CRC-32.
 fn decode_spec(digits: &str) -> Value {
     const D: [usize; 8] = [0, 3, 5, 8, 10, 13, 15, 17];
     assert!(digits.bytes().all(|b| b.is_ascii_digit()), "digits only: {digits}");
@@ -74,20 +71,9 @@ fn scan(s: &Session, name: &str) -> (String, u32, String) {
 fn kiosk_forms(digits: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .args(["kiosk", "--demo", "--headless", "--preinput-stdin", "--out"])
-        .arg(&out)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run madoguchi");
-    child.stdin.take().unwrap().write_all(format!("{digits}\r\n").as_bytes()).unwrap();
-    let o = child.wait_with_output().unwrap();
-    let log = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    assert!(o.status.success(), "the kiosk did not finish the visit from the page's code:\n{log}");
+    let run = crate::support::kiosk_support::headless_demo(&out, &[], &[], Some(digits));
+    let log = format!("{}{}", run.stdout, run.stderr);
+    assert!(run.ok, "the kiosk did not finish the visit from the page's code:\n{log}");
     assert!(!log.contains(&digits[..24]), "the code appears in the kiosk's output");
     let mut pdfs: Vec<_> = std::fs::read_dir(&out)
         .unwrap()

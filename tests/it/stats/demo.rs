@@ -1,23 +1,14 @@
 //! The headless demo counts its visits like a kiosk: `--out/stats.sqlite3`, accumulating over
 //! runs into the same folder, readable by `stats export`, `stats report` and `stats summary`.
 
-use std::process::Command;
-
 use madoguchi::stats::{End, Filter, PinOutcome, StatsStore, Step};
 
 use super::{madoguchi, p};
 
 fn demo(out: &std::path::Path) {
-    let run = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .args(["kiosk", "--demo", "--headless", "--out"])
-        .arg(out)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .expect("run madoguchi");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
-    assert!(stdout.contains("stats.sqlite3"), "the demo says where its statistics are: {stdout}");
+    let run = crate::support::kiosk_support::headless_demo(out, &[], &[], None);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("stats.sqlite3"), "the demo says where its statistics are: {}", run.stdout);
 }
 
 #[test]

@@ -375,3 +375,42 @@ impl UiRig {
         panic!("the output thread did not finish");
     }
 }
+
+/// What the headless demo printed and how it ended.
+pub struct DemoRun {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// `madoguchi kiosk --demo --headless ARGS --out OUT` without a display, with `envs` set;
+/// with `scan`, `--preinput-stdin` and the digits typed on its standard input the way a
+/// counter's scanner types them (digits, then Enter).
+pub fn headless_demo(out: &Path, args: &[&str], envs: &[(&str, &std::ffi::OsStr)], scan: Option<&str>) -> DemoRun {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
+    cmd.args(["kiosk", "--demo", "--headless"]).args(args);
+    if scan.is_some() {
+        cmd.arg("--preinput-stdin");
+    }
+    cmd.arg("--out").arg(out).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdin(if scan.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run madoguchi");
+    if let (Some(digits), Some(mut stdin)) = (scan, child.stdin.take()) {
+        stdin.write_all(format!("{digits}\r\n").as_bytes()).expect("type the scan");
+    }
+    let o = child.wait_with_output().expect("wait for madoguchi");
+    DemoRun {
+        ok: o.status.success(),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
