@@ -90,6 +90,11 @@ impl Text {
     }
 }
 
+/// Japanese or a form of it (`ja`, `ja-easy`): dates in 和暦 first, Japanese number formats.
+pub fn is_japanese(lang: &str) -> bool {
+    lang == "ja" || lang.starts_with("ja-")
+}
+
 /// A message for a resident or clerk: a Japanese template with `{}` (in order) or `{N}`
 /// (by position, so a translation may reorder) placeholders.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -8,8 +8,15 @@
   var V = window.MadoguchiValidate;
   V.setFirstDate(D.firstDate);
 
+  // The browser's language when the page offers it (by its primary subtag), else Japanese.
+  function firstLang() {
+    var want = String(navigator.language || '').toLowerCase().split('-')[0];
+    var found = D.langs.filter(function (l) { return l.code.toLowerCase() === want; })[0];
+    return found ? found.code : 'ja';
+  }
+
   var state = {
-    lang: /^en\b/i.test(navigator.language || '') ? 'en' : 'ja',
+    lang: firstLang(),
     screen: 'start',
     guide: {}, // guide answers: event id and the event's questions
     fromGuide: false,
@@ -523,7 +530,7 @@
 
   D.langs.forEach(function (l) {
     document.getElementById('langs').appendChild(h('button', {
-      type: 'button', class: 'tool', id: 'lang-' + l.code, 'data-lang': l.code, lang: l.code === 'en' ? 'en' : 'ja',
+      type: 'button', class: 'tool', id: 'lang-' + l.code, 'data-lang': l.code, lang: l.code === 'ja-easy' ? 'ja' : l.code,
       text: l.name,
       onclick: function () {
         state.lang = l.code;

@@ -98,7 +98,7 @@ pub fn run(args: KioskArgs) -> ExitCode {
             }
         };
     }
-    let ui = match KioskUi::new(&kiosk.config, kiosk.session, kiosk.demo) {
+    let ui = match KioskUi::new(&kiosk.config, kiosk.session, kiosk.demo.map(|d| Box::new(d) as _)) {
         Ok(u) => u,
         Err(e) => {
             eprintln!("madoguchi: cannot open the window: {e} / 画面を開けません(--headless を試してください)");
@@ -140,7 +140,7 @@ fn walk_headless(kiosk: Kiosk, args: &KioskArgs, (w, h): (u32, u32)) -> Result<(
         .ok_or_else(|| format!("unknown persona {:?} / 不明なペルソナです", args.persona))?;
     let hand = demo.as_ref().map(|d| d.hand.clone()).ok_or("demo only")?;
     let window = headless::install(w, h).map_err(|e| e.to_string())?;
-    let ui = KioskUi::new(&cfg, session, demo).map_err(|e| e.to_string())?;
+    let ui = KioskUi::new(&cfg, session, demo.map(|d| Box::new(d) as _)).map_err(|e| e.to_string())?;
     slint::ComponentHandle::show(&ui.window).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create {}: {e} / 保存先フォルダを作れません", args.out.display()))?;

@@ -15,15 +15,22 @@ use slint::ComponentHandle;
 
 use crate::card::SecretString;
 use crate::session::{Event, OutputAction, PAD_H, PAD_W, Session};
-use crate::wiring::Demo;
-
 slint::include_modules!();
 
 pub use crate::i18n::slint_language;
 
+/// The demo's fictitious cards behind the card screen's 「デモ:置くカード」 buttons (the
+/// wiring's virtual reader; the UI knows nothing else of it).
+pub trait DemoCards {
+    /// Each card as (id, label).
+    fn cards(&self) -> Vec<(String, String)>;
+    /// Place card `id` on the reader (an unknown id does nothing).
+    fn place(&self, id: &str);
+}
+
 struct Shared {
     session: RefCell<Session>,
-    demo: Option<Demo>,
+    demo: Option<Box<dyn DemoCards>>,
     models: models::Models,
     /// The Slint translation now selected (switched only when the session's language changes).
     shown_language: RefCell<String>,
@@ -51,7 +58,7 @@ impl KioskUi {
     pub fn new(
         cfg: &crate::config::Config,
         session: Session,
-        demo: Option<Demo>,
+        demo: Option<Box<dyn DemoCards>>,
     ) -> Result<KioskUi, slint::PlatformError> {
         let window = AppWindow::new()?;
         window.global::<Theme>().set_dpi(cfg.screen.dpi);
@@ -79,10 +86,7 @@ impl KioskUi {
         if let Some(d) = &shared.demo {
             models::sync(
                 &shared.models.personas,
-                d.personas
-                    .iter()
-                    .map(|p| PersonaItem { id: p.id.as_str().into(), label: p.label.as_str().into() })
-                    .collect(),
+                d.cards().into_iter().map(|(id, label)| PersonaItem { id: id.into(), label: label.into() }).collect(),
             );
         }
         window.global::<CardPage>().set_demo(shared.demo.is_some());
@@ -241,10 +245,8 @@ impl KioskUi {
         let sh = self.shared.clone();
         let weak = w.as_weak();
         w.global::<CardPage>().on_place_demo_card(move |id| {
-            if let Some(d) = &sh.demo
-                && let Some(p) = d.personas.iter().find(|p| p.id == id.as_str())
-            {
-                d.hand.insert(p.clone());
+            if let Some(d) = &sh.demo {
+                d.place(id.as_str());
             }
             sh.session.borrow_mut().tick();
             if let Some(win) = weak.upgrade() {

@@ -67,9 +67,14 @@ fn wareki(d: NaiveDate) -> String {
     jp::to_wareki(d).map_or_else(|| jp::seireki(d), |w| w.to_string())
 }
 
-/// The western date in the screen's language, e.g. `1985年4月12日` or `12 April 1985`.
+/// The western date in the screen's language: `1985年4月12日` in Japanese, `12 April 1985`
+/// in English, `1985-04-12` in any other language (a new translation folder needs no code).
 fn seireki(d: NaiveDate, lang: &str) -> String {
-    if lang == "en" { d.format("%-d %B %Y").to_string() } else { jp::seireki(d) }
+    match lang {
+        _ if crate::i18n::is_japanese(lang) => jp::seireki(d),
+        "en" => d.format("%-d %B %Y").to_string(),
+        _ => d.format("%Y-%m-%d").to_string(),
+    }
 }
 
 fn msg(m: Option<&Msg>, lang: &str) -> SharedString {
@@ -127,12 +132,9 @@ pub fn question_row(
                 // Not chosen yet: say so; the buttons start from today.
                 _ => {
                     row.date_wareki = tr(lang, "まだ選んでいません").into();
-                    row.date_seireki = if lang == "en" {
-                        format!("Today is {}", seireki(today, lang))
-                    } else {
-                        Msg::new("今日は{}").arg(Arg::Plain(wareki(today))).render(lang)
-                    }
-                    .into();
+                    // Japanese readers get the 和暦 they are asked in, others the western date.
+                    let day = if crate::i18n::is_japanese(lang) { wareki(today) } else { seireki(today, lang) };
+                    row.date_seireki = Msg::new("今日は{}").arg(Arg::Plain(day)).render(lang).into();
                 }
             }
         }
@@ -169,10 +171,11 @@ fn card_fields(c: &CardRead, lang: &str) -> Vec<FieldRow> {
         },
         FieldRow {
             label: tr(lang, "生年月日").into(),
-            value: if lang == "en" {
-                format!("{} ({})", seireki(d, lang), wareki(d))
-            } else {
+            // The resident's own date first: 和暦 for Japanese readers, western for others.
+            value: if crate::i18n::is_japanese(lang) {
                 format!("{}({})", wareki(d), seireki(d, lang))
+            } else {
+                format!("{} ({})", seireki(d, lang), wareki(d))
             }
             .into(),
         },
@@ -536,6 +539,9 @@ mod tests {
         let easy = question_row(&m, &q, None, "", today, "ja-easy");
         assert_eq!((easy.label.as_str(), easy.date_wareki.as_str()), ("引っ越した日", "まだ えらんで いません"));
         assert_eq!(easy.date_seireki.as_str(), "きょうは 令和8年11月22日");
+        // A language added as a translation folder only (no code): ISO dates, not Japanese.
+        let other = question_row(&m, &q, Some(&d), "", today, "vi");
+        assert_eq!(other.date_seireki.as_str(), "2019-05-01");
     }
 
     #[test]

@@ -33,6 +33,17 @@ pub struct Demo {
     pub personas: Vec<Persona>,
 }
 
+impl crate::ui::DemoCards for Demo {
+    fn cards(&self) -> Vec<(String, String)> {
+        self.personas.iter().map(|p| (p.id.clone(), p.label.clone())).collect()
+    }
+    fn place(&self, id: &str) {
+        if let Some(p) = self.personas.iter().find(|p| p.id == id) {
+            self.hand.insert(p.clone());
+        }
+    }
+}
+
 /// A kiosk assembled from its configuration.
 pub struct Kiosk {
     pub session: Session,

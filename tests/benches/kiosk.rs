@@ -52,7 +52,7 @@ fn child() {
     let kiosk = wiring::build(wiring::demo_config(Config::default(), &dir)).expect("demo kiosk");
     let demo = kiosk.demo.expect("demo reader");
     let hand = demo.hand.clone();
-    let ui = KioskUi::new(&kiosk.config, kiosk.session, Some(demo)).expect("window");
+    let ui = KioskUi::new(&kiosk.config, kiosk.session, Some(Box::new(demo))).expect("window");
     slint::ComponentHandle::show(&ui.window).expect("show");
     let _ = headless::render_rgb(&window);
     let first_frame = t0.elapsed() + age_at_main;

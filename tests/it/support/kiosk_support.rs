@@ -317,7 +317,7 @@ pub fn ui_rig(cfg: &Config, output: Arc<dyn OutputPort>) -> UiRig {
     settings.languages = cfg.languages.clone();
     let session = Session::new(settings, ports);
     let demo = Demo { hand: hand.clone(), personas: persona::builtin() };
-    let ui = KioskUi::new(cfg, session, Some(demo)).unwrap();
+    let ui = KioskUi::new(cfg, session, Some(Box::new(demo))).unwrap();
     UiRig { ui, hand, clock, _dir: dir }
 }
 
