@@ -7,6 +7,7 @@ mod clerk;
 mod machine;
 pub mod pin_entry;
 pub mod ports;
+pub mod preinput_import;
 mod signature;
 pub mod stage;
 mod stages;

@@ -191,7 +191,7 @@ impl FormError {
 }
 
 /// What a pre-input code is checked against, for the forms of some procedures
-/// (see `crate::preinput::import`).
+/// (see `crate::session::preinput_import`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FormFacts {
     /// (template id, version) of each form, in order.

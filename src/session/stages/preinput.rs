@@ -2,11 +2,13 @@
 //! code's procedures and answers (the card and PIN follow, then the review with the answers
 //! filled); a clerk may also scan on the procedure and card screens. Anywhere else nothing
 //! changes and the resident is told where to scan. The code's text is never kept: only what
-//! [`crate::preinput::import`] made of it, inside the stage (wiped with the visit).
+//! [`crate::session::preinput_import`] made of it, inside the stage (wiped with the visit).
 
 use crate::card::SecretString;
 use crate::i18n::Msg;
-use crate::preinput::{self, import};
+use crate::preinput;
+
+use super::super::preinput_import::import;
 use crate::stats::Step;
 
 use super::super::machine::Session;

@@ -445,3 +445,53 @@ fn the_large_text_and_contrast_a_resident_chose_end_with_their_visit() {
     tap(w, "やめる");
     assert!(!theme.get_large_text() && !theme.get_high_contrast(), "the next resident gets the kiosk's display");
 }
+
+/// The confirm screen of a visit with two forms: a page at a time, 次のページ / 前のページ
+/// by touch (each enabled only where there is a page to go to), and 拡大する / 小さく戻す.
+#[test]
+fn the_confirm_screen_pages_through_every_form_and_enlarges_by_touch() {
+    use madoguchi::session::Event;
+    let r = setup((1920, 1080));
+    let w = &r.ui.window;
+    // 転入 with a child under 15: 住民異動届 and 児童手当, one page each.
+    r.ui.send(Event::Begin);
+    r.ui.send(Event::ShowGuide);
+    r.ui.send(Event::Answer(madoguchi::forms::catalog::GUIDE_EVENT.into(), AnswerValue::Choice("moving-in".into())));
+    r.ui.send(Event::Answer("children_under_15".into(), AnswerValue::YesNo(true)));
+    r.ui.send(Event::GuideDone);
+    let procedures: Vec<String> = r.ui.session().stage().plan().expect("plan").procedures.clone();
+    place_card(&r, "typical");
+    for d in [1, 2, 3, 4] {
+        w.global::<PinPage>().invoke_digit(d);
+    }
+    w.global::<PinPage>().invoke_submit();
+    assert_eq!(screen(w), Screen::Review, "{:?}", r.ui.session().message());
+    let ids: Vec<&str> = procedures.iter().map(String::as_str).collect();
+    for (id, v) in crate::support::kiosk_support::real::demo_answers(&ids).iter() {
+        r.ui.send(Event::Answer(id.to_string(), v.clone()));
+    }
+    r.ui.send(Event::ReviewDone);
+    r.ui.send(Event::StrokeBegin(50.0, 50.0));
+    r.ui.send(Event::StrokeMove(300.0, 200.0));
+    r.ui.send(Event::SignatureDone);
+    r.ui.refresh();
+    assert_eq!(screen(w), Screen::Confirm, "{:?}", r.ui.session().message());
+    let cp = w.global::<ConfirmPage>();
+    let pages = cp.get_pages().row_count();
+    assert!(pages >= 2, "two forms, {pages} page(s)");
+    assert_eq!(cp.get_current(), 0);
+    let enabled = |label: &str| find(w, label).accessible_enabled();
+    assert_eq!((enabled("前のページ"), enabled("次のページ")), (Some(false), Some(true)));
+    for n in 1..pages {
+        tap(w, "次のページ");
+        assert_eq!(cp.get_current() as usize, n);
+    }
+    assert_eq!(enabled("次のページ"), Some(false), "no page after the last");
+    tap(w, "前のページ");
+    assert_eq!(cp.get_current() as usize, pages - 2);
+    tap(w, "拡大する");
+    assert!(cp.get_zoomed());
+    assert!(ElementHandle::find_by_accessible_label(w, "申請書の見本(拡大)").next().is_some());
+    tap(w, "小さく戻す");
+    assert!(!cp.get_zoomed());
+}

@@ -1,15 +1,17 @@
 //! A decoded code → what this kiosk selects and fills: the procedures it offers, the answers
 //! its questions take (each through the one validator, like a touch answer), and what the
 //! resident is told about the rest. Sans-IO: the forms layer is reached through the
-//! session's [`FormPort`], the date is given.
+//! session's [`FormPort`], the date is given. It lives in the session (which decides what a
+//! visit selects); `crate::preinput` is only the code's format and the resident's page, and
+//! knows nothing of the session.
 
 use chrono::NaiveDate;
 
+use super::ports::{FormPort, ProcedureInfo};
 use crate::i18n::{Arg, Msg};
-use crate::session::{FormPort, ProcedureInfo};
 use crate::vocab::{AnswerValue, Answers, QuestionKind};
 
-use super::payload::{PreInput, RawValue};
+use crate::preinput::{PreInput, RawValue};
 
 /// What a code brings into a visit.
 #[derive(Debug, Clone, PartialEq, Eq)]
