@@ -31,7 +31,7 @@ pub use cert::CertValidity;
 pub use error::{CardError, TransportError};
 pub use pin::{Pin, PinB, PinBFormatError, PinKind};
 pub use profile::{CardProfile, identify};
-pub use status::{Advice, CardStatus, CertState, PinState, read_status};
+pub use status::{Advice, CardStatus, CertState, PinStatus, read_status};
 pub use text_ap::{
     Credential, LastTry, ReadFailure, ReadOutcome, ReadRequest, pin_b_status, pin_status, read_card, read_with,
 };

@@ -8,7 +8,7 @@ use pcsc::{Card, Context, Disposition, Error as PcscError, Protocols, ReaderStat
 
 use super::apdu::{Command, Response};
 use super::error::TransportError;
-use super::transport::{Procedure, Transport, Watch};
+use super::transport::{ExclusiveBody, Transport, Watch};
 
 fn map_err(e: PcscError) -> TransportError {
     match e {
@@ -201,7 +201,7 @@ impl Transport for PcscReader {
     }
 
     /// A PC/SC transaction around the whole procedure (see [`Transport::exclusive`]).
-    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
+    fn exclusive(&mut self, body: &mut ExclusiveBody<'_>) -> Result<(), TransportError> {
         self.connect()?;
         let PcscReader { ctx, cname, card, stale, reset_by_us, .. } = self;
         let handle = card.as_mut().ok_or(TransportError::NoCard)?;
@@ -262,7 +262,7 @@ impl Transport for TxLink<'_, '_> {
         transmit_on(self.tx, cmd)
     }
 
-    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
+    fn exclusive(&mut self, body: &mut ExclusiveBody<'_>) -> Result<(), TransportError> {
         body(self);
         Ok(())
     }

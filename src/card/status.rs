@@ -26,7 +26,7 @@ pub const DEFAULT_RENEW_WITHIN_DAYS: u32 = 90;
 
 /// One PIN's state as the empty VERIFY reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PinState {
+pub enum PinStatus {
     /// `63 Cx`, x ≥ 1 tries left.
     Left { tries: u8 },
     /// No try left (`63 C0`, `69 84` or `69 83`): reset at the municipal office.
@@ -36,21 +36,21 @@ pub enum PinState {
     NotPresent,
 }
 
-impl PinState {
+impl PinStatus {
     pub fn key(self) -> &'static str {
         match self {
-            PinState::Left { .. } => "ok",
-            PinState::Locked => "locked",
-            PinState::NotPresent => "not_present",
+            PinStatus::Left { .. } => "ok",
+            PinStatus::Locked => "locked",
+            PinStatus::NotPresent => "not_present",
         }
     }
 
     /// "残り3回" / "ロックされています" / "このカードにはありません", for the screen.
     pub fn message(self) -> Msg {
         match self {
-            PinState::Left { tries } => Msg::new("残り{}回").arg(tries),
-            PinState::Locked => Msg::new("ロックされています"),
-            PinState::NotPresent => Msg::new("このカードにはありません"),
+            PinStatus::Left { tries } => Msg::new("残り{}回").arg(tries),
+            PinStatus::Locked => Msg::new("ロックされています"),
+            PinStatus::NotPresent => Msg::new("このカードにはありません"),
         }
     }
 }
@@ -71,11 +71,11 @@ pub enum CertState {
 pub struct CardStatus {
     pub profile: CardProfile,
     /// 券面事項入力補助用暗証番号 (text AP EF 0011).
-    pub text_pin: PinState,
+    pub text_pin: PinStatus,
     /// 利用者証明用電子証明書の暗証番号 (JPKI AP EF 0018).
-    pub auth_pin: PinState,
+    pub auth_pin: PinStatus,
     /// 署名用電子証明書のパスワード (JPKI AP EF 001B).
-    pub sign_password: PinState,
+    pub sign_password: PinStatus,
     /// 利用者証明用電子証明書 (JPKI AP EF 000A).
     pub auth_cert: CertState,
     /// The date days are counted from.
@@ -201,7 +201,7 @@ impl CertState {
 
 impl CardStatus {
     /// The three PINs in the order residents know them.
-    pub fn pins(&self) -> [(PinKind, PinState); 3] {
+    pub fn pins(&self) -> [(PinKind, PinStatus); 3] {
         [
             (PinKind::TextPin, self.text_pin),
             (PinKind::AuthPin, self.auth_pin),
@@ -222,7 +222,7 @@ impl CardStatus {
     /// [`DEFAULT_RENEW_WITHIN_DAYS`] by default).
     pub fn advice(&self, renew_within_days: u32) -> Vec<Advice> {
         let mut out: Vec<Advice> =
-            self.pins().iter().filter(|(_, s)| *s == PinState::Locked).map(|(k, _)| Advice::PinLocked(*k)).collect();
+            self.pins().iter().filter(|(_, s)| *s == PinStatus::Locked).map(|(k, _)| Advice::PinLocked(*k)).collect();
         match self.auth_cert {
             CertState::Present(v) if v.is_expired(self.today) => out.push(Advice::CertificateExpired),
             CertState::Present(v) if v.days_left(self.today) <= i64::from(renew_within_days) => {
@@ -233,7 +233,7 @@ impl CardStatus {
             CertState::Unreadable(_) => out.push(Advice::CertificateUnreadable),
         }
         out.extend(
-            self.pins().iter().filter(|(_, s)| *s == PinState::Left { tries: 1 }).map(|(k, _)| Advice::OneTryLeft(*k)),
+            self.pins().iter().filter(|(_, s)| *s == PinStatus::Left { tries: 1 }).map(|(k, _)| Advice::OneTryLeft(*k)),
         );
         if out.is_empty() {
             out.push(Advice::NothingToDo);
@@ -242,11 +242,11 @@ impl CardStatus {
     }
 }
 
-fn pin_state<T: Transport + ?Sized>(t: &mut T, kind: PinKind) -> Result<PinState, CardError> {
+fn pin_state<T: Transport + ?Sized>(t: &mut T, kind: PinKind) -> Result<PinStatus, CardError> {
     match ef::query_tries(t, kind.ef()) {
-        Ok(Tries::Left(n)) => Ok(PinState::Left { tries: n }),
-        Ok(Tries::Locked(_)) => Ok(PinState::Locked),
-        Err(CardError::FileNotFound { .. }) => Ok(PinState::NotPresent),
+        Ok(Tries::Left(n)) => Ok(PinStatus::Left { tries: n }),
+        Ok(Tries::Locked(_)) => Ok(PinStatus::Locked),
+        Err(CardError::FileNotFound { .. }) => Ok(PinStatus::NotPresent),
         Err(e) => Err(e),
     }
 }
@@ -312,7 +312,7 @@ pub fn read_status<T: Transport>(mut t: T, today: NaiveDate) -> Result<CardStatu
         let (auth_pin, sign_password, auth_cert) = if ef::select_df(t, &JPKI_AP_AID)? {
             (pin_state(t, PinKind::AuthPin)?, pin_state(t, PinKind::SignPassword)?, auth_cert(t)?)
         } else {
-            (PinState::NotPresent, PinState::NotPresent, CertState::Absent)
+            (PinStatus::NotPresent, PinStatus::NotPresent, CertState::Absent)
         };
         Ok(CardStatus { profile: CardProfile::MyNumberCard, text_pin, auth_pin, sign_password, auth_cert, today })
     })?

@@ -4,7 +4,7 @@ use super::apdu::{Command, Response};
 use super::error::TransportError;
 
 /// The body of one card procedure, run by [`Transport::exclusive`].
-pub type Procedure<'a> = dyn FnMut(&mut dyn Transport) + 'a;
+pub type ExclusiveBody<'a> = dyn FnMut(&mut dyn Transport) + 'a;
 
 /// Sends one APDU and returns the card's answer. Implemented by PC/SC and the in-process
 /// virtual card.
@@ -20,7 +20,7 @@ pub trait Transport {
     /// already inside a procedure just runs `body` (nesting is one procedure). Only failing to
     /// *begin* is an error; what the body found it reports through its own captures (see
     /// [`exclusive`]).
-    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError>;
+    fn exclusive(&mut self, body: &mut ExclusiveBody<'_>) -> Result<(), TransportError>;
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -28,7 +28,7 @@ impl<T: Transport + ?Sized> Transport for &mut T {
         (**self).transmit(cmd)
     }
 
-    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
+    fn exclusive(&mut self, body: &mut ExclusiveBody<'_>) -> Result<(), TransportError> {
         (**self).exclusive(body)
     }
 }
@@ -80,7 +80,7 @@ impl<T: Transport> Transport for Watch<T> {
         r
     }
 
-    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
+    fn exclusive(&mut self, body: &mut ExclusiveBody<'_>) -> Result<(), TransportError> {
         // Already inside the procedure this watch belongs to.
         body(self);
         Ok(())
@@ -105,7 +105,7 @@ impl<T: Transport> Transport for Counting<T> {
         self.inner.transmit(cmd)
     }
 
-    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
+    fn exclusive(&mut self, body: &mut ExclusiveBody<'_>) -> Result<(), TransportError> {
         let count = &mut self.count;
         self.inner.exclusive(&mut |tx| {
             let mut counted = Counting::new(tx);

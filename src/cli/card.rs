@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use madoguchi::card::pcsc::{self, PcscReader};
 use madoguchi::card::sim::{self, InProcess, Persona};
-use madoguchi::card::status::{self, CardStatus, CertState, DEFAULT_RENEW_WITHIN_DAYS, PinState};
+use madoguchi::card::status::{self, CardStatus, CertState, DEFAULT_RENEW_WITHIN_DAYS, PinStatus};
 use madoguchi::card::text_ap::{self, Credential, LastTry, ReadFailure, ReadOutcome, ReadRequest};
 use madoguchi::card::transport::{self, Transport};
 use madoguchi::card::{CardError, Pin, PinB, TransportError, cert};
@@ -148,12 +148,12 @@ fn status(a: &StatusArgs) -> Result<(), CardError> {
     print_status(a, Some(&st), &listing, &chosen)
 }
 
-fn pin_json(kind: madoguchi::card::PinKind, s: PinState) -> Value {
+fn pin_json(kind: madoguchi::card::PinKind, s: PinStatus) -> Value {
     let mut v = json!({ "state": s.key(), "max_tries": kind.max_tries() });
-    if let PinState::Left { tries } = s {
+    if let PinStatus::Left { tries } = s {
         v["tries_left"] = json!(tries);
     }
-    if s == PinState::Locked {
+    if s == PinStatus::Locked {
         v["tries_left"] = json!(0);
     }
     v

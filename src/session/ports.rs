@@ -58,7 +58,7 @@ pub struct ProcedureInfo {
 /// A problem the review screen shows under a question (or above them all when `question`
 /// is not one of the questions, e.g. a card value a form cannot print).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub struct AnswerProblem {
     pub question: String,
     pub message: Msg,
 }
@@ -210,7 +210,7 @@ pub trait FormPort {
     /// event decides which follow) …
     fn guide_questions(&self, guide: &Answers) -> Vec<Question>;
     /// … what is wrong with its answers …
-    fn guide_problems(&self, guide: &Answers) -> Vec<Problem>;
+    fn guide_problems(&self, guide: &Answers) -> Vec<AnswerProblem>;
     /// … and the procedures they lead to.
     fn guide_result(&self, guide: &Answers) -> Vec<String>;
     /// Whether any chosen form legally needs the 個人番号 (read it only then).
@@ -219,7 +219,7 @@ pub trait FormPort {
     /// as the count grows).
     fn questions(&self, procedures: &[String], answers: &Answers) -> Vec<Question>;
     /// Everything the forms would refuse, before the resident signs.
-    fn problems(&self, req: &FillRequest<'_>) -> Vec<Problem>;
+    fn problems(&self, req: &FillRequest<'_>) -> Vec<AnswerProblem>;
     /// Fill and render the forms (PDF + page previews) with the signature.
     fn render(&self, req: &FillRequest<'_>, signature_png: &[u8]) -> Result<Rendered, FormError>;
     /// The templates, questions and card fields of these procedures' forms.

@@ -158,7 +158,7 @@ mod tests {
     use crate::forms::Catalog;
     use crate::forms::model::Source;
     use crate::session::FormFacts;
-    use crate::session::ports::{FillRequest, FormError, Problem, Rendered};
+    use crate::session::ports::{AnswerProblem, FillRequest, FormError, Rendered};
     use crate::vocab::Question;
 
     /// The forms layer's catalogue and validator over the embedded templates, without fonts
@@ -210,7 +210,7 @@ mod tests {
         fn guide_questions(&self, _: &Answers) -> Vec<Question> {
             unreachable!()
         }
-        fn guide_problems(&self, _: &Answers) -> Vec<Problem> {
+        fn guide_problems(&self, _: &Answers) -> Vec<AnswerProblem> {
             unreachable!()
         }
         fn guide_result(&self, _: &Answers) -> Vec<String> {
@@ -222,7 +222,7 @@ mod tests {
         fn questions(&self, _: &[String], _: &Answers) -> Vec<Question> {
             unreachable!()
         }
-        fn problems(&self, _: &FillRequest<'_>) -> Vec<Problem> {
+        fn problems(&self, _: &FillRequest<'_>) -> Vec<AnswerProblem> {
             unreachable!()
         }
         fn render(&self, _: &FillRequest<'_>, _: &[u8]) -> Result<Rendered, FormError> {

@@ -13,7 +13,7 @@ use crate::i18n::Msg;
 use crate::vocab::{Answers, Question};
 
 use super::pin_entry::{PinEntry, PinState};
-use super::ports::{CardFields, ConfirmedVisit, DeliveryError, OutputAction, Problem, Receipt, Rendered};
+use super::ports::{AnswerProblem, CardFields, ConfirmedVisit, DeliveryError, OutputAction, Receipt, Rendered};
 use super::signature::Signature;
 
 /// How the procedure screen is shown: the catalogue or the life-event guide.
@@ -130,7 +130,7 @@ pub struct Review {
     /// The questions whose conditions hold for the answers so far.
     pub questions: Vec<Question>,
     /// What the forms would refuse now (shown once the resident pressed 次へ).
-    pub problems: Vec<Problem>,
+    pub problems: Vec<AnswerProblem>,
     pub show_problems: bool,
     /// The question whose on-screen keyboard is open.
     pub editing: Option<String>,

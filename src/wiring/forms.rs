@@ -10,7 +10,7 @@ use crate::forms::model::{Source, Template};
 use crate::forms::{self, CardView, Catalog, FieldError, FillInput, Fonts, Stamp, Value};
 use crate::i18n::Msg;
 use crate::session::ports::{
-    CardFields, FillRequest, FormError, FormFacts, FormPort, GuideSheet, Problem, ProcedureInfo, Rendered,
+    AnswerProblem, CardFields, FillRequest, FormError, FormFacts, FormPort, GuideSheet, ProcedureInfo, Rendered,
     RenderedForm, WorkDir,
 };
 use crate::session::stage::CardRead;
@@ -92,8 +92,8 @@ fn view(card: &CardRead) -> CardView<'_> {
     }
 }
 
-fn problem(e: &FieldError) -> Problem {
-    Problem { question: e.field.clone(), message: e.message() }
+fn problem(e: &FieldError) -> AnswerProblem {
+    AnswerProblem { question: e.field.clone(), message: e.message() }
 }
 
 /// Page previews as PNG via poppler's pdftoppm; `None` if it is missing or fails.
@@ -186,7 +186,7 @@ impl FormPort for CatalogForms {
         self.catalog.guide_questions(guide)
     }
 
-    fn guide_problems(&self, guide: &Answers) -> Vec<Problem> {
+    fn guide_problems(&self, guide: &Answers) -> Vec<AnswerProblem> {
         self.catalog.guide_problems(guide).iter().map(problem).collect()
     }
 
@@ -202,11 +202,11 @@ impl FormPort for CatalogForms {
         self.catalog.active_questions(&Self::ids(procedures), answers)
     }
 
-    fn problems(&self, req: &FillRequest<'_>) -> Vec<Problem> {
+    fn problems(&self, req: &FillRequest<'_>) -> Vec<AnswerProblem> {
         let stamp = self.stamp(req);
         let input = FillInput { card: view(req.card), answers: req.answers, signature: None, stamp: &stamp };
         let ids = Self::ids(req.procedures);
-        let mut out: Vec<Problem> = self.catalog.check(&ids, &input).iter().map(problem).collect();
+        let mut out: Vec<AnswerProblem> = self.catalog.check(&ids, &input).iter().map(problem).collect();
         // What the paper cannot take although the answers are valid: a 外字 the font lacks,
         // a value too long for its box. Checked here so it is fixed before signing.
         if out.is_empty() {
@@ -214,7 +214,7 @@ impl FormPort for CatalogForms {
                 if let Ok(filled) = forms::fill(t, &input)
                     && let Err(e) = forms::render::check(&filled, &self.fonts)
                 {
-                    out.push(Problem { question: e.field().to_string(), message: e.message(t) });
+                    out.push(AnswerProblem { question: e.field().to_string(), message: e.message(t) });
                 }
             }
         }

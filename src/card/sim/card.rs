@@ -73,7 +73,7 @@ impl CommandRecord {
 
 /// The card's journal: commands and power events, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub enum JournalEntry {
     Command(CommandRecord),
     Power(Power),
 }
@@ -113,7 +113,7 @@ pub struct VirtualCard {
     jpki: Option<Arc<JpkiMaterial>>,
     ef_basic4: Zeroizing<Vec<u8>>,
     ef_my_number: Zeroizing<Vec<u8>>,
-    journal: VecDeque<Event>,
+    journal: VecDeque<JournalEntry>,
 }
 
 impl VirtualCard {
@@ -176,7 +176,7 @@ impl VirtualCard {
     }
 
     /// Every command and power event since the card was made (or the journal cleared).
-    pub fn journal(&self) -> Vec<Event> {
+    pub fn journal(&self) -> Vec<JournalEntry> {
         self.journal.iter().cloned().collect()
     }
 
@@ -185,8 +185,8 @@ impl VirtualCard {
         self.journal
             .iter()
             .filter_map(|e| match e {
-                Event::Command(c) => Some(c.clone()),
-                Event::Power(_) => None,
+                JournalEntry::Command(c) => Some(c.clone()),
+                JournalEntry::Power(_) => None,
             })
             .collect()
     }
@@ -195,7 +195,7 @@ impl VirtualCard {
         self.journal.clear();
     }
 
-    fn note(&mut self, e: Event) {
+    fn note(&mut self, e: JournalEntry) {
         if self.journal.len() >= JOURNAL_LEN {
             self.journal.pop_front();
         }
@@ -210,7 +210,7 @@ impl VirtualCard {
     /// Power off, on, or reset by the reader: the selection and every security state are
     /// lost (the PIN counters are not: they survive power-off, like the real card's).
     pub fn power(&mut self, p: Power) {
-        self.note(Event::Power(p));
+        self.note(JournalEntry::Power(p));
         self.df = None;
         self.ef = None;
         self.clear_security();
@@ -233,7 +233,7 @@ impl VirtualCard {
         let resp = match Command::parse(raw) {
             Some(c) => {
                 let r = self.dispatch(&c);
-                self.note(Event::Command(CommandRecord {
+                self.note(JournalEntry::Command(CommandRecord {
                     cla: c.cla,
                     ins: c.ins,
                     p1: c.p1,

@@ -12,12 +12,12 @@ mod tests;
 
 use std::sync::{Arc, Mutex};
 
-pub use card::{CommandRecord, Df, Event, Power, VirtualCard};
+pub use card::{CommandRecord, Df, JournalEntry, Power, VirtualCard};
 pub use persona::Persona;
 
 use crate::card::apdu::{Command, Response};
 use crate::card::error::TransportError;
-use crate::card::transport::{Procedure, Transport, Watch};
+use crate::card::transport::{ExclusiveBody, Transport, Watch};
 
 /// A card shared between a front end and a test that wants to inspect its counters.
 pub type SharedCard = Arc<Mutex<VirtualCard>>;
@@ -70,7 +70,7 @@ impl Transport for InProcess {
 
     /// Nobody else talks to an in-process card; like PC/SC it is reset after a PIN was
     /// presented, so nothing verified outlives the procedure.
-    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
+    fn exclusive(&mut self, body: &mut ExclusiveBody<'_>) -> Result<(), TransportError> {
         let mut watch = Watch::new(&mut *self);
         body(&mut watch);
         if watch.verify_sent

@@ -230,21 +230,25 @@ fn wrong_pin_b_counts_on_its_own_counter_and_the_last_try_needs_a_clerk() {
 #[test]
 fn every_procedure_with_a_pin_ends_with_a_reset() {
     use super::Power;
-    use super::card::Event;
+    use super::card::JournalEntry;
     let card = shared(persona("typical"));
     let mut t = InProcess::new(card.clone());
     text_ap::read_card(&mut t, &Pin::parse("1234").unwrap(), ReadRequest::default()).unwrap();
     {
         let c = card.lock().unwrap();
         assert!(!c.any_verified(), "nothing verified is left behind");
-        assert_eq!(c.journal().last(), Some(&Event::Power(Power::Reset)));
+        assert_eq!(c.journal().last(), Some(&JournalEntry::Power(Power::Reset)));
     }
     let _ = text_ap::read_card(&mut t, &Pin::parse("0000").unwrap(), ReadRequest::default());
-    assert_eq!(card.lock().unwrap().journal().last(), Some(&Event::Power(Power::Reset)), "after a wrong PIN too");
+    assert_eq!(
+        card.lock().unwrap().journal().last(),
+        Some(&JournalEntry::Power(Power::Reset)),
+        "after a wrong PIN too"
+    );
     card.lock().unwrap().clear_journal();
     text_ap::pin_status(&mut t).unwrap();
     let j = card.lock().unwrap().journal();
-    assert!(!j.contains(&Event::Power(Power::Reset)), "no PIN, no reset: {j:?}");
+    assert!(!j.contains(&JournalEntry::Power(Power::Reset)), "no PIN, no reset: {j:?}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::card::apdu::{Command, Response, StatusWord};
 use crate::card::error::TransportError;
 use crate::card::sim::persona::builtin_by_id;
 use crate::card::sim::{Df, InProcess, SharedCard, shared};
-use crate::card::transport::Procedure;
+use crate::card::transport::ExclusiveBody;
 
 fn card(id: &str) -> SharedCard {
     shared(builtin_by_id(id).unwrap_or_else(|| panic!("persona {id}")))
@@ -29,9 +29,9 @@ fn status_of(id: &str) -> (CardStatus, SharedCard) {
 fn typical_card_needs_nothing_and_reads_nothing_personal() {
     let (st, c) = status_of("typical");
     assert_eq!(st.profile, CardProfile::MyNumberCard);
-    assert_eq!(st.text_pin, PinState::Left { tries: 3 });
-    assert_eq!(st.auth_pin, PinState::Left { tries: 3 });
-    assert_eq!(st.sign_password, PinState::Left { tries: 5 });
+    assert_eq!(st.text_pin, PinStatus::Left { tries: 3 });
+    assert_eq!(st.auth_pin, PinStatus::Left { tries: 3 });
+    assert_eq!(st.sign_password, PinStatus::Left { tries: 5 });
     let CertState::Present(v) = st.auth_cert else { panic!("{:?}", st.auth_cert) };
     let (start, end) = builtin_by_id("typical").unwrap().auth_cert_validity.unwrap();
     assert_eq!((v.start_date(), v.expiry_date()), (start, end));
@@ -82,7 +82,7 @@ fn locked_pins_say_which_and_where_to_go() {
         let m = advice[0].message();
         assert!(m.ja().contains(kind.label_ja()) && m.ja().contains("窓口"), "{id}: {}", m.ja());
         assert!(m.render("en").contains(&kind.label().render("en")), "{id}: {}", m.render("en"));
-        let locked = st.pins().iter().filter(|(_, s)| *s == PinState::Locked).count();
+        let locked = st.pins().iter().filter(|(_, s)| *s == PinStatus::Locked).count();
         assert_eq!(locked, 1, "{id}: only that PIN is locked");
         assert!(!c.lock().unwrap().commands().iter().any(|c| c.is_pin_verify()), "{id}");
     }
@@ -97,9 +97,9 @@ fn locked_pins_say_which_and_where_to_go() {
 fn several_points_come_most_urgent_first() {
     let st = CardStatus {
         profile: CardProfile::MyNumberCard,
-        text_pin: PinState::Left { tries: 1 },
-        auth_pin: PinState::Locked,
-        sign_password: PinState::NotPresent,
+        text_pin: PinStatus::Left { tries: 1 },
+        auth_pin: PinStatus::Locked,
+        sign_password: PinStatus::NotPresent,
         auth_cert: CertState::Absent,
         today: today(),
     };
@@ -164,7 +164,7 @@ impl Transport for Scripted {
         })
     }
 
-    fn exclusive(&mut self, body: &mut Procedure<'_>) -> Result<(), TransportError> {
+    fn exclusive(&mut self, body: &mut ExclusiveBody<'_>) -> Result<(), TransportError> {
         body(self);
         Ok(())
     }

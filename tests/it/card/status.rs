@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 
 use card_stack::{SLOT0, SLOT1, assert_nothing_personal, lock, persona, place};
 use madoguchi::card::sim::Df;
-use madoguchi::card::status::{Advice, CertState, PinState};
+use madoguchi::card::status::{Advice, CertState, PinStatus};
 use madoguchi::card::{CardError, PinKind, cert, read_status};
 
 fn madoguchi() -> Command {
@@ -160,7 +160,7 @@ fn every_status_persona_gives_its_advice_through_pcscd() {
         let st = read_status(&mut placed.reader, today).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(st.advice(90), advice, "{id}");
         if id == "locked-63c0" {
-            assert_eq!(st.text_pin, PinState::Locked);
+            assert_eq!(st.text_pin, PinStatus::Locked);
         }
         assert_status_only(&placed, id);
     }

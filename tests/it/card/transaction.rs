@@ -11,7 +11,7 @@ use card_stack::{SLOT0, lock, persona, place};
 use madoguchi::card::apdu::cmd;
 use madoguchi::card::pcsc::PcscReader;
 use madoguchi::card::sim::vpcd::{Fault, Trigger};
-use madoguchi::card::sim::{Event, Power};
+use madoguchi::card::sim::{JournalEntry, Power};
 use madoguchi::card::text_ap::{JPKI_AP_AID, TEXT_AP_AID};
 use madoguchi::card::{CardError, Credential, Pin, ReadRequest, Transport, cert, read_card, read_status, read_with};
 
@@ -65,17 +65,17 @@ fn no_other_program_gets_an_apdu_in_during_a_read() {
     // The other program sends one command (SELECT of the JPKI AP); everything else is the read.
     let intruder = journal
         .iter()
-        .position(|e| matches!(e, Event::Command(c) if c.selected.as_deref() == Some(&JPKI_AP_AID[..])))
+        .position(|e| matches!(e, JournalEntry::Command(c) if c.selected.as_deref() == Some(&JPKI_AP_AID[..])))
         .expect("the other program's SELECT reached the card");
     let read_ends =
-        journal.iter().rposition(|e| matches!(e, Event::Command(_)) && !std::ptr::eq(e, &journal[intruder]));
+        journal.iter().rposition(|e| matches!(e, JournalEntry::Command(_)) && !std::ptr::eq(e, &journal[intruder]));
     let read_ends = read_ends.expect("the read reached the card");
     assert!(
         read_ends < intruder,
         "the other program got in before the read was over (its APDU is #{intruder}, the read ends at #{read_ends}): {journal:?}"
     );
     assert!(
-        journal[read_ends..intruder].contains(&Event::Power(Power::Reset)),
+        journal[read_ends..intruder].contains(&JournalEntry::Power(Power::Reset)),
         "the other program came before the reset that ends the read: {journal:?}"
     );
     assert!(out.is_ok(), "{:?}", out.err());
@@ -87,8 +87,8 @@ fn the_card_is_reset_after_a_pin_also_when_the_read_fails_after_it() {
     let mut placed = place(persona("typical"), SLOT0);
     let ends_with_reset = |placed: &card_stack::Placed| {
         let j = placed.journal();
-        let last_cmd = j.iter().rposition(|e| matches!(e, Event::Command(_))).unwrap();
-        j[last_cmd..].contains(&Event::Power(Power::Reset))
+        let last_cmd = j.iter().rposition(|e| matches!(e, JournalEntry::Command(_))).unwrap();
+        j[last_cmd..].contains(&JournalEntry::Power(Power::Reset))
     };
 
     read_card(&mut placed.reader, &pin("1234"), ReadRequest::default()).unwrap();
@@ -120,7 +120,7 @@ fn the_card_is_reset_after_a_pin_also_when_the_read_fails_after_it() {
     // No PIN, no reset: the status check leaves the card as it was.
     placed.clear_journal();
     read_status(&mut placed.reader, cert::today_jst()).unwrap();
-    assert!(!placed.journal().contains(&Event::Power(Power::Reset)), "{:?}", placed.journal());
+    assert!(!placed.journal().contains(&JournalEntry::Power(Power::Reset)), "{:?}", placed.journal());
     let first = placed.commands().first().cloned().unwrap();
     assert_eq!(first.selected.as_deref(), Some(&TEXT_AP_AID[..]), "a procedure starts by selecting its AP");
 }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use madoguchi::card::sim::card::{Df, Event as CardEvent};
+use madoguchi::card::sim::card::{Df, JournalEntry};
 use madoguchi::config::Config;
 use madoguchi::session::stage::Stage;
 use madoguchi::ui::{CheckPage, ClerkPage, PinMode, PinPage, ReviewPage, Screen};
@@ -57,7 +57,7 @@ fn card_status_by_touch_reads_no_personal_data_and_leads_to_the_renewal_form() {
     let journal = card.lock().unwrap().journal();
     assert!(!journal.is_empty(), "the status went through the virtual card");
     for e in &journal {
-        if let CardEvent::Command(c) = e {
+        if let JournalEntry::Command(c) = e {
             assert!(!(c.is_read_binary() && c.df == Some(Df::Text)), "a text-AP EF was read: {c:?}");
             assert!(!c.is_pin_verify(), "a PIN was sent: {c:?}");
         }
@@ -121,7 +121,7 @@ fn a_locked_pin_is_explained_and_a_clerk_reads_the_card_with_pin_b() {
     let verifies: Vec<bool> = journal
         .iter()
         .filter_map(|e| match e {
-            CardEvent::Command(c) if c.ins == 0x20 => Some(c.is_pin_verify()),
+            JournalEntry::Command(c) if c.ins == 0x20 => Some(c.is_pin_verify()),
             _ => None,
         })
         .collect();

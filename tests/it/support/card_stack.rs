@@ -8,7 +8,7 @@ use std::time::Duration;
 use madoguchi::card::pcsc::{self, PcscReader};
 use madoguchi::card::sim::persona::builtin_by_id;
 use madoguchi::card::sim::vpcd::Vicc;
-use madoguchi::card::sim::{self, CommandRecord, Event, Persona};
+use madoguchi::card::sim::{self, CommandRecord, JournalEntry, Persona};
 
 /// vpcd slot 0 = reader "Virtual PCD 00 00" on TCP 35963; slot 1 = "… 00 01" on 35964.
 pub const SLOT0: (&str, u16) = ("Virtual PCD 00 00", 35963);
@@ -86,7 +86,7 @@ impl Placed {
     }
 
     /// Commands and power events (resets) in order.
-    pub fn journal(&self) -> Vec<Event> {
+    pub fn journal(&self) -> Vec<JournalEntry> {
         self.vicc.card().lock().unwrap().journal()
     }
 
