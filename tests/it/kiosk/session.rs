@@ -753,3 +753,99 @@ fn counts_step_within_their_bounds_and_dates_step_to_real_days() {
     r.ev(Event::DateStep("move_date".into(), DatePart::Day, 1));
     assert_eq!(answer(&r, "move_date"), Some(d(2027, 1, 1)));
 }
+
+/// The real forms layer, counting how often the visit's forms are rendered (the only way to
+/// see it from outside: the session keeps the rendering it confirmed).
+struct CountingForms {
+    inner: madoguchi::wiring::CatalogForms,
+    renders: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl madoguchi::session::FormPort for CountingForms {
+    fn procedures(&self) -> Vec<madoguchi::session::ProcedureInfo> {
+        self.inner.procedures()
+    }
+    fn guide_questions(&self, g: &madoguchi::vocab::Answers) -> Vec<madoguchi::vocab::Question> {
+        self.inner.guide_questions(g)
+    }
+    fn guide_problems(&self, g: &madoguchi::vocab::Answers) -> Vec<madoguchi::session::ports::AnswerProblem> {
+        self.inner.guide_problems(g)
+    }
+    fn guide_result(&self, g: &madoguchi::vocab::Answers) -> Vec<String> {
+        self.inner.guide_result(g)
+    }
+    fn needs_my_number(&self, p: &[String]) -> bool {
+        self.inner.needs_my_number(p)
+    }
+    fn questions(&self, p: &[String], a: &madoguchi::vocab::Answers) -> Vec<madoguchi::vocab::Question> {
+        self.inner.questions(p, a)
+    }
+    fn problems(
+        &self,
+        req: &madoguchi::session::ports::FillRequest<'_>,
+    ) -> Vec<madoguchi::session::ports::AnswerProblem> {
+        self.inner.problems(req)
+    }
+    fn render(
+        &self,
+        req: &madoguchi::session::ports::FillRequest<'_>,
+        sig: &[u8],
+    ) -> Result<madoguchi::session::Rendered, madoguchi::session::FormError> {
+        self.renders.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.render(req, sig)
+    }
+    fn facts(&self, p: &[String]) -> madoguchi::session::FormFacts {
+        self.inner.facts(p)
+    }
+    fn check_answer(
+        &self,
+        p: &[String],
+        id: &str,
+        v: &AnswerValue,
+    ) -> Result<Option<AnswerValue>, madoguchi::i18n::Msg> {
+        self.inner.check_answer(p, id, v)
+    }
+    fn advice_procedures(&self, advice: &[&str]) -> Vec<String> {
+        self.inner.advice_procedures(advice)
+    }
+    fn advice_sheet(
+        &self,
+        notes: &[String],
+        procedures: &[String],
+        created: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, madoguchi::session::FormError> {
+        self.inner.advice_sheet(notes, procedures, created)
+    }
+}
+
+#[test]
+fn a_visits_forms_are_rendered_once_for_the_confirm_screen_print_send_and_reprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let clock = crate::support::kiosk_support::HandClock::new();
+    let mut output = AcceptingOutput::printing();
+    output.offers.send = true;
+    let output = Arc::new(output);
+    let (mut ports, hand) = crate::support::kiosk_support::ports(output, &work, &clock, None);
+    let renders = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    ports.forms = Box::new(CountingForms {
+        inner: crate::support::kiosk_support::real::catalog_forms(&work),
+        renders: renders.clone(),
+    });
+    let mut r = Rig {
+        s: madoguchi::session::Session::new(crate::support::kiosk_support::settings(), ports),
+        hand,
+        clock,
+        _dir: dir,
+        work,
+    };
+    r.walk_to_confirm();
+    assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 1, "rendered for the confirm screen");
+    r.ev(Event::Deliver(OutputAction::PrintAndSend));
+    r.settle();
+    assert_eq!(r.stage_name(), "done");
+    r.unlock_clerk();
+    r.ev(Event::Deliver(OutputAction::Print));
+    r.settle();
+    assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 1, "print, send and a reprint reuse that rendering");
+}
