@@ -170,16 +170,7 @@ mod tests {
             Embedded(Catalog::embedded().unwrap())
         }
         fn offered(&self) -> Vec<ProcedureInfo> {
-            self.0
-                .procedures
-                .iter()
-                .map(|p| ProcedureInfo {
-                    id: p.id.clone(),
-                    title: p.title.clone(),
-                    category: p.category.clone(),
-                    icon: p.icon,
-                })
-                .collect()
+            self.0.procedures.iter().map(crate::wiring::forms::procedure_info).collect()
         }
     }
 

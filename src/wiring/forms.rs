@@ -96,6 +96,11 @@ fn problem(e: &FieldError) -> AnswerProblem {
     AnswerProblem { question: e.field.clone(), message: e.message() }
 }
 
+/// What the session knows of a procedure of the catalog.
+pub fn procedure_info(p: &forms::procedures::Procedure) -> ProcedureInfo {
+    ProcedureInfo { id: p.id.clone(), title: p.title.clone(), category: p.category.clone(), icon: p.icon }
+}
+
 /// Page previews as PNG via poppler's pdftoppm; `None` if it is missing or fails.
 fn previews(pdf: &Path, prefix: &Path, dpi: u32) -> Option<Vec<PathBuf>> {
     let ok = Command::new("pdftoppm")
@@ -170,16 +175,7 @@ impl FormPort for CatalogForms {
     }
 
     fn procedures(&self) -> Vec<ProcedureInfo> {
-        self.catalog
-            .procedures
-            .iter()
-            .map(|p| ProcedureInfo {
-                id: p.id.clone(),
-                title: p.title.clone(),
-                category: p.category.clone(),
-                icon: p.icon,
-            })
-            .collect()
+        self.catalog.procedures.iter().map(procedure_info).collect()
     }
 
     fn guide_questions(&self, guide: &Answers) -> Vec<Question> {

@@ -621,21 +621,11 @@ impl madoguchi::session::ClerkPort for Journaled {
 #[test]
 fn every_clerk_action_is_journaled_without_personal_data_or_the_pin() {
     use madoguchi::session::ClerkEvent as E;
-    let dir = tempfile::tempdir().unwrap();
-    let work = dir.path().join("work");
-    let clock = crate::support::kiosk_support::HandClock::new();
-    let (mut ports, hand) =
-        crate::support::kiosk_support::ports(Arc::new(AcceptingOutput::printing()), &work, &clock, None);
     let events = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-    let staff = madoguchi::wiring::StaffPin::new(crate::support::kiosk_support::staff_pin_hash(), None);
-    ports.clerk = Box::new(Journaled { inner: staff, events: events.clone() });
-    let mut r = Rig {
-        s: madoguchi::session::Session::new(crate::support::kiosk_support::settings(), ports),
-        hand,
-        clock,
-        _dir: dir,
-        work,
-    };
+    let mut r = Rig::with_ports(Arc::new(AcceptingOutput::printing()), |ports, _| {
+        let staff = madoguchi::wiring::StaffPin::new(crate::support::kiosk_support::staff_pin_hash(), None);
+        ports.clerk = Box::new(Journaled { inner: staff, events: events.clone() });
+    });
     staff_pin(&mut r, "999999");
     r.unlock_clerk();
     r.walk_to_review("juminhyo", "typical");
@@ -820,25 +810,15 @@ impl madoguchi::session::FormPort for CountingForms {
 
 #[test]
 fn a_visits_forms_are_rendered_once_for_the_confirm_screen_print_send_and_reprint() {
-    let dir = tempfile::tempdir().unwrap();
-    let work = dir.path().join("work");
-    let clock = crate::support::kiosk_support::HandClock::new();
     let mut output = AcceptingOutput::printing();
     output.offers.send = true;
-    let output = Arc::new(output);
-    let (mut ports, hand) = crate::support::kiosk_support::ports(output, &work, &clock, None);
     let renders = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    ports.forms = Box::new(CountingForms {
-        inner: crate::support::kiosk_support::real::catalog_forms(&work),
-        renders: renders.clone(),
+    let mut r = Rig::with_ports(Arc::new(output), |ports, work| {
+        ports.forms = Box::new(CountingForms {
+            inner: crate::support::kiosk_support::real::catalog_forms(work),
+            renders: renders.clone(),
+        });
     });
-    let mut r = Rig {
-        s: madoguchi::session::Session::new(crate::support::kiosk_support::settings(), ports),
-        hand,
-        clock,
-        _dir: dir,
-        work,
-    };
     r.walk_to_confirm();
     assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 1, "rendered for the confirm screen");
     r.ev(Event::Deliver(OutputAction::PrintAndSend));

@@ -190,6 +190,17 @@ impl Rig {
         Rig { s: Session::new(settings, ports), hand, clock, _dir: dir, work }
     }
 
+    /// A rig whose ports a test adjusts first (a counting or recording adapter around a real
+    /// one); `adjust` gets the ports and the work root.
+    pub fn with_ports(output: Arc<dyn OutputPort>, adjust: impl FnOnce(&mut Ports, &Path)) -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path().join("work");
+        let clock = HandClock::new();
+        let (mut ports, hand) = ports(output, &work, &clock, None);
+        adjust(&mut ports, &work);
+        Rig { s: Session::new(settings(), ports), hand, clock, _dir: dir, work }
+    }
+
     /// Accepting (print-only) output.
     pub fn accepting() -> Rig {
         Rig::new(Arc::new(AcceptingOutput::printing()))
