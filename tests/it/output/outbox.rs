@@ -272,6 +272,22 @@ fn redirects_are_never_followed_and_nothing_is_marked_sent() {
     server.assert_consistent();
 }
 
+/// The back office's answer is read up to 64 KiB: an 8 MiB problem document is cut there, so
+/// its (valid, whole) JSON never gets parsed and no more of it is held in memory.
+#[test]
+fn a_huge_back_office_answer_is_read_only_up_to_the_cap() {
+    let pki = Pki::generate();
+    let server = Server::start(&pki, false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outbox = Arc::new(Outbox::open(&outbox_config(dir.path())).expect("open"));
+    outbox.enqueue(&submission(11)).expect("enqueue");
+    server.script([Action::HugeProblem(422)]);
+    let sender = Sender::new(outbox.clone(), &pki.backend(&server.url(), false)).expect("sender");
+    assert_eq!(rt().block_on(sender.run_once()).expect("pass").needs_clerk, 1);
+    // Read whole, the document would give its problem type; cut at the cap it gives none.
+    assert_eq!(outbox.list(1).expect("list")[0].last_error.as_deref(), Some("HTTP 422"));
+}
+
 #[test]
 fn back_office_error_text_is_not_stored_or_listed() {
     let pki = Pki::generate();

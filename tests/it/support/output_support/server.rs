@@ -31,12 +31,15 @@ pub enum Action {
     Drop,
     /// Store, then close the connection without answering (the client cannot know).
     CommitThenDrop,
-    /// Answer with this 3xx status and `Location: https://localhost:<port><path>`, where
+    /// Answer with this 3xx status and `Location: https://127.0.0.1:<port><path>`, where
     /// `path` is an endpoint that answers 200 to anything (a login page, a moved API).
     Redirect(u16, &'static str),
     /// Refuse with this status and a problem `detail` that echoes the resident's name from
     /// the body (as real back offices do), plus a problem `type`.
     EchoName(u16),
+    /// Refuse with this status and a valid problem JSON of about 8 MiB (its `type` first, then
+    /// a huge `detail`): a client that reads it whole can parse it.
+    HugeProblem(u16),
 }
 
 /// The submissions endpoint; every other path answers 200 and is only counted.
@@ -261,6 +264,18 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, std::
                 .body(Full::new(Bytes::new()))
                 .expect("response"))
         }
+        Action::HugeProblem(s) => Ok(Response::builder()
+            .status(s)
+            .header("content-type", "application/problem+json")
+            .body(Full::new(Bytes::from(
+                serde_json::json!({
+                    "type": "https://backoffice.example/problems/huge",
+                    "status": s,
+                    "detail": "x".repeat(8 * 1024 * 1024),
+                })
+                .to_string(),
+            )))
+            .expect("response")),
         Action::EchoName(s) => {
             let name = json["card"]["name"].as_str().unwrap_or("").to_string();
             Ok(Response::builder()
