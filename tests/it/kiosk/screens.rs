@@ -19,9 +19,7 @@ use slint::ComponentHandle;
 use crate::support::kiosk_support::{AcceptingOutput, UiRig, real, staff_pin_hash, ui_rig};
 use crate::support::ui_support::init_with_renderer;
 
-/// A channel differing by more than this counts as a changed pixel …
-const CHANNEL_TOLERANCE: u8 = 24;
-/// … and up to this share of changed pixels is accepted (font hinting, rounding).
+/// Up to this share of changed pixels is accepted (font hinting, rounding).
 const MAX_CHANGED: f64 = 0.003;
 
 fn golden_dir() -> PathBuf {
@@ -66,12 +64,7 @@ impl Shots {
             self.failures.push(format!("{name}: size {w}×{h}, golden {gw}×{gh}"));
             return;
         }
-        let changed = a
-            .chunks_exact(4)
-            .zip(g.chunks_exact(4))
-            .filter(|(p, q)| p.iter().zip(q.iter()).any(|(x, y)| x.abs_diff(*y) > CHANNEL_TOLERANCE))
-            .count();
-        let share = changed as f64 / (w * h) as f64;
+        let share = crate::support::golden::changed_share(&a, &g);
         if share > MAX_CHANGED {
             let out = std::env::temp_dir().join(format!("madoguchi-actual-{name}.png"));
             let _ = std::fs::write(&out, &png);

@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
-use super::{choose, open, rgba};
+use super::{choose, open};
+use crate::support::golden::{changed_share, rgba};
 use crate::support::webdriver::Session;
 
-const CHANNEL_TOLERANCE: u8 = 24;
+/// Up to this share of changed pixels is accepted.
 const MAX_CHANGED: f64 = 0.003;
 
 fn golden(s: &Session, name: &str, failures: &mut Vec<String>) {
@@ -28,12 +29,7 @@ fn golden(s: &Session, name: &str, failures: &mut Vec<String>) {
         failures.push(format!("{name}: size {w}×{h}, golden {gw}×{gh}"));
         return;
     }
-    let changed = a
-        .chunks_exact(4)
-        .zip(g.chunks_exact(4))
-        .filter(|(p, q)| p.iter().zip(q.iter()).any(|(x, y)| x.abs_diff(*y) > CHANNEL_TOLERANCE))
-        .count();
-    let share = changed as f64 / f64::from(w * h);
+    let share = changed_share(&a, &g);
     if share > MAX_CHANGED {
         let out = std::env::temp_dir().join(format!("madoguchi-actual-preinput-{name}.png"));
         let _ = std::fs::write(&out, &png);

@@ -90,22 +90,6 @@ pub fn zbar(png: &[u8], name: &str) -> String {
     String::from_utf8(o.stdout).expect("utf-8").trim_end_matches(['\r', '\n']).to_string()
 }
 
-/// An RGBA image of a PNG (Chromium's screenshots are RGB or RGBA).
-pub fn rgba(png: &[u8]) -> (u32, u32, Vec<u8>) {
-    let mut dec = png::Decoder::new(std::io::Cursor::new(png));
-    dec.set_transformations(png::Transformations::EXPAND);
-    let mut r = dec.read_info().expect("png");
-    let mut buf = vec![0; r.output_buffer_size().expect("size")];
-    let info = r.next_frame(&mut buf).expect("frame");
-    buf.truncate(info.buffer_size());
-    let px = match info.color_type {
-        png::ColorType::Rgba => buf,
-        png::ColorType::Rgb => buf.chunks_exact(3).flat_map(|c| [c[0], c[1], c[2], 255]).collect(),
-        other => panic!("unexpected PNG colour type {other:?}"),
-    };
-    (info.width, info.height, px)
-}
-
 /// The page's own validator and data, for tests that compare it with the Rust side.
 pub fn page_data(s: &Session) -> Value {
     s.exec("return JSON.parse(document.getElementById('madoguchi-data').textContent);", json!([]))

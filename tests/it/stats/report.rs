@@ -10,6 +10,8 @@ use std::process::Command;
 use chrono::{Datelike, NaiveDate, Timelike};
 use madoguchi::stats::{End, ErrorKind, PinOutcome, Step, Visit};
 
+use crate::support::golden;
+
 use super::{chromium, db_with, madoguchi, month, p};
 
 const FROM: &str = "2026-10-05";
@@ -188,23 +190,8 @@ fn the_report_is_self_contained_and_prints_on_a4() {
     assert!(info.contains("(A4)"), "{info}");
 }
 
-const CHANNEL_TOLERANCE: u8 = 24;
+/// Up to this share of changed pixels is accepted.
 const MAX_CHANGED: f64 = 0.005;
-
-fn rgba(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-    let mut dec = png::Decoder::new(std::io::Cursor::new(bytes));
-    dec.set_transformations(png::Transformations::EXPAND);
-    let mut r = dec.read_info().unwrap();
-    let mut buf = vec![0; r.output_buffer_size().unwrap()];
-    let info = r.next_frame(&mut buf).unwrap();
-    buf.truncate(info.buffer_size());
-    let px = match info.color_type {
-        png::ColorType::Rgba => buf,
-        png::ColorType::Rgb => buf.chunks_exact(3).flat_map(|c| [c[0], c[1], c[2], 255]).collect(),
-        other => panic!("unexpected PNG colour type {other:?}"),
-    };
-    (info.width, info.height, px)
-}
 
 #[test]
 fn the_report_in_chromium_matches_its_golden_screenshot() {
@@ -221,15 +208,10 @@ fn the_report_in_chromium_matches_its_golden_screenshot() {
     }
     let want = std::fs::read(&golden)
         .unwrap_or_else(|_| panic!("no golden {} (run with MADOGUCHI_UPDATE_GOLDEN=1)", golden.display()));
-    let (w, h, a) = rgba(&png);
-    let (gw, gh, g) = rgba(&want);
+    let (w, h, a) = golden::rgba(&png);
+    let (gw, gh, g) = golden::rgba(&want);
     assert_eq!((w, h), (gw, gh), "screenshot size");
-    let changed = a
-        .chunks_exact(4)
-        .zip(g.chunks_exact(4))
-        .filter(|(x, y)| x.iter().zip(y.iter()).any(|(p, q)| p.abs_diff(*q) > CHANNEL_TOLERANCE))
-        .count();
-    let share = changed as f64 / f64::from(w * h);
+    let share = golden::changed_share(&a, &g);
     if share > MAX_CHANGED {
         let out = std::env::temp_dir().join("madoguchi-actual-stats-report.png");
         std::fs::write(&out, &png).unwrap();

@@ -2,6 +2,7 @@
 
 pub mod card_stack;
 pub mod forms_support;
+pub mod golden;
 pub mod kiosk_support;
 pub mod output_support;
 pub mod packaging_support;
