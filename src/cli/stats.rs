@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
-use madoguchi::config::Config;
+use madoguchi::config::{Config, StatsConfig};
 use madoguchi::forms::Catalog;
 use madoguchi::stats::aggregate::{Acc, DaySummary};
 use madoguchi::stats::csv::{self, Encoding};
@@ -111,7 +111,10 @@ fn load_config(src: &Source) -> Result<Config, ExitCode> {
     }
 }
 
-fn open_all(src: &Source, cfg: &Config) -> Result<(Vec<StatsStore>, Filter), ExitCode> {
+/// The configuration, every database of `src` (the configured one when none is named) and
+/// the date filter.
+fn open_all(src: &Source) -> Result<(Config, Vec<StatsStore>, Filter), ExitCode> {
+    let cfg = load_config(src)?;
     if let (Some(f), Some(t)) = (src.from, src.to)
         && f > t
     {
@@ -125,7 +128,7 @@ fn open_all(src: &Source, cfg: &Config) -> Result<(Vec<StatsStore>, Filter), Exi
             Err(e) => return Err(fail(e)),
         }
     }
-    Ok((stores, Filter { from: src.from, to: src.to }))
+    Ok((cfg, stores, Filter { from: src.from, to: src.to }))
 }
 
 pub fn run(cmd: StatsCmd) -> ExitCode {
@@ -140,11 +143,7 @@ pub fn run(cmd: StatsCmd) -> ExitCode {
 }
 
 fn export(src: &Source, enc: Encoding, output: Option<&Path>) -> ExitCode {
-    let cfg = match load_config(src) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let (stores, filter) = match open_all(src, &cfg) {
+    let (_, stores, filter) = match open_all(src) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -183,17 +182,13 @@ fn titles(cfg: &Config) -> BTreeMap<String, String> {
 }
 
 fn make_report(src: &Source, paper_minutes: Option<f64>, output: &Path) -> ExitCode {
-    let cfg = match load_config(src) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let (stores, filter) = match open_all(src, &cfg) {
+    let (cfg, stores, filter) = match open_all(src) {
         Ok(x) => x,
         Err(code) => return code,
     };
     let mut baseline = cfg.stats.baseline();
     if let Some(m) = paper_minutes {
-        if !(m.is_finite() && (0.0..=600.0).contains(&m)) {
+        if !StatsConfig::paper_minutes_ok(m) {
             return fail("--paper-minutes must be 0 to 600 / --paper-minutes は0〜600分です");
         }
         baseline.minutes_per_form = m;
@@ -224,11 +219,7 @@ fn make_report(src: &Source, paper_minutes: Option<f64>, output: &Path) -> ExitC
 }
 
 fn summary(src: &Source, day: Option<NaiveDate>) -> ExitCode {
-    let cfg = match load_config(src) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let (stores, _) = match open_all(src, &cfg) {
+    let (_, stores, _) = match open_all(src) {
         Ok(x) => x,
         Err(code) => return code,
     };

@@ -95,6 +95,11 @@ impl Default for StatsConfig {
 }
 
 impl StatsConfig {
+    /// Clerk minutes per paper form the report accepts as a baseline: 0 to 600.
+    pub fn paper_minutes_ok(m: f64) -> bool {
+        m.is_finite() && (0.0..=600.0).contains(&m)
+    }
+
     pub fn baseline(&self) -> crate::stats::aggregate::PaperBaseline {
         crate::stats::aggregate::PaperBaseline {
             minutes_per_form: self.paper_minutes_per_form,
@@ -401,7 +406,7 @@ impl Config {
                 "3660日以下にしてください(0 = 削除しない)",
             ));
         }
-        let minutes_ok = |m: f64| m.is_finite() && (0.0..=600.0).contains(&m);
+        let minutes_ok = StatsConfig::paper_minutes_ok;
         if !minutes_ok(self.stats.paper_minutes_per_form) {
             out.push(bad("stats.paper_minutes_per_form", "must be 0 to 600 minutes", "0〜600分で指定してください"));
         }
