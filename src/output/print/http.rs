@@ -3,7 +3,7 @@
 //! grow the kiosk's memory until it is killed mid-visit. Here the request is the crate's, the
 //! parser is the crate's, and only the transport is ours: ureq with a cap on the body.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use ipp::parser::{IppParseError, IppParser};
@@ -18,6 +18,16 @@ use super::reasons::PrintError;
 pub const MAX_RESPONSE: u64 = 1024 * 1024;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The system's CA certificates, read once per process (a printer is made for every job and
+/// every status check).
+static SYSTEM_ROOTS: LazyLock<Vec<Certificate<'static>>> = LazyLock::new(|| {
+    rustls_native_certs::load_native_certs()
+        .certs
+        .into_iter()
+        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+        .collect()
+});
 
 pub struct IppHttp {
     agent: ureq::Agent,
@@ -43,11 +53,7 @@ pub fn http_url(uri: &Uri) -> String {
 impl IppHttp {
     /// `extra_roots`: DER certificates trusted besides the system's (`print.ca_cert`).
     pub fn new(uri: &Uri, timeout: Duration, extra_roots: Vec<Vec<u8>>) -> IppHttp {
-        let mut roots: Vec<Certificate<'static>> = rustls_native_certs::load_native_certs()
-            .certs
-            .into_iter()
-            .map(|c| Certificate::from_der(c.as_ref()).to_owned())
-            .collect();
+        let mut roots = SYSTEM_ROOTS.clone();
         roots.extend(extra_roots.iter().map(|d| Certificate::from_der(d).to_owned()));
         let tls =
             TlsConfig::builder().provider(TlsProvider::Rustls).root_certs(RootCerts::Specific(Arc::new(roots))).build();
@@ -65,12 +71,9 @@ impl IppHttp {
         IppHttp { agent, url: http_url(uri) }
     }
 
-    /// Send one operation and parse the answer, reading at most `limit` bytes of it.
-    pub fn send_limited(
-        &self,
-        op: impl Into<IppRequestResponse>,
-        limit: u64,
-    ) -> Result<IppRequestResponse, PrintError> {
+    /// Send one operation and parse the answer, reading at most [`MAX_RESPONSE`] bytes of it.
+    pub fn send(&self, op: impl Into<IppRequestResponse>) -> Result<IppRequestResponse, PrintError> {
+        let limit = MAX_RESPONSE;
         let req: IppRequestResponse = op.into();
         let resp = self
             .agent
@@ -90,10 +93,6 @@ impl IppHttp {
             IppParseError::IoError(io) => PrintError::Unreachable(io.to_string()),
             e => PrintError::Protocol(e.to_string()),
         })
-    }
-
-    pub fn send(&self, op: impl Into<IppRequestResponse>) -> Result<IppRequestResponse, PrintError> {
-        self.send_limited(op, MAX_RESPONSE)
     }
 }
 
