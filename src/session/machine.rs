@@ -185,8 +185,8 @@ pub struct Session {
     pub(super) preinput_used: bool,
     /// The counter statistics of the visit under way (codes and times only).
     pub(super) visit: VisitMetrics,
-    visit_log: Box<dyn super::ports::VisitLog>,
-    kiosk: Code,
+    pub(super) visit_log: Box<dyn super::ports::VisitLog>,
+    pub(super) kiosk: Code,
 }
 
 impl Session {
@@ -215,54 +215,6 @@ impl Session {
             visit_log: Box::new(super::ports::NoVisitLog),
             kiosk: Code::new("K01").unwrap_or_else(|| unreachable!("a valid code")),
         }
-    }
-
-    /// Send each finished visit's statistics to `log`, as kiosk `kiosk_id`.
-    pub fn set_visit_log(&mut self, kiosk_id: &str, log: Box<dyn super::ports::VisitLog>) {
-        if let Some(k) = Code::new(kiosk_id) {
-            self.kiosk = k;
-        }
-        self.visit_log = log;
-    }
-
-    /// Today's visits and how they ended (the clerk panel), when statistics are on.
-    pub fn visit_summary(&self) -> Option<crate::stats::DaySummary> {
-        self.visit_log.today(self.ports.clock.today())
-    }
-
-    /// The statistics' step for the current stage (`None` on the start screen).
-    fn stats_step(&self) -> Option<Step> {
-        Some(match &self.stage {
-            Stage::Start(_) => return None,
-            Stage::CardCheck(_) => Step::CardCheck,
-            Stage::Choosing(c) if c.mode == ProcedureMode::Guide => Step::Guide,
-            Stage::Choosing(_) => Step::Procedure,
-            Stage::Card(_) => Step::Card,
-            Stage::Pin(_) => Step::Pin,
-            Stage::Review(_) => Step::Review,
-            Stage::Signing(_) => Step::Signature,
-            Stage::Confirm(_) => Step::Confirm,
-            Stage::Output(_) => Step::Output,
-            Stage::Done(_) => Step::Done,
-        })
-    }
-
-    /// After every event and tick: the step the visit is on, and what it is like.
-    fn observe_visit(&mut self) {
-        if !self.visit.active() {
-            return;
-        }
-        let now = self.now();
-        if let Some(step) = self.stats_step() {
-            self.visit.on_step(step, now);
-        }
-        if let Stage::CardCheck(c) = &self.stage
-            && c.printed
-        {
-            self.visit.sheet_printed();
-        }
-        let clerk = self.clerk.unlocked();
-        self.visit.observe(&self.language, self.stage.plan().map(|p| p.procedures.as_slice()), clerk);
     }
 
     // ----- read side (for the UI glue and tests) -----
@@ -542,11 +494,7 @@ impl Session {
     /// The wipe at the end of every session (done, cancel, timeout): one assignment drops the
     /// stage and everything it owns (card data, answers, signature, files).
     pub(super) fn end(&mut self, why: EndReason) {
-        self.observe_visit();
-        let now = self.now();
-        if let Some(v) = self.visit.finish(why, now, &self.kiosk) {
-            self.visit_log.record(&v);
-        }
+        self.record_visit(why);
         self.ports.card.release();
         self.ports.output.forget();
         self.stage = Stage::Start(Start::default());

@@ -9,8 +9,9 @@ use chrono::NaiveDateTime;
 
 use crate::stats::{Code, End, ErrorKind, PinOutcome, Step, Visit, to_minute};
 
-use super::machine::EndReason;
+use super::machine::{EndReason, Session};
 use super::ports::OutputAction;
+use super::stage::{ProcedureMode, Stage};
 
 #[derive(Debug, Default)]
 pub struct VisitMetrics {
@@ -220,5 +221,66 @@ impl VisitMetrics {
             end,
             delivery_ms: a.delivered.map(|d| d.1),
         })
+    }
+}
+
+/// The session's side: which step a stage is, what the visit is like after each event and
+/// tick, and the record handed to the statistics port when the visit ends.
+impl Session {
+    /// Send each finished visit's statistics to `log`, as kiosk `kiosk_id`.
+    pub fn set_visit_log(&mut self, kiosk_id: &str, log: Box<dyn super::ports::VisitLog>) {
+        if let Some(k) = Code::new(kiosk_id) {
+            self.kiosk = k;
+        }
+        self.visit_log = log;
+    }
+
+    /// Today's visits and how they ended (the clerk panel), when statistics are on.
+    pub fn visit_summary(&self) -> Option<crate::stats::DaySummary> {
+        self.visit_log.today(self.ports.clock.today())
+    }
+
+    /// The statistics' step for the current stage (`None` on the start screen).
+    fn stats_step(&self) -> Option<Step> {
+        Some(match &self.stage {
+            Stage::Start(_) => return None,
+            Stage::CardCheck(_) => Step::CardCheck,
+            Stage::Choosing(c) if c.mode == ProcedureMode::Guide => Step::Guide,
+            Stage::Choosing(_) => Step::Procedure,
+            Stage::Card(_) => Step::Card,
+            Stage::Pin(_) => Step::Pin,
+            Stage::Review(_) => Step::Review,
+            Stage::Signing(_) => Step::Signature,
+            Stage::Confirm(_) => Step::Confirm,
+            Stage::Output(_) => Step::Output,
+            Stage::Done(_) => Step::Done,
+        })
+    }
+
+    /// After every event and tick: the step the visit is on, and what it is like.
+    pub(super) fn observe_visit(&mut self) {
+        if !self.visit.active() {
+            return;
+        }
+        let now = self.now();
+        if let Some(step) = self.stats_step() {
+            self.visit.on_step(step, now);
+        }
+        if let Stage::CardCheck(c) = &self.stage
+            && c.printed
+        {
+            self.visit.sheet_printed();
+        }
+        let clerk = self.clerk.unlocked();
+        self.visit.observe(&self.language, self.stage.plan().map(|p| p.procedures.as_slice()), clerk);
+    }
+
+    /// The visit ended (`why`): its record goes to the statistics port.
+    pub(super) fn record_visit(&mut self, why: EndReason) {
+        self.observe_visit();
+        let now = self.now();
+        if let Some(v) = self.visit.finish(why, now, &self.kiosk) {
+            self.visit_log.record(&v);
+        }
     }
 }
