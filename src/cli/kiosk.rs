@@ -39,6 +39,11 @@ pub struct KioskArgs {
     /// (never on the command line: it holds a resident's answers) / 事前入力コードを標準入力から読んで開始
     #[arg(long, requires = "headless")]
     preinput_stdin: bool,
+    /// Tests only (the kill -9 test, tests/it/output/kill_kiosk.rs): the headless demo keeps
+    /// the configuration's back office and delivers with 印刷と送信. Hidden: a demo never
+    /// sends fictitious residents to a real back office.
+    #[arg(long, hide = true, requires = "headless")]
+    test_deliver: bool,
 }
 
 fn load_config(args: &KioskArgs) -> Result<Config, ExitCode> {
@@ -69,7 +74,16 @@ pub fn run(args: KioskArgs) -> ExitCode {
     };
     // The demo keeps everything it writes under --out, with or without --config: fictitious
     // residents never reach a production outbox, export spool or receipt counter.
-    let cfg = if cfg.demo { wiring::demo_config(cfg, &args.out) } else { cfg };
+    let cfg = match cfg.demo {
+        true if args.test_deliver => {
+            let backend = cfg.output.backend.clone();
+            let mut cfg = wiring::demo_config(cfg, &args.out);
+            cfg.output.backend = backend;
+            cfg
+        }
+        true => wiring::demo_config(cfg, &args.out),
+        false => cfg,
+    };
     let has_display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     let headless = args.headless || !has_display;
     if headless && !cfg.demo {
@@ -179,13 +193,16 @@ fn walk_headless(kiosk: Kiosk, args: &KioskArgs, (w, h): (u32, u32)) -> Result<(
     shot("05-review")?;
     answer(&ui, demo_answers, args.preinput_stdin);
     ui.send(Event::ReviewDone);
-    for (i, (x, y)) in
-        [(120.0, 200.0), (260.0, 90.0), (380.0, 210.0), (520.0, 100.0), (700.0, 190.0)].iter().enumerate()
-    {
-        ui.send(if i == 0 { Event::StrokeBegin(*x, *y) } else { Event::StrokeMove(*x, *y) });
+    // The pad comes only when a chosen form asks for a signature (住民票 by the holder does not).
+    if matches!(ui.session().stage(), Stage::Signing(_)) {
+        for (i, (x, y)) in
+            [(120.0, 200.0), (260.0, 90.0), (380.0, 210.0), (520.0, 100.0), (700.0, 190.0)].iter().enumerate()
+        {
+            ui.send(if i == 0 { Event::StrokeBegin(*x, *y) } else { Event::StrokeMove(*x, *y) });
+        }
+        shot("06-signature")?;
+        ui.send(Event::SignatureDone);
     }
-    shot("06-signature")?;
-    ui.send(Event::SignatureDone);
     shot("07-confirm")?;
     // The session deletes its files at the end: keep copies of the demo PDFs.
     let mut pdfs = Vec::new();
@@ -199,7 +216,7 @@ fn walk_headless(kiosk: Kiosk, args: &KioskArgs, (w, h): (u32, u32)) -> Result<(
         println!("madoguchi: {}", en_ja(m));
     }
     // 送信: the submission goes into the local outbox (and the export spool).
-    ui.send(Event::Deliver(OutputAction::Send));
+    ui.send(Event::Deliver(if args.test_deliver { OutputAction::PrintAndSend } else { OutputAction::Send }));
     let started = Instant::now();
     while ui.session().delivering().is_some() && started.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(20));

@@ -8,7 +8,7 @@ use super::layout::Measure;
 use super::loader::{
     TemplateError, TemplateProblem, line_col, load_base_pdf, locate, parse_template, read_template_text,
 };
-use super::model::{Field, Source, Template};
+use super::model::{Field, FieldKind, Source, Template};
 use super::procedures::{EventPlan, LifeEvent, Procedure, ProceduresFile, guide_form, plan};
 use super::validate::{FieldError, Problem, check_answer};
 use crate::i18n::Text;
@@ -303,6 +303,15 @@ impl Catalog {
     /// Whether the card layer must read the 個人番号 for this visit.
     pub fn needs_my_number(&self, procedure_ids: &[&str]) -> bool {
         self.forms_for(procedure_ids).iter().any(|t| template_needs_my_number(t))
+    }
+
+    /// Whether any of these forms asks for the resident's signature with these answers (a
+    /// template can ask for it only in some cases, e.g. 住民票 when someone other than the
+    /// card holder requests it: the card's PIN already identifies the holder).
+    pub fn needs_signature(&self, procedure_ids: &[&str], answers: &Answers) -> bool {
+        self.forms_for(procedure_ids)
+            .iter()
+            .any(|t| t.fields.iter().any(|f| f.kind == FieldKind::Signature && is_active(t, f, answers)))
     }
 
     /// Procedures and notes a life event leads to.

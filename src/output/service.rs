@@ -159,6 +159,13 @@ impl OutputService {
         Ok(Some(written))
     }
 
+    /// Retention without a visit: the kiosk calls this while idle (at most one sweep per
+    /// ten minutes, the first right away), so exports and outbox rows past their retention
+    /// go even when nobody is served for days.
+    pub fn housekeeping(&self) {
+        self.purge_if_due();
+    }
+
     fn purge_if_due(&self) {
         let mut last = self.last_purge.lock().unwrap_or_else(|p| p.into_inner());
         if last.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {

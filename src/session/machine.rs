@@ -367,7 +367,7 @@ impl Session {
             Stage::CardCheck(_) if now.saturating_duration_since(self.last_activity) < self.settings.idle_timeout => {
                 self.poll_status();
             }
-            Stage::Start(_) => {}
+            Stage::Start(_) => self.ports.output.housekeeping(),
             Stage::Done(d) => {
                 if now.saturating_duration_since(d.since) >= self.settings.done_return {
                     self.end(EndReason::Done);
@@ -481,6 +481,8 @@ impl Session {
             }
             Stage::Signing(s) => self.enter_review(s.visit),
             // The rendered files go with the Confirm stage (dropping them deletes them).
+            // An empty pad: no form asked for a signature, so the review came before.
+            Stage::Confirm(c) if c.pad.is_empty() => self.enter_review(c.visit),
             Stage::Confirm(c) => Stage::Signing(super::stage::Signing { visit: c.visit, pad: c.pad, message: None }),
             // Nothing goes back once a delivery started (see `stage::Output`).
             other @ (Stage::Start(_) | Stage::Output(_) | Stage::Done(_)) => other,

@@ -220,8 +220,11 @@ pub trait FormPort {
     fn questions(&self, procedures: &[String], answers: &Answers) -> Vec<Question>;
     /// Everything the forms would refuse, before the resident signs.
     fn problems(&self, req: &FillRequest<'_>) -> Vec<AnswerProblem>;
-    /// Fill and render the forms (PDF + page previews) with the signature.
-    fn render(&self, req: &FillRequest<'_>, signature_png: &[u8]) -> Result<Rendered, FormError>;
+    /// Whether the chosen forms ask for a signature with these answers (the signature pad is
+    /// skipped when none does).
+    fn needs_signature(&self, procedures: &[String], answers: &Answers) -> bool;
+    /// Fill and render the forms (PDF + page previews), with the signature when one was asked.
+    fn render(&self, req: &FillRequest<'_>, signature_png: Option<&[u8]>) -> Result<Rendered, FormError>;
     /// The templates, questions and card fields of these procedures' forms.
     fn facts(&self, procedures: &[String]) -> FormFacts;
     /// The one validator for one answer to question `id` of these procedures: the value as
@@ -339,6 +342,9 @@ pub trait OutputPort: Send + Sync {
     fn status(&self) -> OutputStatus;
     /// The visit ended: drop anything kept of it for a retry.
     fn forget(&self) {}
+    /// Called while the kiosk waits on the start screen: delete what is past its retention
+    /// (export spool, outbox) even when nobody is served for days. Cheap when not due.
+    fn housekeeping(&self) {}
     /// Print a sheet with no personal data (the card status's 手続き案内) and wait for it.
     fn print_sheet(&self, pdf: &[u8], job_name: &str) -> Result<(), DeliveryError>;
 }

@@ -216,7 +216,10 @@ mod tests {
         fn problems(&self, _: &FillRequest<'_>) -> Vec<AnswerProblem> {
             unreachable!()
         }
-        fn render(&self, _: &FillRequest<'_>, _: &[u8]) -> Result<Rendered, FormError> {
+        fn needs_signature(&self, _: &[String], _: &Answers) -> bool {
+            unreachable!()
+        }
+        fn render(&self, _: &FillRequest<'_>, _: Option<&[u8]>) -> Result<Rendered, FormError> {
             unreachable!()
         }
         fn advice_procedures(&self, _: &[&str]) -> Vec<String> {

@@ -217,15 +217,18 @@ impl FormPort for CatalogForms {
         out
     }
 
-    fn render(&self, req: &FillRequest<'_>, signature_png: &[u8]) -> Result<Rendered, FormError> {
+    fn needs_signature(&self, procedures: &[String], answers: &Answers) -> bool {
+        self.catalog.needs_signature(&Self::ids(procedures), answers)
+    }
+
+    fn render(&self, req: &FillRequest<'_>, signature_png: Option<&[u8]>) -> Result<Rendered, FormError> {
         let ids = Self::ids(req.procedures);
         let templates = self.catalog.forms_for(&ids);
         if templates.is_empty() {
             return Err(FormError::Fill("no forms for the chosen procedures".into()));
         }
         let stamp = self.stamp(req);
-        let input =
-            FillInput { card: view(req.card), answers: req.answers, signature: Some(signature_png), stamp: &stamp };
+        let input = FillInput { card: view(req.card), answers: req.answers, signature: signature_png, stamp: &stamp };
         let mut filled = Vec::new();
         let mut problems: Vec<FieldError> = Vec::new();
         for t in &templates {

@@ -151,6 +151,14 @@ pub fn build(cfg: Config) -> Result<Kiosk, String> {
     let demo_answers = forms.demo_answers(&["juminhyo"]);
     let output =
         KioskOutput::start(&cfg.output, &cfg.kiosk_id, cfg.demo).map_err(|e| format!("{e}\n  → {}", e.message_ja()))?;
+    // Said at every start, not only by `madoguchi print`: the local CUPS may keep each
+    // printed form (個人番号 included) on this disk.
+    if let Some(uri) = &cfg.output.print.printer_uri
+        && let Some(warning) =
+            crate::output::print::cups::privacy_warning(uri, Path::new(crate::output::print::cups::CUPSD_CONF))
+    {
+        eprintln!("madoguchi: {warning}");
+    }
     let clock: Rc<dyn Clock> = Rc::new(SystemClock);
     let ports = Ports {
         card,

@@ -96,6 +96,7 @@ impl KioskOutput {
         }
         printer.check()?;
         let job = printer.submit(req)?;
+        output::service::test_pause("printing");
         printer.wait(job).map(|_| ()).inspect_err(|_| *unfinished = Some((req.job_name.clone(), job)))
     }
 
@@ -241,6 +242,7 @@ impl OutputPort for KioskOutput {
             OutputAction::Send => self.send(visit)?,
             OutputAction::PrintAndSend => {
                 self.send(visit)?;
+                output::service::test_pause("sent");
                 self.print(visit).map_err(|e| match e {
                     DeliveryError::Printer { detail, message } => DeliveryError::Printer {
                         detail,
@@ -262,6 +264,9 @@ impl OutputPort for KioskOutput {
     }
     fn forget(&self) {
         *self.prepared.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+    fn housekeeping(&self) {
+        self.service.housekeeping();
     }
     fn status(&self) -> OutputStatus {
         let outbox = match self.service.outbox().status() {

@@ -96,7 +96,23 @@ impl Session {
                     let Stage::Review(r) = std::mem::replace(&mut self.stage, Stage::Start(Default::default())) else {
                         return;
                     };
-                    self.stage = Stage::Signing(Signing { visit: r.visit, pad: Signature::default(), message: None });
+                    let visit = r.visit;
+                    // Straight to the confirm screen when no chosen form asks for a signature.
+                    self.stage = if self.ports.forms.needs_signature(&visit.plan.procedures, &visit.answers) {
+                        Stage::Signing(Signing { visit, pad: Signature::default(), message: None })
+                    } else {
+                        match self.make_forms(visit, Signature::default()) {
+                            Ok(confirm) => confirm,
+                            Err(back) => {
+                                let (visit, _, message) = *back;
+                                let mut review = self.enter_review(visit);
+                                if let Stage::Review(r) = &mut review {
+                                    r.message = Some(message);
+                                }
+                                review
+                            }
+                        }
+                    };
                 }
                 None
             }

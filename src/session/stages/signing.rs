@@ -1,10 +1,14 @@
-//! The signature pad, and turning the signed visit into forms (the confirm step).
+//! The signature pad, and turning the answered (and, when asked, signed) visit into forms
+//! (the confirm step).
+
+use zeroize::Zeroizing;
 
 use crate::i18n::Msg;
 
 use super::super::machine::{Event, PAD_H, PAD_W, Session};
 use super::super::ports::FillRequest;
-use super::super::stage::{Confirm, Stage};
+use super::super::signature::Signature;
+use super::super::stage::{Answering, Confirm, Signing, Stage};
 
 impl Session {
     pub(crate) fn signing_event(&mut self, ev: Event) {
@@ -18,45 +22,66 @@ impl Session {
             Event::SignatureDone if s.pad.is_empty() => {
                 s.message = Some(Msg::new("枠の中に指でお名前を書いてください。"));
             }
-            Event::SignatureDone => self.render(),
+            Event::SignatureDone => {
+                let Stage::Signing(s) = std::mem::replace(&mut self.stage, Stage::Start(Default::default())) else {
+                    return;
+                };
+                self.stage = match self.make_forms(s.visit, s.pad) {
+                    Ok(confirm) => confirm,
+                    Err(back) => {
+                        let (visit, pad, message) = *back;
+                        Stage::Signing(Signing { visit, pad, message: Some(message) })
+                    }
+                };
+            }
             _ => {}
         }
     }
 
-    /// Fill and render the forms with the signature; the confirm screen shows them (or why
-    /// they could not be made).
-    fn render(&mut self) {
-        let Stage::Signing(s) = &mut self.stage else { return };
-        let png = match s.pad.to_png(PAD_W, PAD_H, 6.0) {
-            Ok(p) => p,
-            Err(_) => {
-                s.message = Some(Msg::new("署名を画像にできませんでした。もう一度書いてください。"));
-                return;
+    /// Fill and render the forms with the signature on `pad` (an empty pad: no chosen form
+    /// asks for one); the confirm screen shows them, or why they could not be made. `Err`
+    /// hands the visit back when nothing could be made at all (the signature image, the
+    /// 受付番号), for the stage it came from to say why.
+    pub(crate) fn make_forms(
+        &mut self,
+        mut visit: Answering,
+        pad: Signature,
+    ) -> Result<Stage, Box<(Answering, Signature, Msg)>> {
+        let png = if pad.is_empty() {
+            Zeroizing::new(Vec::new())
+        } else {
+            match pad.to_png(PAD_W, PAD_H, 6.0) {
+                Ok(p) => p,
+                Err(_) => {
+                    return Err(Box::new((
+                        visit,
+                        pad,
+                        Msg::new("署名を画像にできませんでした。もう一度書いてください。"),
+                    )));
+                }
             }
         };
         // One 受付番号 per visit: going back and confirming again keeps it.
-        if s.visit.receipt_id.is_none() {
+        if visit.receipt_id.is_none() {
             match self.ports.output.new_receipt_id(self.ports.clock.today()) {
-                Ok(r) => s.visit.receipt_id = Some(r),
+                Ok(r) => visit.receipt_id = Some(r),
                 Err(e) => {
                     eprintln!("madoguchi: {e}");
-                    s.message = Some(e.message());
-                    return;
+                    return Err(Box::new((visit, pad, e.message())));
                 }
             }
         }
         let created = self.ports.clock.local();
         let req = FillRequest {
-            procedures: &s.visit.plan.procedures,
-            card: &s.visit.card,
-            answers: &s.visit.answers,
-            guide: s.visit.plan.guide.as_ref(),
-            receipt_id: s.visit.receipt_id.as_deref().unwrap_or(""),
+            procedures: &visit.plan.procedures,
+            card: &visit.card,
+            answers: &visit.answers,
+            guide: visit.plan.guide.as_ref(),
+            receipt_id: visit.receipt_id.as_deref().unwrap_or(""),
             created,
         };
-        let result = self.ports.forms.render(&req, &png);
-        let Stage::Signing(s) = std::mem::replace(&mut self.stage, Stage::Start(Default::default())) else { return };
-        let (rendered, message) = match result {
+        let signature = (!png.is_empty()).then_some(png.as_slice());
+        let (rendered, message) = match self.ports.forms.render(&req, signature) {
             Ok(r) => (Some(r), None),
             Err(e) => {
                 eprintln!("madoguchi: {e}");
@@ -64,7 +89,6 @@ impl Session {
                 (None, Some(e.message()))
             }
         };
-        self.stage =
-            Stage::Confirm(Confirm { visit: s.visit, pad: s.pad, rendered, signature_png: png, created, message });
+        Ok(Stage::Confirm(Confirm { visit, pad, rendered, signature_png: png, created, message }))
     }
 }

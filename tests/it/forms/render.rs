@@ -145,7 +145,10 @@ fn my_number_printed_only_on_the_child_allowance_form() {
 fn signature_and_qr_are_drawn() {
     let cat = catalog();
     let t = cat.template("juminhyo").unwrap();
-    let filled = fill_for(t, "typical", Answers::default()).unwrap();
+    // Requested for someone of the same household: the form asks for a signature then.
+    let mut household = Answers::default();
+    household.set("requester", madoguchi::vocab::AnswerValue::Choice("household".into()));
+    let filled = fill_for(t, "typical", household).unwrap();
     let pdf = forms::render_pdf(&[filled], &fonts()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = write_tmp(dir.path(), "sig.pdf", &pdf);
@@ -156,7 +159,8 @@ fn signature_and_qr_are_drawn() {
     );
     assert!(out.lines().any(|l| l.contains("smask")), "signature alpha (SMask) missing: {out}");
     // A signature that is not an image is reported on the signature field.
-    let answers = forms::sample::sample_answers(&[t]);
+    let mut answers = forms::sample::sample_answers(&[t]);
+    answers.set("requester", madoguchi::vocab::AnswerValue::Choice("household".into()));
     let p = madoguchi::card::sim::persona::builtin_by_id("typical").unwrap();
     let attrs = forms::sample::attributes_of(&p);
     let stamp = forms::sample::sample_stamp();

@@ -11,8 +11,9 @@ fn headless_demo_walks_to_the_receipt_and_writes_everything_to_out() {
     let run = headless_demo(&out_dir, &[], &[], None);
     let (stdout, stderr) = (&run.stdout, &run.stderr);
     assert!(run.ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
-    for shot in ["01-start", "02-procedure", "03-card", "04-pin", "05-review", "06-signature", "07-confirm", "08-done"]
-    {
+    // 住民票 requested by the card holder asks for no signature: no pad, no 06-signature.
+    assert!(!out_dir.join("06-signature.png").exists());
+    for shot in ["01-start", "02-procedure", "03-card", "04-pin", "05-review", "07-confirm", "08-done"] {
         let p = out_dir.join(format!("{shot}.png"));
         let png = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         assert!(png.starts_with(b"\x89PNG"), "{shot} is a PNG");
@@ -119,4 +120,24 @@ fn work_folders_left_by_a_crash_are_deleted_at_start() {
     assert!(!left.exists(), "the earlier run's session folder is gone");
     assert!(run.stderr.contains("removed 1 work folder"), "{}", run.stderr);
     assert_eq!(std::fs::read(work.join("not-ours.txt")).unwrap(), b"keep");
+}
+
+#[test]
+fn the_kiosk_warns_at_start_while_the_local_cups_keeps_printed_forms() {
+    let cups_uri = std::env::var("MADOGUCHI_TEST_CUPS_URI").expect(
+        "MADOGUCHI_TEST_CUPS_URI is not set: run `bash tests/stack.sh up` and `eval \"$(bash tests/stack.sh env)\"`",
+    );
+    let conf = std::fs::read_to_string(madoguchi::output::print::cups::CUPSD_CONF).expect("cupsd.conf");
+    let keeps = madoguchi::output::print::cups::job_files(&conf) != madoguchi::output::print::cups::JobFiles::Deleted;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("madoguchi.toml");
+    std::fs::write(&config, format!("demo = true\n[output.print]\nprinter_uri = {cups_uri:?}\n")).unwrap();
+    let run = headless_demo(&dir.path().join("demo"), &["--config", &config.to_string_lossy()], &[], None);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    // The stack's cupsd runs with CUPS's default (it keeps job files): the warning is due.
+    assert_eq!(run.stderr.contains("PreserveJobFiles No"), keeps, "warned exactly when cupsd keeps: {}", run.stderr);
+    assert!(
+        keeps,
+        "the test stack's cupsd is expected to keep job files (CUPS's default), or this test proves nothing"
+    );
 }

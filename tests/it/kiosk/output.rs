@@ -354,3 +354,28 @@ fn receipt_numbers_count_up_per_day_and_survive_a_restart() {
     assert_eq!(b.new_receipt_id(next).expect("id"), "K02-20261123-0001", "a new day starts again at 1");
     assert!(b.offers().send, "the demo keeps submissions in its local outbox");
 }
+
+#[test]
+fn a_kiosk_waiting_on_the_start_screen_sweeps_exports_past_their_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join("export");
+    let export =
+        ExportConfig { enabled: true, spool_dir: spool.clone(), retention_hours: 24, ..ExportConfig::default() };
+    let cfg = OutputConfig { outbox: outbox_config(dir.path()), export, ..OutputConfig::default() };
+    // Picked-up-and-forgotten files from earlier days: one past the retention, one not.
+    let subs = [output_support::submission(1), output_support::submission(2)];
+    let old = madoguchi::output::export::export_submission(&cfg.export, &subs[0], chrono::Utc::now()).expect("export");
+    let fresh =
+        madoguchi::output::export::export_submission(&cfg.export, &subs[1], chrono::Utc::now()).expect("export");
+    let long_ago = std::time::SystemTime::now() - Duration::from_secs(3 * 24 * 3600);
+    for p in std::iter::once(&old.json).chain(old.csv.iter()) {
+        std::fs::File::options().write(true).open(p).expect("open").set_modified(long_ago).expect("mtime");
+    }
+    let mut k = kiosk(&cfg, dir, "K03");
+    assert_eq!(k.r.stage_name(), "start");
+    assert!(old.json.exists(), "nothing is swept before the kiosk ticks");
+    // Nobody is served: the kiosk only waits on the start screen.
+    k.r.wait(1);
+    assert!(!old.json.exists() && old.csv.iter().all(|p| !p.exists()), "past the retention: deleted while idle");
+    assert!(fresh.json.exists(), "within the retention: kept");
+}

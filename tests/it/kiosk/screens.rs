@@ -119,6 +119,8 @@ fn every_screen_matches_its_golden() {
     for (id, v) in real::demo_answers(&["juminhyo"]).iter() {
         r.ui.send(Event::Answer(id.to_string(), v.clone()));
     }
+    // Requested for someone of the same household: a case that is signed.
+    r.ui.send(Event::Answer("requester".into(), madoguchi::vocab::AnswerValue::Choice("household".into())));
     rp.invoke_next();
     for (i, (x, y)) in
         [(80.0, 200.0), (200.0, 80.0), (320.0, 220.0), (470.0, 90.0), (640.0, 200.0), (800.0, 120.0)].iter().enumerate()

@@ -49,6 +49,7 @@ fn juminhyo_flow_reads_only_basic_four_and_validates_answers() {
     let en = rv.problems.iter().find(|p| p.question == "requester").unwrap().message.render("en");
     assert!(en.starts_with("Please choose"), "{en}");
     r.answer_all(&["juminhyo"]);
+    household(&mut r);
     r.ev(Event::ReviewDone);
     assert_eq!(r.stage_name(), "signature", "{:?}", review_problems(&r.s));
     // An empty pad is not a signature.
@@ -237,6 +238,7 @@ fn back_navigation() {
     assert_eq!(r.s.last_end(), Some(EndReason::Cancelled));
     r.walk_to_review("juminhyo", "typical");
     r.answer_all(&["juminhyo"]);
+    household(&mut r);
     let answered = r.s.stage().answers().unwrap().len();
     r.ev(Event::ReviewDone);
     r.ev(Event::Back);
@@ -259,6 +261,41 @@ fn back_navigation() {
     r.ev(Event::Back);
     assert_eq!(r.stage_name(), "procedure");
     assert!(r.s.stage().card().is_none(), "choosing again forgets this read");
+}
+
+/// 住民票 requested for someone of the same household: a case the form asks a signature for.
+fn household(r: &mut Rig) {
+    r.ev(Event::Answer("requester".into(), AnswerValue::Choice("household".into())));
+}
+
+#[test]
+fn the_card_holders_own_juminhyo_skips_the_signature_pad_and_says_the_card_identified_them() {
+    let mut r = Rig::accepting();
+    r.walk_to_review("juminhyo", "typical");
+    r.answer_all(&["juminhyo"]);
+    assert_eq!(r.s.stage().answers().unwrap().get("requester"), Some(&AnswerValue::Choice("self".into())));
+    r.ev(Event::ReviewDone);
+    assert_eq!(r.stage_name(), "confirm", "no pad for the holder's own request: {:?}", review_problems(&r.s));
+    let Stage::Confirm(c) = r.s.stage() else { unreachable!() };
+    assert!(c.signature_png.is_empty() && c.pad.is_empty());
+    let pdf = c.rendered.as_ref().expect("forms rendered").forms[0].pdf_path.clone();
+    let text = crate::support::kiosk_support::real::pdftotext(&pdf);
+    assert!(text.contains("マイナンバーカード（暗証番号）で本人確認済み"), "{text}");
+    let images = std::process::Command::new("pdfimages").arg("-list").arg(&pdf).output().unwrap();
+    let list = String::from_utf8_lossy(&images.stdout);
+    assert!(!list.lines().any(|l| l.contains(" 900 ") && l.contains(" 300 ")), "no signature image: {list}");
+    // もどる goes back to the review it came from, not to an empty pad.
+    r.ev(Event::Back);
+    assert_eq!(r.stage_name(), "review");
+    // Someone else requesting it signs, and the note is not printed then.
+    household(&mut r);
+    r.ev(Event::ReviewDone);
+    assert_eq!(r.stage_name(), "signature");
+    r.sign();
+    r.ev(Event::SignatureDone);
+    let Stage::Confirm(c) = r.s.stage() else { unreachable!() };
+    let text = crate::support::kiosk_support::real::pdftotext(&c.rendered.as_ref().unwrap().forms[0].pdf_path);
+    assert!(!text.contains("本人確認済み"), "{text}");
 }
 
 #[test]
@@ -770,6 +807,9 @@ impl madoguchi::session::FormPort for CountingForms {
     fn questions(&self, p: &[String], a: &madoguchi::vocab::Answers) -> Vec<madoguchi::vocab::Question> {
         self.inner.questions(p, a)
     }
+    fn needs_signature(&self, p: &[String], a: &madoguchi::vocab::Answers) -> bool {
+        self.inner.needs_signature(p, a)
+    }
     fn problems(
         &self,
         req: &madoguchi::session::ports::FillRequest<'_>,
@@ -779,7 +819,7 @@ impl madoguchi::session::FormPort for CountingForms {
     fn render(
         &self,
         req: &madoguchi::session::ports::FillRequest<'_>,
-        sig: &[u8],
+        sig: Option<&[u8]>,
     ) -> Result<madoguchi::session::Rendered, madoguchi::session::FormError> {
         self.renders.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.render(req, sig)

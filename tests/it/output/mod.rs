@@ -4,6 +4,7 @@ mod crash;
 mod diskfull;
 mod export;
 mod kill_delivery;
+mod kill_kiosk;
 mod outbox;
 mod payload_schema;
 mod print;

@@ -20,7 +20,7 @@ use madoguchi::session::{
     Session, SessionSettings, Stage,
 };
 use madoguchi::ui::KioskUi;
-use madoguchi::vocab::Answers;
+use madoguchi::vocab::{AnswerValue, Answers};
 use madoguchi::wiring::{CatalogForms, Demo, SimHandle, SimReader, StaffPin};
 
 /// The tests' staff PIN (its Argon2id hash is made once per test run).
@@ -262,19 +262,26 @@ impl Rig {
         self.ev(Event::StrokeMove(300.0, 120.0));
         self.ev(Event::StrokeMove(500.0, 180.0));
     }
-    /// Review (answered) → signature → confirm.
+    /// Review (answered) → signature, when a chosen form asks for one → confirm.
     pub fn sign_and_confirm(&mut self) {
+        self.ev(Event::ReviewDone);
+        if self.stage_name() == "signature" {
+            self.sign();
+            self.ev(Event::SignatureDone);
+        }
+        assert_eq!(self.stage_name(), "confirm", "problems: {:?}", review_problems(&self.s));
+    }
+    /// 住民票の写し for `typical`, answered and signed (requested for someone of the same
+    /// household: a case that asks for a signature): the confirm screen.
+    pub fn walk_to_confirm(&mut self) {
+        self.walk_to_review("juminhyo", "typical");
+        self.answer_all(&["juminhyo"]);
+        self.ev(Event::Answer("requester".into(), AnswerValue::Choice("household".into())));
         self.ev(Event::ReviewDone);
         assert_eq!(self.stage_name(), "signature", "problems: {:?}", review_problems(&self.s));
         self.sign();
         self.ev(Event::SignatureDone);
         assert_eq!(self.stage_name(), "confirm");
-    }
-    /// 住民票の写し for `typical`, answered and signed: the confirm screen.
-    pub fn walk_to_confirm(&mut self) {
-        self.walk_to_review("juminhyo", "typical");
-        self.answer_all(&["juminhyo"]);
-        self.sign_and_confirm();
     }
     /// A clerk unlocks with the staff PIN on the panel, and closes it.
     pub fn unlock_clerk(&mut self) {

@@ -61,11 +61,6 @@ impl Taps<'_> {
         tap_in_question(self.w, question, label);
         self.n += 1;
     }
-    /// A finger stroke across the signature pad counts as one tap.
-    pub fn sign(&mut self) {
-        sign(self.w);
-        self.n += 1;
-    }
 }
 
 /// A finger stroke across the signature pad.
