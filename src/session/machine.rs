@@ -514,7 +514,7 @@ impl Session {
 
 impl Choosing {
     /// Back on the procedure screen from a later step: the guide's answers stay.
-    fn after(plan: super::stage::Plan) -> Choosing {
+    fn after(plan: super::visit::Plan) -> Choosing {
         let mode = if plan.guide.is_some() { ProcedureMode::Guide } else { ProcedureMode::Catalogue };
         Choosing { mode, guide: plan.guide.unwrap_or_default(), message: None }
     }

@@ -11,6 +11,7 @@ pub mod preinput_import;
 mod signature;
 pub mod stage;
 mod stages;
+pub mod visit;
 mod visit_metrics;
 
 pub use clerk::{ClerkActions, ClerkState, STAFF_PIN_MIN, delay_after};

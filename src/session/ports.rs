@@ -15,7 +15,7 @@ use crate::card::{
 use crate::i18n::{Msg, Text};
 use crate::vocab::{AnswerValue, Answers, Icon, Question};
 
-use super::stage::{CardRead, Plan};
+use super::visit::{CardFields, CardRead, Plan};
 
 /// Where "now" comes from: one clock for monotonic time (timeouts) and the calendar
 /// (receipt days, date pickers, the date on the forms).
@@ -125,28 +125,6 @@ impl std::fmt::Debug for RenderedForm {
             .field("form_id", &self.form_id)
             .field("pages", &self.page_previews.len())
             .finish()
-    }
-}
-
-/// A set of card attributes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CardFields {
-    pub name: bool,
-    pub address: bool,
-    pub birth_date: bool,
-    pub sex: bool,
-    pub my_number: bool,
-}
-
-impl CardFields {
-    pub fn union(self, o: CardFields) -> CardFields {
-        CardFields {
-            name: self.name || o.name,
-            address: self.address || o.address,
-            birth_date: self.birth_date || o.birth_date,
-            sex: self.sex || o.sex,
-            my_number: self.my_number || o.my_number,
-        }
     }
 }
 

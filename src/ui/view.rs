@@ -7,7 +7,8 @@ use slint::{ComponentHandle, Image, SharedString};
 use crate::card::Sex;
 use crate::forms::jp;
 use crate::i18n::{Arg, Msg, tr};
-use crate::session::stage::{CardRead, FailedPart, ProcedureMode, Stage};
+use crate::session::stage::{FailedPart, ProcedureMode, Stage};
+use crate::session::visit::CardRead;
 use crate::session::{OutputAction, PinState, Session};
 use crate::vocab::{AnswerValue, Question, QuestionKind};
 

@@ -10,10 +10,10 @@ use crate::forms::model::{Source, Template};
 use crate::forms::{self, CardView, Catalog, FieldError, FillInput, Fonts, Stamp, Value};
 use crate::i18n::Msg;
 use crate::session::ports::{
-    AnswerProblem, CardFields, FillRequest, FormError, FormFacts, FormPort, GuideSheet, ProcedureInfo, Rendered,
-    RenderedForm, WorkDir,
+    AnswerProblem, FillRequest, FormError, FormFacts, FormPort, GuideSheet, ProcedureInfo, Rendered, RenderedForm,
+    WorkDir,
 };
-use crate::session::stage::CardRead;
+use crate::session::visit::{CardFields, CardRead};
 use crate::vocab::{AnswerValue, Answers, Question};
 
 /// Forms from a template [`Catalog`], rendered with real fonts into private work directories.

@@ -12,8 +12,9 @@ use crate::output::payload::{DeclaredCard, FormInput, Submission};
 use crate::output::print::{PrintError, PrintJob, PrintRequest, Printer};
 use crate::output::{self, OutputConfig};
 use crate::session::ports::{
-    CardFields, ConfirmedVisit, DeliveryError, Offers, OutputAction, OutputPort, OutputStatus, Receipt, RenderedForm,
+    ConfirmedVisit, DeliveryError, Offers, OutputAction, OutputPort, OutputStatus, Receipt, RenderedForm,
 };
+use crate::session::visit::CardFields;
 
 /// How long a printer check stays fresh for the clerk screen.
 const PRINTER_CHECK_EVERY: Duration = Duration::from_secs(20);

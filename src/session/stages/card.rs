@@ -7,7 +7,8 @@ use crate::i18n::Msg;
 
 use super::super::machine::{Event, Session};
 use super::super::pin_entry::{PinEntry, PinState, Secret};
-use super::super::stage::{Answering, CardRead, Corrections, PinStep, Plan, Stage, WaitCard};
+use super::super::stage::{Answering, PinStep, Stage, WaitCard};
+use super::super::visit::{CardRead, Corrections, Plan};
 
 impl Session {
     pub(crate) fn enter_card_step(&mut self, plan: Plan) {

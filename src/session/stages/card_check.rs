@@ -10,7 +10,8 @@ use crate::i18n::Msg;
 
 use super::super::machine::{Event, Session};
 use super::super::ports::DeliveryError;
-use super::super::stage::{Plan, Stage};
+use super::super::stage::Stage;
+use super::super::visit::Plan;
 
 impl Session {
     /// Read the status once a card is there (and the printing of its sheet, if any).

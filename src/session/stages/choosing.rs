@@ -4,7 +4,8 @@
 use crate::vocab::{AnswerValue, QuestionKind};
 
 use super::super::machine::{Event, Session};
-use super::super::stage::{Plan, ProcedureMode, Stage};
+use super::super::stage::{ProcedureMode, Stage};
+use super::super::visit::Plan;
 
 impl Session {
     pub(crate) fn choosing_event(&mut self, ev: Event) {

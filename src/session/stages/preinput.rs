@@ -12,7 +12,8 @@ use super::super::preinput_import::import;
 use crate::stats::Step;
 
 use super::super::machine::Session;
-use super::super::stage::{Plan, PreFill, Stage};
+use super::super::stage::Stage;
+use super::super::visit::{Plan, PreFill};
 
 /// Said on every screen that does not take a code.
 pub(crate) fn wrong_screen() -> Msg {
