@@ -289,6 +289,82 @@ pub fn receipt_id(kiosk_id: &str, day: chrono::NaiveDate, n: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::card::sim::persona;
+    use crate::i18n::Text;
+    use crate::output::{ExportConfig, OutboxConfig};
+    use crate::session::ports::{Rendered, WorkDir};
+    use crate::session::visit::{CardRead, Plan};
+
+    fn visit(work: &std::path::Path) -> ConfirmedVisit {
+        let p = persona::builtin_by_id("typical").expect("persona");
+        let form = RenderedForm {
+            form_id: "juminhyo".into(),
+            template_version: "1".into(),
+            procedure_id: "juminhyo".into(),
+            title: Text::ja("住民票"),
+            pdf: Zeroizing::new(b"%PDF-1.7 test".to_vec()),
+            pdf_path: work.join("01-juminhyo.pdf"),
+            page_previews: Vec::new(),
+            values: Vec::new(),
+            declares: CardFields { name: true, ..CardFields::default() },
+        };
+        ConfirmedVisit {
+            receipt_id: "K01-20261208-0001".into(),
+            plan: Plan { procedures: vec!["juminhyo".into()], ..Plan::default() },
+            created: chrono::Local::now().fixed_offset(),
+            rendered: Rendered {
+                forms: vec![form],
+                print_pdf: Zeroizing::new(Vec::new()),
+                guide: None,
+                previews_missing: true,
+                work_dir: WorkDir::new(work.to_path_buf()),
+            },
+            card: CardRead {
+                attributes: crate::forms::sample::attributes_of(&p),
+                my_number: None,
+                corrections: Default::default(),
+            },
+            signature_png: Zeroizing::new(Vec::new()),
+            keys: vec![("juminhyo".into(), "key-1".into())],
+        }
+    }
+
+    /// 送信 pressed again after a failure sends the very submissions built for the first
+    /// try (the same buffers, not rebuilt), and forgets them once accepted.
+    #[test]
+    fn a_retry_sends_the_submissions_built_for_the_first_try() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // The export spool is a file, not a folder: every try fails before the commit.
+        let spool = dir.path().join("export");
+        std::fs::write(&spool, b"").expect("file");
+        let cfg = OutputConfig {
+            outbox: OutboxConfig {
+                db_path: dir.path().join("outbox.sqlite3"),
+                key_path: dir.path().join("outbox.key"),
+                ..OutboxConfig::default()
+            },
+            export: ExportConfig { enabled: true, spool_dir: spool.clone(), ..ExportConfig::default() },
+            ..OutputConfig::default()
+        };
+        let out = KioskOutput::start(&cfg, "K01", false).expect("start");
+        let work = dir.path().join("work");
+        std::fs::create_dir(&work).expect("work");
+        let v = visit(&work);
+        let built = |out: &KioskOutput| {
+            let p = out.prepared.lock().unwrap_or_else(|p| p.into_inner());
+            p.as_ref().map(|(_, subs)| subs.iter().map(|s| s.pdf.as_ptr() as usize).collect::<Vec<_>>())
+        };
+        assert!(matches!(out.send(&v), Err(DeliveryError::Send { .. })));
+        let first = built(&out).expect("kept for a retry");
+        assert!(matches!(out.send(&v), Err(DeliveryError::Send { .. })));
+        assert_eq!(built(&out), Some(first), "the retry used the submissions of the first try");
+        // Fixed: the spool is a folder now.
+        std::fs::remove_file(&spool).expect("rm");
+        std::fs::create_dir(&spool).expect("mkdir");
+        out.send(&v).expect("accepted");
+        assert_eq!(built(&out), None, "forgotten once accepted (they are in the outbox)");
+        assert_eq!(out.service.outbox().status().expect("status").kept, 1);
+    }
 
     #[test]
     fn receipt_ids_carry_kiosk_day_and_number() {

@@ -491,3 +491,34 @@ fn the_confirm_screen_pages_through_every_form_and_enlarges_by_touch() {
     tap(w, "小さく戻す");
     assert!(!cp.get_zoomed());
 }
+
+/// The review's list model is made once and updated in place: repaints hand the window the
+/// same model, and a handle taken before an answer shows the answer afterwards (a model
+/// rebuilt on every repaint would leave that handle with the old rows).
+#[test]
+fn list_models_are_updated_in_place_not_rebuilt_on_repaint() {
+    let r = setup((1920, 1080));
+    let w = &r.ui.window;
+    tap(w, "はじめる");
+    tap(w, "住民票の写しがほしい");
+    place_card(&r, "typical");
+    for d in ["1", "2", "3", "4"] {
+        find(w, d).mock_single_click(PointerEventButton::Left);
+    }
+    tap(w, "確定");
+    assert_eq!(screen(w), Screen::Review, "{:?}", r.ui.session().message());
+    let page = w.global::<ReviewPage>();
+    let questions = page.get_questions();
+    let row = |m: &slint::ModelRc<madoguchi::ui::QuestionRow>, id: &str| {
+        (0..m.row_count()).filter_map(|i| m.row_data(i)).find(|q| q.id == id).expect("question shown")
+    };
+    assert_eq!(row(&questions, "requester").selected, -1, "not answered yet");
+    for _ in 0..8 {
+        r.ui.redraw();
+    }
+    assert!(page.get_questions() == questions, "a repaint keeps the same model");
+    crate::support::ui_support::tap_in_question(w, "請求者の区分", "本人");
+    r.ui.refresh();
+    assert!(page.get_questions() == questions, "an answer keeps the same model");
+    assert_eq!(row(&questions, "requester").selected, 0, "the handle taken before shows the answer: updated in place");
+}
