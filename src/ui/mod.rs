@@ -89,7 +89,7 @@ impl KioskUi {
                 d.cards().into_iter().map(|(id, label)| PersonaItem { id: id.into(), label: label.into() }).collect(),
             );
         }
-        window.global::<CardPage>().set_demo(shared.demo.is_some());
+        window.global::<DemoPage>().set_demo(shared.demo.is_some());
         let sig = window.global::<SignaturePage>();
         sig.set_pad_width(PAD_W as f32);
         sig.set_pad_height(PAD_H as f32);
@@ -244,7 +244,7 @@ impl KioskUi {
         self.bind_scanner();
         let sh = self.shared.clone();
         let weak = w.as_weak();
-        w.global::<CardPage>().on_place_demo_card(move |id| {
+        w.global::<DemoPage>().on_place(move |id| {
             if let Some(d) = &sh.demo {
                 d.place(id.as_str());
             }

@@ -14,8 +14,9 @@ use crate::vocab::{AnswerValue, Question, QuestionKind};
 
 use super::models::{Models, rc, sync};
 use super::{
-    AppWindow, CardPage, ClerkPage, ConfirmPage, Delivery, DonePage, FieldRow, Keyboard, KeyboardPage, Kiosk, PageItem,
-    PinMode, PinPage, ProcItem, ProcedurePage, QuestionRow, ReviewPage, Screen, SignaturePage, StartPage, Theme,
+    AppWindow, CardPage, ClerkPage, ConfirmPage, Delivery, DemoPage, DonePage, FieldRow, Keyboard, KeyboardPage, Kiosk,
+    PageItem, PinMode, PinPage, ProcItem, ProcedurePage, QuestionRow, ReviewPage, Screen, SignaturePage, StartPage,
+    Theme,
 };
 
 pub fn screen(s: &Stage) -> Screen {
@@ -493,7 +494,7 @@ pub fn bind_models(w: &AppWindow, models: &Models) {
     w.global::<ProcedurePage>().set_procedures(rc(&models.procedures));
     w.global::<ProcedurePage>().set_guide_questions(rc(&models.guide));
     w.global::<CardPage>().set_titles(rc(&models.titles));
-    w.global::<CardPage>().set_personas(rc(&models.personas));
+    w.global::<DemoPage>().set_personas(rc(&models.personas));
     w.global::<ReviewPage>().set_fields(rc(&models.fields));
     w.global::<ReviewPage>().set_questions(rc(&models.questions));
     w.global::<ConfirmPage>().set_titles(rc(&models.titles));

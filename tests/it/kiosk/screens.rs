@@ -11,7 +11,7 @@ use std::sync::Arc;
 use madoguchi::config::Config;
 use madoguchi::session::Event;
 use madoguchi::ui::{
-    CardPage, ClerkPage, ConfirmPage, DatePart, Delivery, DonePage, KeyboardPage, Kiosk, PinPage, ProcedurePage,
+    ClerkPage, ConfirmPage, DatePart, Delivery, DemoPage, DonePage, KeyboardPage, Kiosk, PinPage, ProcedurePage,
     ReviewPage, SignaturePage, StartPage,
 };
 use slint::ComponentHandle;
@@ -107,7 +107,7 @@ fn every_screen_matches_its_golden() {
     pp.invoke_show_catalogue();
     pp.invoke_choose("juminhyo".into());
     s.check(&r, "04-card");
-    w.global::<CardPage>().invoke_place_demo_card("typical".into());
+    w.global::<DemoPage>().invoke_place("typical".into());
     w.global::<PinPage>().invoke_digit(1);
     w.global::<PinPage>().invoke_digit(2);
     s.check(&r, "05-pin");
@@ -147,7 +147,7 @@ fn every_screen_matches_its_golden() {
     // 転入 to the review with a date picker and the kana keyboard.
     start.invoke_begin();
     pp.invoke_choose("tennyu".into());
-    w.global::<CardPage>().invoke_place_demo_card("typical".into());
+    w.global::<DemoPage>().invoke_place("typical".into());
     pin(&r);
     rp.invoke_date_step("move_date".into(), DatePart::Day, -1);
     s.check(&r, "11-review-date-kana");
@@ -192,7 +192,7 @@ fn every_screen_matches_its_golden() {
     start.invoke_begin();
     s.check(&r, "17-procedure-portrait");
     pp.invoke_choose("juminhyo".into());
-    w.global::<CardPage>().invoke_place_demo_card("typical".into());
+    w.global::<DemoPage>().invoke_place("typical".into());
     pin(&r);
     s.check(&r, "18-review-portrait");
     // The card status check, and 照合番号B entered by a clerk.

@@ -9,7 +9,7 @@ use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use madoguchi::config::{Config, DEFAULT_DPI};
 use madoguchi::session::stage::Stage;
 use madoguchi::ui::{
-    CardPage, ClerkPage, ConfirmPage, DatePart, Keyboard, KeyboardPage, Kiosk, PinPage, ProcedurePage, ReviewPage,
+    ClerkPage, ConfirmPage, DatePart, DemoPage, Keyboard, KeyboardPage, Kiosk, PinPage, ProcedurePage, ReviewPage,
     Screen, SignaturePage, StartPage,
 };
 use madoguchi::vocab::AnswerValue;
@@ -36,7 +36,7 @@ fn setup(size: (u32, u32)) -> UiRig {
 }
 
 fn place_card(r: &UiRig, persona: &str) {
-    r.ui.window.global::<CardPage>().invoke_place_demo_card(persona.into());
+    r.ui.window.global::<DemoPage>().invoke_place(persona.into());
 }
 
 /// The 住民票の写し flow by touch, counting every tap: the procedure, the answers a resident

@@ -76,7 +76,7 @@ fn moving_in_guide_in_the_window_fills_several_forms() {
     );
     tap(w, "この内容で進む");
     assert_eq!(screen(w), Screen::Card, "{:?}", r.ui.session().message());
-    w.global::<madoguchi::ui::CardPage>().invoke_place_demo_card("long-address".into());
+    w.global::<madoguchi::ui::DemoPage>().invoke_place("long-address".into());
     pin(w, "5678");
     assert_eq!(screen(w), Screen::Review, "{:?}", r.ui.session().message());
     assert!(r.ui.session().stage().card().unwrap().my_number.is_some(), "児童手当 needs the 個人番号");
@@ -103,7 +103,7 @@ fn juminhyo_in_the_window_with_the_real_forms_to_the_sent_pdf() {
     tap(w, "はじめる");
     tap(w, "住民票の写しがほしい");
     assert_eq!(screen(w), Screen::Card);
-    w.global::<madoguchi::ui::CardPage>().invoke_place_demo_card("typical".into());
+    w.global::<madoguchi::ui::DemoPage>().invoke_place("typical".into());
     pin(w, "1234");
     assert_eq!(screen(w), Screen::Review, "{:?}", r.ui.session().message());
     // The holder's own request: the PIN identified them, no signature.

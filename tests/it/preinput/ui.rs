@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use madoguchi::config::Config;
 use madoguchi::preinput::{PreInput, encode};
-use madoguchi::ui::{CardPage, KeyboardPage, PinPage, ReviewPage, Screen, StartPage};
+use madoguchi::ui::{DemoPage, KeyboardPage, PinPage, ReviewPage, Screen, StartPage};
 use madoguchi::vocab::AnswerValue;
 use slint::ComponentHandle;
 use slint::platform::{PointerEventButton, WindowEvent};
@@ -45,7 +45,7 @@ fn juminhyo_with_a_code_counts_its_taps() {
     let mut t = Taps { w, n: 0 };
     scan_code(w, &juminhyo_code());
     assert_eq!(screen(w), Screen::Card, "{:?}", r.ui.session().message());
-    w.global::<CardPage>().invoke_place_demo_card("typical".into());
+    w.global::<DemoPage>().invoke_place("typical".into());
     assert_eq!(screen(w), Screen::Pin);
     let digits = pin_digits(w, "1234");
     t.tap("確定");
@@ -70,7 +70,7 @@ fn a_scan_on_the_pin_screen_is_not_taken_as_pin_digits() {
     let w = &r.ui.window;
     tap(w, "はじめる");
     tap(w, "住民票の写しがほしい");
-    w.global::<CardPage>().invoke_place_demo_card("typical".into());
+    w.global::<DemoPage>().invoke_place("typical".into());
     pin_digits(w, "1");
     scan_code(w, &juminhyo_code());
     assert_eq!(screen(w), Screen::Pin);
@@ -118,7 +118,7 @@ fn a_scan_is_not_lost_into_a_clerks_text_field_and_typing_still_works() {
     let w = &r.ui.window;
     tap(w, "はじめる");
     tap(w, "住民票の写しがほしい");
-    w.global::<CardPage>().invoke_place_demo_card("typical".into());
+    w.global::<DemoPage>().invoke_place("typical".into());
     pin_digits(w, "1234");
     tap(w, "確定");
     assert_eq!(screen(w), Screen::Review);
