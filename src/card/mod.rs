@@ -26,7 +26,6 @@ pub mod text_ap;
 pub mod tlv;
 pub mod transport;
 
-pub use attributes::{BirthDate, CardAttributes, MyNumber, SecretString, Sex};
 pub use cert::CertValidity;
 pub use error::{CardError, TransportError};
 pub use pin::{Pin, PinB, PinBFormatError, PinKind};

@@ -12,12 +12,13 @@
 use thiserror::Error;
 
 use super::apdu::cmd;
-use super::attributes::{self, CardAttributes, MyNumber};
+use super::attributes;
 use super::ef::{self, Tries, Verified};
 use super::error::CardError;
 use super::pin::{Pin, PinB, PinKind};
 use super::profile::{self, CardProfile};
 use super::transport::{self, Transport};
+use crate::vocab::person::{CardAttributes, MyNumber};
 
 pub const TEXT_AP_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08];
 pub const JPKI_AP_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];

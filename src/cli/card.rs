@@ -390,12 +390,12 @@ fn read_with_retry(
     attempt(reader, cred, retry, Some(id)).1.map_err(CardError::from)
 }
 
-fn sex_key(s: madoguchi::card::Sex) -> &'static str {
+fn sex_key(s: madoguchi::vocab::person::Sex) -> &'static str {
     match s {
-        madoguchi::card::Sex::Male => "male",
-        madoguchi::card::Sex::Female => "female",
-        madoguchi::card::Sex::NotApplicable => "not_applicable",
-        madoguchi::card::Sex::NotKnown => "not_known",
+        madoguchi::vocab::person::Sex::Male => "male",
+        madoguchi::vocab::person::Sex::Female => "female",
+        madoguchi::vocab::person::Sex::NotApplicable => "not_applicable",
+        madoguchi::vocab::person::Sex::NotKnown => "not_known",
     }
 }
 

@@ -159,7 +159,7 @@ fn preview(a: &PreviewArgs) -> Result<(), String> {
             signature = sig;
         }
     }
-    let attrs = forms::sample::attributes_of(&p);
+    let attrs = p.attributes();
     let stamp = forms::sample::sample_stamp();
     let input = FillInput {
         card: forms::CardView::of(&attrs, Some(&p.my_number)),

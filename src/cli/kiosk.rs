@@ -172,7 +172,7 @@ fn walk_headless(kiosk: Kiosk, args: &KioskArgs, (w, h): (u32, u32)) -> Result<(
         std::io::stdin()
             .read_line(&mut line)
             .map_err(|e| format!("cannot read the code from stdin: {e} / 標準入力からコードを読めません"))?;
-        ui.send(Event::ScanCode(madoguchi::card::SecretString::new(line.trim_end())));
+        ui.send(Event::ScanCode(madoguchi::vocab::person::SecretString::new(line.trim_end())));
         if !matches!(ui.session().stage(), Stage::Card(_)) {
             let why = ui.session().message().map(en_ja).unwrap_or_default();
             return Err(format!("the pre-input code was not taken / 事前入力コードを受け付けませんでした: {why}"));

@@ -244,7 +244,7 @@ fn test_deliver(cfg: &OutputConfig, key: &str, receipt: &str, pdf: &Path) -> Exi
         forms: vec![FormInput {
             form_id: "juminhyo".into(),
             template_version: "1".into(),
-            values: vec![("copies".into(), madoguchi::card::SecretString::new("1"))],
+            values: vec![("copies".into(), madoguchi::vocab::person::SecretString::new("1"))],
         }],
         card: DeclaredCard { name: Some(p.name.clone()), address: Some(p.address.clone()), ..DeclaredCard::default() },
         card_corrected: Vec::new(),

@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use super::jp;
 use super::model::{Field, FieldKind, Rule, RuleKind, Source, Template, When};
 use super::validate::{FieldError, Problem, check_answer, is_chosen};
-use crate::card::{BirthDate, SecretString, Sex};
+use crate::vocab::person::{BirthDate, SecretString, Sex};
 use crate::vocab::{AnswerValue, Answers};
 
 /// What is stamped on every form of a visit.
@@ -40,7 +40,7 @@ pub struct CardView<'a> {
     pub address: &'a SecretString,
     pub birth_date: &'a BirthDate,
     pub sex: Sex,
-    pub my_number: Option<&'a crate::card::MyNumber>,
+    pub my_number: Option<&'a crate::vocab::person::MyNumber>,
 }
 
 impl fmt::Debug for CardView<'_> {
@@ -51,7 +51,10 @@ impl fmt::Debug for CardView<'_> {
 
 impl<'a> CardView<'a> {
     /// The card's values as read (no corrections).
-    pub fn of(a: &'a crate::card::CardAttributes, my_number: Option<&'a crate::card::MyNumber>) -> CardView<'a> {
+    pub fn of(
+        a: &'a crate::vocab::person::CardAttributes,
+        my_number: Option<&'a crate::vocab::person::MyNumber>,
+    ) -> CardView<'a> {
         CardView { name: &a.name, address: &a.address, birth_date: &a.birth_date, sex: a.sex, my_number }
     }
 }

@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 
 use super::fill::Stamp;
 use super::model::{FieldKind, Source, Template};
-use crate::card::{CardAttributes, SecretString};
+use crate::vocab::person::SecretString;
 use crate::vocab::{AnswerValue, Answers};
 
 /// Japan Standard Time, +09:00 (no daylight saving).
@@ -20,11 +20,6 @@ pub fn sample_stamp() -> Stamp {
     let created =
         jst().from_local_datetime(&local).single().unwrap_or_else(|| Utc.from_utc_datetime(&local).fixed_offset());
     Stamp { created, receipt_id: "R-20250501-0001".into(), municipality: "見本市".into() }
-}
-
-/// Card attributes of a persona.
-pub fn attributes_of(p: &crate::card::sim::Persona) -> CardAttributes {
-    CardAttributes { name: p.name.clone(), address: p.address.clone(), birth_date: p.birth_date.clone(), sex: p.sex }
 }
 
 /// Answers for every question of the templates: the first choice, a short sample text, a

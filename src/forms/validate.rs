@@ -166,7 +166,7 @@ pub fn check_answer(f: &Field, a: &AnswerValue) -> Result<Option<AnswerValue>, P
                     return Err(Problem::Phone);
                 }
             }
-            Ok(Some(AnswerValue::Text(crate::card::SecretString::new(text))))
+            Ok(Some(AnswerValue::Text(crate::vocab::person::SecretString::new(text))))
         }
         (FieldKind::Choice, AnswerValue::Choice(c)) => {
             if f.choices.iter().any(|ch| &ch.id == c) {
@@ -199,8 +199,8 @@ pub fn is_chosen(f: &Field) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::card::SecretString;
     use crate::forms::model::Source;
+    use crate::vocab::person::SecretString;
 
     fn field(kind: FieldKind) -> Field {
         Field {

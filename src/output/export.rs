@@ -106,7 +106,7 @@ fn without_my_number(sub: &Submission) -> Submission {
                 let compact: Zeroizing<String> =
                     Zeroizing::new(v.expose().chars().filter(char::is_ascii_digit).collect());
                 if compact.contains(n.as_str()) {
-                    *v = crate::card::SecretString::new("");
+                    *v = crate::vocab::person::SecretString::new("");
                 }
             }
         }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::card::{MyNumber, SecretString, Sex};
+use crate::vocab::person::{MyNumber, SecretString, Sex};
 
 /// Bumped when the JSON shape changes incompatibly.
 pub const PAYLOAD_VERSION: u32 = 1;

@@ -14,8 +14,8 @@ use serde::{Serialize, Serializer};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
-use crate::card::SecretString;
 use crate::i18n::Msg;
+use crate::vocab::person::SecretString;
 
 /// `"MD"`: the first two bytes of every madoguchi code.
 pub const MAGIC: [u8; 2] = *b"MD";

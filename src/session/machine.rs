@@ -6,9 +6,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::card::SecretString;
 use crate::i18n::Msg;
 use crate::vocab::AnswerValue;
+use crate::vocab::person::SecretString;
 
 use super::clerk::ClerkState;
 use super::ports::{CardPort, ClerkPort, Clock, FormPort, Offers, OutputAction, OutputPort, ProcedureInfo};

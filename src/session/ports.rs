@@ -9,10 +9,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
-use crate::card::{
-    CardError, CardStatus, Credential, ReadFailure, ReadOutcome, ReadRequest, SecretString, TransportError,
-};
+use crate::card::{CardError, CardStatus, Credential, ReadFailure, ReadOutcome, ReadRequest, TransportError};
 use crate::i18n::{Msg, Text};
+use crate::vocab::person::SecretString;
 use crate::vocab::{AnswerValue, Answers, Icon, Question};
 
 use super::visit::{CardFields, CardRead, Plan};

@@ -154,12 +154,12 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::card::SecretString;
     use crate::forms::Catalog;
     use crate::forms::model::Source;
     use crate::session::FormFacts;
     use crate::session::ports::{AnswerProblem, FillRequest, FormError, Rendered};
     use crate::vocab::Question;
+    use crate::vocab::person::SecretString;
 
     /// The forms layer's catalogue and validator over the embedded templates, without fonts
     /// (the import only asks for facts and checks).

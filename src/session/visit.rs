@@ -3,9 +3,9 @@
 //! clerk's corrections beside it, and sets of card attributes. No behaviour beyond reading
 //! them; the stages own them and the ports borrow them.
 
-use crate::card::{CardAttributes, MyNumber, SecretString};
 use crate::i18n::Msg;
 use crate::vocab::Answers;
+use crate::vocab::person::{CardAttributes, MyNumber, SecretString};
 
 /// What the visit is for.
 #[derive(Debug, Clone, Default, PartialEq)]

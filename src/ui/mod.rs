@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use slint::ComponentHandle;
 
-use crate::card::SecretString;
 use crate::session::{Event, OutputAction, PAD_H, PAD_W, Session};
+use crate::vocab::person::SecretString;
 slint::include_modules!();
 
 pub use crate::i18n::slint_language;

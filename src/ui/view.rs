@@ -4,12 +4,12 @@
 use chrono::NaiveDate;
 use slint::{ComponentHandle, Image, SharedString};
 
-use crate::card::Sex;
 use crate::forms::jp;
 use crate::i18n::{Arg, Msg, tr};
 use crate::session::stage::{FailedPart, ProcedureMode, Stage};
 use crate::session::visit::CardRead;
 use crate::session::{OutputAction, PinState, Session};
+use crate::vocab::person::Sex;
 use crate::vocab::{AnswerValue, Question, QuestionKind};
 
 use super::models::{Models, rc, sync};

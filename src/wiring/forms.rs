@@ -5,7 +5,6 @@ use std::process::Command;
 
 use zeroize::Zeroizing;
 
-use crate::card::SecretString;
 use crate::forms::model::{Source, Template};
 use crate::forms::{self, CardView, Catalog, FieldError, FillInput, Fonts, Stamp, Value};
 use crate::i18n::Msg;
@@ -14,6 +13,7 @@ use crate::session::ports::{
     WorkDir,
 };
 use crate::session::visit::{CardFields, CardRead};
+use crate::vocab::person::SecretString;
 use crate::vocab::{AnswerValue, Answers, Question};
 
 /// Forms from a template [`Catalog`], rendered with real fonts into private work directories.

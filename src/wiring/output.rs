@@ -319,11 +319,7 @@ mod tests {
                 previews_missing: true,
                 work_dir: WorkDir::new(work.to_path_buf()),
             },
-            card: CardRead {
-                attributes: crate::forms::sample::attributes_of(&p),
-                my_number: None,
-                corrections: Default::default(),
-            },
+            card: CardRead { attributes: p.attributes(), my_number: None, corrections: Default::default() },
             signature_png: Zeroizing::new(Vec::new()),
             keys: vec![("juminhyo".into(), "key-1".into())],
         }

@@ -15,7 +15,7 @@ fn bench(c: &mut Criterion) {
     };
     let Ok(cat) = Catalog::embedded() else { return };
     let Some(p) = persona::builtin_by_id("typical") else { return };
-    let attrs = forms::sample::attributes_of(&p);
+    let attrs = p.attributes();
     let stamp = forms::sample::sample_stamp();
     let signature = forms::sample::sample_signature();
     let mut g = c.benchmark_group("forms_render");

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::card::attributes::{BirthDate, MyNumber, SecretString, Sex};
+use crate::vocab::person::{BirthDate, CardAttributes, MyNumber, SecretString, Sex};
 
 /// Which status word a locked PIN answers with (no real-card trace exists; both are seen
 /// in clients).
@@ -197,6 +197,16 @@ pub enum PersonaError {
 }
 
 impl Persona {
+    /// The 基本4情報 the persona's card carries.
+    pub fn attributes(&self) -> CardAttributes {
+        CardAttributes {
+            name: self.name.clone(),
+            address: self.address.clone(),
+            birth_date: self.birth_date.clone(),
+            sex: self.sex,
+        }
+    }
+
     pub fn load(path: &Path) -> Result<Persona, PersonaError> {
         let text = std::fs::read_to_string(path).map_err(|source| PersonaError::Io { path: path.into(), source })?;
         Self::parse(&text, path)

@@ -6,7 +6,8 @@ use super::{InProcess, VirtualCard, shared};
 use crate::card::apdu::StatusWord;
 use crate::card::text_ap::{self, JPKI_AP_AID, LastTry, ReadRequest, TEXT_AP_AID};
 use crate::card::transport::Counting;
-use crate::card::{CardError, Pin, Sex};
+use crate::card::{CardError, Pin};
+use crate::vocab::person::Sex;
 
 fn persona(id: &str) -> super::Persona {
     builtin_by_id(id).unwrap_or_else(|| panic!("built-in persona {id} missing"))

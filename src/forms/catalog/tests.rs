@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::*;
-use crate::card::SecretString;
+use crate::vocab::person::SecretString;
 
 fn shipped() -> Catalog {
     Catalog::embedded().unwrap_or_else(|e| panic!("{e:?}"))
@@ -112,11 +112,13 @@ fn a_stale_answer_behind_a_hidden_question_does_not_open_its_followers() {
     let off = answers(&[("has_agent", AnswerValue::YesNo(false)), ("agent_kind", lawyer)]);
     assert_eq!(ids(&c.active_questions(&["p"], &off)), ["has_agent"]);
     // The filler agrees: the stale answers are neither validated nor printed.
-    let attrs = crate::card::CardAttributes {
+    let attrs = crate::vocab::person::CardAttributes {
         name: SecretString::new("見本 太郎"),
         address: SecretString::new("東京都千代田区霞が関1-2-3"),
-        birth_date: crate::card::BirthDate::new(chrono::NaiveDate::from_ymd_opt(1985, 4, 12).unwrap_or_default()),
-        sex: crate::card::Sex::Male,
+        birth_date: crate::vocab::person::BirthDate::new(
+            chrono::NaiveDate::from_ymd_opt(1985, 4, 12).unwrap_or_default(),
+        ),
+        sex: crate::vocab::person::Sex::Male,
     };
     let mut stale = off.clone();
     stale.set("lawyer_no", AnswerValue::Text(SecretString::new("12345")));

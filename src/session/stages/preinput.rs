@@ -4,9 +4,9 @@
 //! changes and the resident is told where to scan. The code's text is never kept: only what
 //! [`crate::session::preinput_import`] made of it, inside the stage (wiped with the visit).
 
-use crate::card::SecretString;
 use crate::i18n::Msg;
 use crate::preinput;
+use crate::vocab::person::SecretString;
 
 use super::super::preinput_import::import;
 use crate::stats::Step;

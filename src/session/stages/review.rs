@@ -5,7 +5,7 @@
 use chrono::{Months, NaiveDate};
 use zeroize::Zeroizing;
 
-use crate::card::SecretString;
+use crate::vocab::person::SecretString;
 use crate::vocab::{AnswerValue, QuestionKind};
 
 use super::super::machine::{DatePart, Event, Ports, Session};

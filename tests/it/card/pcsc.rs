@@ -10,7 +10,8 @@ use madoguchi::card::apdu::{StatusWord, cmd};
 use madoguchi::card::pcsc::PcscReader;
 use madoguchi::card::sim::jpki;
 use madoguchi::card::text_ap::{self, JPKI_AP_AID, LastTry, ReadRequest};
-use madoguchi::card::{CardError, Credential, Pin, Sex, Transport, TransportError};
+use madoguchi::card::{CardError, Credential, Pin, Transport, TransportError};
+use madoguchi::vocab::person::Sex;
 
 fn pin(s: &str) -> Pin {
     Pin::parse(s).unwrap()

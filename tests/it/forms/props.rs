@@ -6,8 +6,8 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use forms_support::*;
-use madoguchi::card::SecretString;
 use madoguchi::forms::{self, parse_template};
+use madoguchi::vocab::person::SecretString;
 use madoguchi::vocab::{AnswerValue, Answers};
 use proptest::prelude::*;
 
@@ -171,7 +171,7 @@ proptest! {
         let t = cat.template("juminhyo").unwrap();
         let p = madoguchi::card::sim::persona::builtin_by_id("typical").unwrap();
         let answers = forms::sample::sample_answers(&[t]);
-        let attrs = forms::sample::attributes_of(&p);
+        let attrs = p.attributes();
         let stamp = forms::sample::sample_stamp();
         let input = forms::FillInput {
             card: forms::CardView::of(&attrs, None),

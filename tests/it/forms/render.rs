@@ -124,7 +124,7 @@ fn my_number_printed_only_on_the_child_allowance_form() {
     let t = cat.template("jidou-teate").unwrap();
     let p = madoguchi::card::sim::persona::builtin_by_id("typical").unwrap();
     let answers = forms::sample::sample_answers(&[t]);
-    let attrs = forms::sample::attributes_of(&p);
+    let attrs = p.attributes();
     let stamp = forms::sample::sample_stamp();
     let input = forms::FillInput {
         card: forms::CardView::of(&attrs, None),
@@ -162,7 +162,7 @@ fn signature_and_qr_are_drawn() {
     let mut answers = forms::sample::sample_answers(&[t]);
     answers.set("requester", madoguchi::vocab::AnswerValue::Choice("household".into()));
     let p = madoguchi::card::sim::persona::builtin_by_id("typical").unwrap();
-    let attrs = forms::sample::attributes_of(&p);
+    let attrs = p.attributes();
     let stamp = forms::sample::sample_stamp();
     let input = forms::FillInput {
         card: forms::CardView::of(&attrs, None),

@@ -6,8 +6,8 @@ use crate::support::forms_support;
 
 use chrono::NaiveDate;
 use forms_support::*;
-use madoguchi::card::SecretString;
 use madoguchi::forms;
+use madoguchi::vocab::person::SecretString;
 use madoguchi::vocab::{AnswerValue, Answers};
 
 fn text(s: &str) -> AnswerValue {

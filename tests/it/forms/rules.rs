@@ -4,8 +4,8 @@ use crate::support::forms_support;
 
 use chrono::NaiveDate;
 use forms_support::*;
-use madoguchi::card::SecretString;
 use madoguchi::forms::jp::{age, full_width_digits, half_width_digits, split_address, to_wareki};
+use madoguchi::vocab::person::SecretString;
 use madoguchi::vocab::{AnswerValue, Answers};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {

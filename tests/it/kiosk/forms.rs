@@ -1,12 +1,12 @@
 //! The kiosk flow through the real forms layer: session state machine + virtual card +
 //! embedded templates + IPAex fonts → PDFs whose text is checked with pdftotext (poppler).
 
-use madoguchi::card::SecretString;
 use madoguchi::card::sim::persona;
 use madoguchi::forms::GUIDE_EVENT;
 use madoguchi::session::stage::Stage;
 use madoguchi::session::{Event, ProcedureMode};
 use madoguchi::vocab::AnswerValue;
+use madoguchi::vocab::person::SecretString;
 
 use crate::support::kiosk_support::Rig;
 use crate::support::kiosk_support::real::pdftotext;

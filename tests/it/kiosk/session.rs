@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use madoguchi::card::SecretString;
 use madoguchi::card::sim::persona;
 use madoguchi::session::stage::Stage;
 use madoguchi::session::{EndReason, Event, OutputAction, PinState, ProcedureMode, SessionSettings};
 use madoguchi::vocab::AnswerValue;
+use madoguchi::vocab::person::SecretString;
 
 use crate::support::kiosk_support::{AcceptingOutput, Rig, review_problems};
 

@@ -130,7 +130,7 @@ fn the_my_number_is_exported_only_when_configured() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut sub = submission(5);
     // A form that prints the 個人番号 carries it as a field value too (spaced as printed).
-    sub.forms[0].values.push(("kojin_bangou".into(), madoguchi::card::SecretString::new("1234 5678 9018")));
+    sub.forms[0].values.push(("kojin_bangou".into(), madoguchi::vocab::person::SecretString::new("1234 5678 9018")));
     let mut c = cfg(dir.path(), CsvEncoding::Utf8);
     let out = export_submission(&c, &sub, chrono::Utc::now()).expect("export");
     let mut all = Vec::new();
@@ -208,7 +208,7 @@ fn the_sweep_deletes_old_exports_and_stale_temp_files_only() {
 fn excel_formula_guard_makes_formulas_inert() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut sub = submission(10);
-    sub.forms[0].values.push(("note2".into(), madoguchi::card::SecretString::new("=HYPERLINK(\"http://x\")")));
+    sub.forms[0].values.push(("note2".into(), madoguchi::vocab::person::SecretString::new("=HYPERLINK(\"http://x\")")));
     let mut c = cfg(dir.path(), CsvEncoding::Utf8);
     let out = export_submission(&c, &sub, chrono::Utc::now()).expect("export");
     let (h, row) = read_csv(&std::fs::read(&out.csv[0]).expect("csv"));

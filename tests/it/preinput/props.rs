@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use madoguchi::card::SecretString;
 use madoguchi::preinput::payload::{self, DecodeError, MAX_DIGITS};
 use madoguchi::preinput::{PreInput, RawValue, decode, encode};
+use madoguchi::vocab::person::SecretString;
 use proptest::prelude::*;
 
 fn id() -> impl Strategy<Value = String> {

@@ -2,11 +2,11 @@
 //! (`forms::validate::check_answer`, `Catalog::check`) give the same verdict on the same cases.
 
 use chrono::NaiveDate;
-use madoguchi::card::SecretString;
 use madoguchi::forms::model::{Field, FieldKind};
 use madoguchi::forms::validate::{Problem, check_answer};
 use madoguchi::forms::{CardView, Catalog, FillInput, sample};
 use madoguchi::preinput::page::field_json;
+use madoguchi::vocab::person::SecretString;
 use madoguchi::vocab::{AnswerValue, Answers};
 use serde_json::{Value, json};
 
@@ -154,7 +154,7 @@ fn the_page_and_the_kiosk_judge_every_answer_alike() {
 fn the_page_and_the_kiosk_refuse_the_same_visits() {
     let c = Catalog::embedded().unwrap();
     let persona = madoguchi::card::sim::persona::builtin_by_id("typical").unwrap();
-    let attrs = sample::attributes_of(&persona);
+    let attrs = persona.attributes();
     let stamp = sample::sample_stamp();
     let visits: Vec<(Vec<&str>, Value)> = vec![
         (vec!["juminhyo"], json!({})),

@@ -37,7 +37,7 @@ pub fn fill_exact_for(
     answers: &Answers,
     signed: bool,
 ) -> Result<FilledForm<'static>, Vec<forms::FieldError>> {
-    let attrs = forms::sample::attributes_of(p);
+    let attrs = p.attributes();
     let stamp = forms::sample::sample_stamp();
     let signature = forms::sample::sample_signature();
     let input = FillInput {

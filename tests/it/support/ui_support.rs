@@ -222,7 +222,7 @@ fn answer_one(r: &UiRig, id: String, v: AnswerValue) -> usize {
             tap(w, "入力おわり");
             taps += 1;
             // The keyboard's space key is the full-width one.
-            want = AnswerValue::Text(madoguchi::card::SecretString::new(t.expose().replace(' ', "　")));
+            want = AnswerValue::Text(madoguchi::vocab::person::SecretString::new(t.expose().replace(' ', "　")));
         }
         _ => {
             // Dates, and place text that needs kanji (a clerk's keyboard): their pickers'

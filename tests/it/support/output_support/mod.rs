@@ -7,9 +7,9 @@ pub mod server;
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, Utc};
-use madoguchi::card::{SecretString, Sex};
 use madoguchi::output::payload::{DeclaredCard, FormInput, Submission, new_idempotency_key};
 use madoguchi::output::{BackendConfig, OutboxConfig};
+use madoguchi::vocab::person::{SecretString, Sex};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use zeroize::Zeroizing;
 
@@ -120,7 +120,7 @@ pub fn submission_with(n: usize, name: &str, address: &str) -> Submission {
             address: Some(SecretString::new(address)),
             birth_date: NaiveDate::from_ymd_opt(1985, 4, 1),
             sex: Some(Sex::Female),
-            my_number: madoguchi::card::MyNumber::parse(MY_NUMBER.as_bytes()).ok(),
+            my_number: madoguchi::vocab::person::MyNumber::parse(MY_NUMBER.as_bytes()).ok(),
         },
         card_corrected: Vec::new(),
         signature_png: Some(Zeroizing::new(b"\x89PNG\r\n\x1a\nsignature".to_vec())),

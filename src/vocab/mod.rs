@@ -8,8 +8,11 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::card::SecretString;
 use crate::i18n::Text;
+
+pub mod person;
+
+use person::SecretString;
 
 /// One choice of a choice question; in templates `{ value = "self", label = { ja = "本人" } }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
