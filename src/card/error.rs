@@ -4,8 +4,8 @@ use thiserror::Error;
 
 use super::apdu::StatusWord;
 use super::attributes::RecordError;
-use super::pin::PinBFormatError;
 use crate::i18n::Msg;
+use crate::vocab::pin::{PinBFormatError, PinFormatError, says};
 
 /// Failures of the PC/SC (or simulator) link, independent of the card protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -79,6 +79,12 @@ pub enum CardError {
     Transport(#[from] TransportError),
 }
 
+impl From<PinFormatError> for CardError {
+    fn from(_: PinFormatError) -> CardError {
+        CardError::InvalidPinFormat
+    }
+}
+
 impl CardError {
     /// A message a resident or clerk can act on, in plain Japanese. No personal data.
     pub fn message_ja(&self) -> String {
@@ -88,31 +94,17 @@ impl CardError {
     /// The same message, translated where it is shown ([`Msg::render`]).
     pub fn message(&self) -> Msg {
         match self {
-            CardError::InvalidPinFormat => Msg::new("暗証番号は数字4桁で入力してください。"),
-            CardError::WrongPin { tries_left } => Msg::new(
-                "暗証番号が違います。あと{}回まちがえるとロックされます。分からないときは職員にお声がけください。",
-            )
-            .arg(*tries_left),
-            CardError::LastTryRefused => {
-                Msg::new("暗証番号の残り回数が1回です。ロックを防ぐため、職員をお呼びください。")
-            }
+            CardError::InvalidPinFormat => PinFormatError.message(),
+            CardError::WrongPin { tries_left } => says::wrong_pin(*tries_left),
+            CardError::LastTryRefused => says::last_try_refused(),
             CardError::PinLocked { .. } => Msg::new(
                 "暗証番号がロックされています。このカードの暗証番号の再設定は、お住まいの市区町村の窓口で行えます。職員にお声がけください。",
             ),
             CardError::InvalidPinB(e) => e.message(),
-            CardError::WrongPinB { tries_left } => Msg::new(
-                "照合番号Bが違います。あと{}回まちがえるとロックされます。券面の生年月日(和暦の年は2桁)・有効期限の年(西暦)・セキュリティコードをもう一度お確かめください。",
-            )
-            .arg(*tries_left),
-            CardError::PinBLastTryRefused => Msg::new(
-                "照合番号Bの残り回数が1回です。ロックを防ぐため、券面を確かめてから、ご本人の同意を得て最後の1回を許可してください。",
-            ),
-            CardError::PinBLocked { .. } => Msg::new(
-                "照合番号Bがロックされています。このカードは照合番号Bでは読み取れません。4桁の暗証番号で読み取るか、紙の申請書で受け付けてください。",
-            ),
-            CardError::MyNumberNeedsPin => Msg::new(
-                "照合番号Bでは個人番号を読み取れません。個人番号が必要な申請は、4桁の暗証番号で読み取ってください。",
-            ),
+            CardError::WrongPinB { tries_left } => says::wrong_pin_b(*tries_left),
+            CardError::PinBLastTryRefused => says::pin_b_last_try_refused(),
+            CardError::PinBLocked { .. } => says::pin_b_locked(),
+            CardError::MyNumberNeedsPin => says::my_number_needs_pin(),
             CardError::SecurityNotSatisfied | CardError::AlreadyVerified => {
                 Msg::new("カードの読み取りをやり直します。カードをいったん取り、もう一度置いてください。")
             }

@@ -28,10 +28,10 @@ pub mod transport;
 
 pub use cert::CertValidity;
 pub use error::{CardError, TransportError};
-pub use pin::{Pin, PinB, PinBFormatError, PinKind};
+pub use pin::PinKind;
 pub use profile::{CardProfile, identify};
 pub use status::{Advice, CardStatus, CertState, PinStatus, read_status};
 pub use text_ap::{
-    Credential, LastTry, ReadFailure, ReadOutcome, ReadRequest, pin_b_status, pin_status, read_card, read_with,
+    LastTry, ReadFailure, ReadOutcome, ReadRequest, pin_b_status, pin_kind, pin_status, read_card, read_with,
 };
 pub use transport::Transport;

@@ -15,10 +15,11 @@ use super::apdu::cmd;
 use super::attributes;
 use super::ef::{self, Tries, Verified};
 use super::error::CardError;
-use super::pin::{Pin, PinB, PinKind};
+use super::pin::PinKind;
 use super::profile::{self, CardProfile};
 use super::transport::{self, Transport};
 use crate::vocab::person::{CardAttributes, MyNumber};
+use crate::vocab::pin::{Credential, Pin};
 
 pub const TEXT_AP_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08];
 pub const JPKI_AP_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
@@ -49,28 +50,18 @@ pub struct ReadRequest {
     pub last_try: LastTry,
 }
 
-/// What opens the text AP.
-#[derive(Debug, Clone, Copy)]
-pub enum Credential<'a> {
-    /// The resident's 券面事項入力補助用暗証番号 (opens 基本4情報 and the 個人番号).
-    Pin(&'a Pin),
-    /// 照合番号B read off the card by a clerk (opens 基本4情報 only).
-    PinB(&'a PinB),
+/// The card's PIN that `cred` opens.
+pub fn pin_kind(cred: &Credential<'_>) -> PinKind {
+    match cred {
+        Credential::Pin(_) => PinKind::TextPin,
+        Credential::PinB(_) => PinKind::PinB,
+    }
 }
 
-impl Credential<'_> {
-    pub fn kind(&self) -> PinKind {
-        match self {
-            Credential::Pin(_) => PinKind::TextPin,
-            Credential::PinB(_) => PinKind::PinB,
-        }
-    }
-
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Credential::Pin(p) => p.as_bytes(),
-            Credential::PinB(p) => p.as_bytes(),
-        }
+fn credential_bytes<'a>(cred: &Credential<'a>) -> &'a [u8] {
+    match *cred {
+        Credential::Pin(p) => p.as_bytes(),
+        Credential::PinB(p) => p.as_bytes(),
     }
 }
 
@@ -151,7 +142,7 @@ impl<T: Transport> TextAp<T> {
     /// Verify a credential safely: tries first, refusal at the last try without a clerk,
     /// then the VERIFY. Returns the tries left before this VERIFY.
     pub fn verify_with(&mut self, cred: Credential<'_>, last_try: LastTry) -> Result<u8, CardError> {
-        let kind = cred.kind();
+        let kind = pin_kind(&cred);
         let tries = self.tries(kind)?;
         if tries == 1 && last_try == LastTry::Refuse {
             return Err(match kind {
@@ -160,7 +151,7 @@ impl<T: Transport> TextAp<T> {
             });
         }
         self.verify_sent = true;
-        let r = self.t.transmit(&cmd::verify(cred.bytes()))?;
+        let r = self.t.transmit(&cmd::verify(credential_bytes(&cred)))?;
         match ef::verify_answer(r.sw)? {
             Verified::Ok => {
                 self.verified = Some(kind);
@@ -233,7 +224,7 @@ pub fn read_with<T: Transport>(mut t: T, cred: Credential<'_>, req: ReadRequest)
                 attributes,
                 my_number,
                 tries_before,
-                credential: cred.kind(),
+                credential: pin_kind(&cred),
                 profile: CardProfile::MyNumberCard,
             })
         };

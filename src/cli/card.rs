@@ -13,10 +13,11 @@ use clap::{Args, Subcommand};
 use madoguchi::card::pcsc::{self, PcscReader};
 use madoguchi::card::sim::{self, InProcess, Persona};
 use madoguchi::card::status::{self, CardStatus, CertState, DEFAULT_RENEW_WITHIN_DAYS, PinStatus};
-use madoguchi::card::text_ap::{self, Credential, LastTry, ReadFailure, ReadOutcome, ReadRequest};
+use madoguchi::card::text_ap::{self, LastTry, ReadFailure, ReadOutcome, ReadRequest};
 use madoguchi::card::transport::{self, Transport};
-use madoguchi::card::{CardError, Pin, PinB, TransportError, cert};
+use madoguchi::card::{CardError, TransportError, cert};
 use madoguchi::i18n::Msg;
+use madoguchi::vocab::pin::{Credential, Pin, PinB};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
@@ -287,7 +288,7 @@ impl Secret {
             )?;
             PinB::parse(&line).map(Secret::PinB).map_err(CardError::InvalidPinB)
         } else {
-            Pin::parse(&read_secret("暗証番号 (数字4桁) / PIN (4 digits): ")?).map(Secret::Pin)
+            Ok(Pin::parse(&read_secret("暗証番号 (数字4桁) / PIN (4 digits): ")?).map(Secret::Pin)?)
         }
     }
 

@@ -31,8 +31,6 @@ pub struct SessionSettings {
     pub clerk_mode: bool,
     /// Self-service: clerk powers end after this long without clerk activity.
     pub clerk_relock: Duration,
-    /// The card status advises renewal this many days before the certificate expires.
-    pub renew_within_days: u32,
     /// The languages a resident may choose, the first is each visit's default.
     pub languages: Vec<String>,
     /// Each visit starts with these display preferences.
@@ -54,7 +52,6 @@ impl Default for SessionSettings {
             done_return: Duration::from_secs(20),
             clerk_mode: false,
             clerk_relock: Duration::from_secs(300),
-            renew_within_days: crate::card::status::DEFAULT_RENEW_WITHIN_DAYS,
             languages: vec!["ja".into()],
             display: Display::default(),
         }

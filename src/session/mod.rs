@@ -18,9 +18,9 @@ pub use clerk::{ClerkActions, ClerkState, STAFF_PIN_MIN, delay_after};
 pub use machine::{DatePart, Display, EndReason, Event, PAD_H, PAD_W, Ports, Session, SessionSettings};
 pub use pin_entry::{PinEntry, PinState};
 pub use ports::{
-    CardPort, ClerkEvent, ClerkPort, Clock, ConfirmedVisit, DeliveryError, FormError, FormFacts, FormPort, NoVisitLog,
-    Offers, OutputAction, OutputPort, OutputStatus, ProcedureInfo, Receipt, Rendered, RenderedForm, StaffPinRecord,
-    VisitLog,
+    CardAdvice, CardData, CardPort, CardProblem, CardProblemKind, CardQuery, CardReport, ClerkEvent, ClerkPort, Clock,
+    ConfirmedVisit, DeliveryError, FormError, FormFacts, FormPort, NoVisitLog, Offers, OutputAction, OutputPort,
+    OutputStatus, ProcedureInfo, Receipt, Rendered, RenderedForm, StaffPinRecord, VisitLog,
 };
 pub use signature::Signature;
 pub use stage::{ProcedureMode, Stage};

@@ -2,8 +2,8 @@
 
 use zeroize::Zeroizing;
 
-use crate::card::{CardError, Pin};
 use crate::i18n::Msg;
+use crate::vocab::pin::{Pin, PinB, PinBFormatError, PinFormatError, says};
 
 /// The PIN screen's situation, from the card's tries counter and the last VERIFY.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,14 +41,12 @@ impl PinState {
             (Secret::PinB, PinState::Ready { tries_left }) => {
                 Msg::new("照合番号B(14桁)を入力してください。(あと{}回まちがえるとロックされます)").arg(tries_left)
             }
-            (Secret::PinB, PinState::Wrong { tries_left }) => CardError::WrongPinB { tries_left }.message(),
-            (Secret::PinB, PinState::CallClerk) => CardError::PinBLastTryRefused.message(),
+            (Secret::PinB, PinState::Wrong { tries_left }) => says::wrong_pin_b(tries_left),
+            (Secret::PinB, PinState::CallClerk) => says::pin_b_last_try_refused(),
             (Secret::PinB, PinState::LastTryAllowed) => {
                 Msg::new("ご本人の同意を得ました。照合番号Bの最後の1回です。券面を確かめて入力してください。")
             }
-            (Secret::PinB, PinState::Locked) => {
-                CardError::PinBLocked { sw: crate::card::apdu::StatusWord(0x6983) }.message()
-            }
+            (Secret::PinB, PinState::Locked) => says::pin_b_locked(),
         }
     }
 
@@ -63,8 +61,8 @@ impl PinState {
             PinState::Ready { tries_left } => {
                 Msg::new("数字4桁の暗証番号を押してください。(あと{}回まちがえるとロックされます)").arg(tries_left)
             }
-            PinState::Wrong { tries_left } => CardError::WrongPin { tries_left }.message(),
-            PinState::CallClerk => CardError::LastTryRefused.message(),
+            PinState::Wrong { tries_left } => says::wrong_pin(tries_left),
+            PinState::CallClerk => says::last_try_refused(),
             PinState::LastTryAllowed => Msg::new("職員が確認しました。最後の1回です。落ち着いて入力してください。"),
             PinState::Locked => Msg::new(
                 "暗証番号がロックされています。暗証番号の再設定は、お住まいの市区町村のマイナンバーカード窓口でできます。このカードを持って窓口へお越しください。職員がご案内します。",
@@ -121,14 +119,14 @@ impl PinEntry {
         self.0.is_empty()
     }
     /// The PIN once 4 digits are in; the entry is cleared either way.
-    pub fn take(&mut self) -> Result<Pin, CardError> {
+    pub fn take(&mut self) -> Result<Pin, PinFormatError> {
         let r = Pin::parse(&self.0);
         self.clear();
         r
     }
     /// 照合番号B once 14 digits are in; the entry is cleared either way.
-    pub fn take_b(&mut self) -> Result<crate::card::PinB, CardError> {
-        let r = crate::card::PinB::parse(&self.0).map_err(CardError::InvalidPinB);
+    pub fn take_b(&mut self) -> Result<PinB, PinBFormatError> {
+        let r = PinB::parse(&self.0);
         self.clear();
         r
     }

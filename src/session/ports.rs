@@ -9,9 +9,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
-use crate::card::{CardError, CardStatus, Credential, ReadFailure, ReadOutcome, ReadRequest, TransportError};
 use crate::i18n::{Msg, Text};
-use crate::vocab::person::SecretString;
+use crate::vocab::person::{CardAttributes, MyNumber, SecretString};
+use crate::vocab::pin::Credential;
 use crate::vocab::{AnswerValue, Answers, Icon, Question};
 
 use super::visit::{CardFields, CardRead, Plan};
@@ -27,19 +27,78 @@ pub trait Clock {
     }
 }
 
+/// What the session asks of one read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CardQuery {
+    /// The 個人番号 too (only when a chosen form needs it; never with 照合番号B).
+    pub my_number: bool,
+    /// A clerk allowed the last try, with the resident's consent. Without it the reader
+    /// refuses to spend the last try.
+    pub last_try_allowed: bool,
+}
+
+/// What a read gave: 基本4情報, and the 個人番号 when asked for.
+pub struct CardData {
+    pub attributes: CardAttributes,
+    pub my_number: Option<MyNumber>,
+}
+
+/// Why the card could not be used, in what the session acts on; `message` is what the
+/// screen says (plain Japanese, translated where shown; no personal data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardProblem {
+    pub kind: CardProblemKind,
+    pub message: Msg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardProblemKind {
+    /// The PIN (or 照合番号B) was wrong; the card counted it.
+    WrongPin { tries_left: u8 },
+    /// One try left: not spent without a clerk's consent.
+    LastTryRefused,
+    /// The PIN (or 照合番号B) is locked.
+    Locked,
+    /// The card must be taken off and placed again (it moved, or the read went wrong).
+    PlaceAgain,
+    /// Anything else (not a My Number Card, a reader problem, …): `message` says what to do.
+    Other,
+}
+
+/// カードの状態 as the screen shows it, without a PIN and without personal data: one row per
+/// PIN and one for the certificate, and what to do, most urgent first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CardReport {
+    /// (label, value)
+    pub rows: Vec<(Msg, Msg)>,
+    pub advice: Vec<CardAdvice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardAdvice {
+    /// Stable key: which procedures are offered for it ([`FormPort::advice_procedures`]).
+    pub key: &'static str,
+    /// On the screen.
+    pub message: Msg,
+    /// On the printed 手続き案内: without the days left, which with the date of the check
+    /// would give the expiry date (usually the holder's birthday).
+    pub on_paper: Msg,
+}
+
 /// What the session does with a card reader. Implementations must never spend a try
-/// except inside [`CardPort::read`] (which checks the tries first, see `text_ap::TextAp::verify`).
+/// except inside [`CardPort::read`], which checks the tries first and refuses the last one
+/// unless [`CardQuery::last_try_allowed`].
 pub trait CardPort {
     /// Whether a card is on the reader now.
-    fn present(&mut self) -> Result<bool, TransportError>;
+    fn present(&mut self) -> Result<bool, CardProblem>;
     /// Tries left of the 4-digit PIN (empty VERIFY; consumes none).
-    fn pin_tries(&mut self) -> Result<u8, CardError>;
+    fn pin_tries(&mut self) -> Result<u8, CardProblem>;
     /// Tries left of 照合番号B (empty VERIFY; consumes none).
-    fn pin_b_tries(&mut self) -> Result<u8, CardError>;
-    /// Safe VERIFY with the PIN or 照合番号B + read of what `req` asks for.
-    fn read(&mut self, cred: Credential<'_>, req: ReadRequest) -> Result<ReadOutcome, ReadFailure>;
+    fn pin_b_tries(&mut self) -> Result<u8, CardProblem>;
+    /// Safe VERIFY with the PIN or 照合番号B + read of what `query` asks for.
+    fn read(&mut self, cred: Credential<'_>, query: CardQuery) -> Result<CardData, CardProblem>;
     /// カードの状態 without a PIN and without personal data (`today` counts the days left).
-    fn status(&mut self, today: NaiveDate) -> Result<CardStatus, CardError>;
+    fn status(&mut self, today: NaiveDate) -> Result<CardReport, CardProblem>;
     /// End the card connection and reset the card (clears its security state).
     fn release(&mut self) {}
 }

@@ -138,7 +138,7 @@ pub struct Done {
 /// without a PIN and without personal data, and what to do about them.
 #[derive(Debug, Default)]
 pub struct CardCheck {
-    pub status: Option<crate::card::CardStatus>,
+    pub status: Option<super::ports::CardReport>,
     pub message: Option<Msg>,
     /// The 手続き案内 for it being printed, on a worker thread.
     pub printing: Option<Receiver<Result<(), DeliveryError>>>,

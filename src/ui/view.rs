@@ -420,20 +420,12 @@ fn card_check(w: &AppWindow, models: &Models, s: &Session, lang: &str) {
         return;
     };
     cp.set_waiting(false);
-    let mut rows: Vec<FieldRow> = st
-        .pins()
+    let rows = st
+        .rows
         .iter()
-        .map(|(kind, state)| FieldRow {
-            label: kind.label().render(lang).into(),
-            value: state.message().render(lang).into(),
-        })
-        .collect();
-    rows.push(FieldRow {
-        label: tr(lang, "利用者証明用電子証明書").into(),
-        value: st.auth_cert.message(st.today).render(lang).into(),
-    });
-    sync(&models.check_rows, rows);
-    sync(&models.advice, s.card_advice().iter().map(|a| SharedString::from(a.message().render(lang))).collect());
+        .map(|(label, value)| FieldRow { label: label.render(lang).into(), value: value.render(lang).into() });
+    sync(&models.check_rows, rows.collect());
+    sync(&models.advice, s.card_advice().iter().map(|a| SharedString::from(a.message.render(lang))).collect());
     let advised = s.advised_procedures();
     sync(
         &models.advised,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::Text;
 
 pub mod person;
+pub mod pin;
 
 use person::SecretString;
 

@@ -62,7 +62,6 @@ pub fn settings(cfg: &Config) -> SessionSettings {
         done_return: cfg.done_return(),
         clerk_mode: cfg.mode == config::Mode::Clerk,
         clerk_relock: cfg.clerk_relock(),
-        renew_within_days: cfg.reader.renew_within_days,
         languages: cfg.languages.clone(),
         display: crate::session::Display {
             large_text: cfg.screen.text_size == config::TextSize::Large,
@@ -128,11 +127,12 @@ pub fn load_forms(cfg: &Config) -> Result<CatalogForms, String> {
 pub fn build(cfg: Config) -> Result<Kiosk, String> {
     let (card, demo): (Box<dyn CardPort>, Option<Demo>) = if cfg.demo {
         let (reader, hand) = SimReader::new();
+        let reader = reader.renew_within_days(cfg.reader.renew_within_days);
         (Box::new(reader), Some(Demo { hand, personas: persona::builtin() }))
     } else {
         // A missing reader does not stop the kiosk (a service would restart it in a loop
         // behind a black screen): the card screen says what is wrong until one is plugged in.
-        let mut port = PcscPort::new(&cfg.reader.name_pattern);
+        let mut port = PcscPort::new(&cfg.reader.name_pattern).renew_within_days(cfg.reader.renew_within_days);
         match port.reader_name() {
             Ok(name) => eprintln!("madoguchi: card reader / カードリーダー: {name}"),
             Err(e) => eprintln!(

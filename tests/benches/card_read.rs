@@ -8,7 +8,6 @@
 
 use std::time::{Duration, Instant};
 
-use madoguchi::card::Pin;
 use madoguchi::card::pcsc::PcscReader;
 use madoguchi::card::sim::persona::builtin_by_id;
 use madoguchi::card::sim::vpcd::Vicc;
@@ -16,6 +15,7 @@ use madoguchi::card::sim::{self};
 use madoguchi::card::text_ap::{self, ReadRequest, TextAp};
 use madoguchi::card::transport::Counting;
 use madoguchi::card::{cert, read_status};
+use madoguchi::vocab::pin::Pin;
 
 const ROUNDS: usize = 300;
 

@@ -277,7 +277,7 @@ impl Persona {
                 ))
             }
         };
-        if crate::card::PinB::parse(pin_b.expose()).is_err() {
+        if crate::vocab::pin::PinB::parse(pin_b.expose()).is_err() {
             return Err(bad("pin_b", "must be 14 digits: YYMMDD + expiry year 2016-2099 + 4-digit code"));
         }
         if !(1..=15).contains(&f.pin_b_max_tries) {

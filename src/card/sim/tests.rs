@@ -3,11 +3,12 @@
 
 use super::persona::builtin_by_id;
 use super::{InProcess, VirtualCard, shared};
+use crate::card::CardError;
 use crate::card::apdu::StatusWord;
 use crate::card::text_ap::{self, JPKI_AP_AID, LastTry, ReadRequest, TEXT_AP_AID};
 use crate::card::transport::Counting;
-use crate::card::{CardError, Pin};
 use crate::vocab::person::Sex;
+use crate::vocab::pin::Pin;
 
 fn persona(id: &str) -> super::Persona {
     builtin_by_id(id).unwrap_or_else(|| panic!("built-in persona {id} missing"))
@@ -155,13 +156,14 @@ fn removed_card_is_a_typed_error() {
     assert_eq!(text_ap::pin_status(&mut t).unwrap(), 3);
 }
 
-fn pin_b(p: &super::Persona) -> crate::card::PinB {
-    crate::card::PinB::parse(p.pin_b.expose()).unwrap()
+fn pin_b(p: &super::Persona) -> crate::vocab::pin::PinB {
+    crate::vocab::pin::PinB::parse(p.pin_b.expose()).unwrap()
 }
 
 #[test]
 fn pin_b_opens_basic_four_but_not_the_my_number() {
-    use crate::card::{Credential, PinKind, read_with};
+    use crate::card::{PinKind, read_with};
+    use crate::vocab::pin::Credential;
     let p = persona("typical");
     let card = shared(p.clone());
     let out = read_with(InProcess::new(card.clone()), Credential::PinB(&pin_b(&p)), ReadRequest::default()).unwrap();
@@ -204,10 +206,11 @@ fn the_card_itself_refuses_the_my_number_after_pin_b() {
 
 #[test]
 fn wrong_pin_b_counts_on_its_own_counter_and_the_last_try_needs_a_clerk() {
-    use crate::card::{Credential, read_with};
+    use crate::card::read_with;
+    use crate::vocab::pin::Credential;
     let p = persona("typical");
     let card = shared(p.clone());
-    let wrong = crate::card::PinB::parse("60041220340000").unwrap();
+    let wrong = crate::vocab::pin::PinB::parse("60041220340000").unwrap();
     let f = read_with(InProcess::new(card.clone()), Credential::PinB(&wrong), ReadRequest::default()).unwrap_err();
     assert_eq!(f, crate::card::ReadFailure { error: CardError::WrongPinB { tries_left: 9 }, verify_sent: true });
     assert!(f.error.message_ja().contains("あと9回"));
@@ -254,7 +257,8 @@ fn every_procedure_with_a_pin_ends_with_a_reset() {
 
 #[test]
 fn read_failures_say_whether_a_verify_was_sent() {
-    use crate::card::{Credential, read_with};
+    use crate::card::read_with;
+    use crate::vocab::pin::Credential;
     let pin = Pin::parse("0000").unwrap();
     let f = read_with(InProcess::from_persona(persona("typical")), Credential::Pin(&pin), ReadRequest::default())
         .unwrap_err();

@@ -2,11 +2,12 @@
 //! again), the tries left, the PIN with the clerk's last-try override, and a card taken off
 //! mid-flow.
 
-use crate::card::{CardError, Credential, LastTry, ReadFailure, ReadRequest, TransportError};
 use crate::i18n::Msg;
+use crate::vocab::pin::{Credential, says};
 
 use super::super::machine::{Event, Session};
 use super::super::pin_entry::{PinEntry, PinState, Secret};
+use super::super::ports::{CardProblemKind, CardQuery};
 use super::super::stage::{Answering, PinStep, Stage, WaitCard};
 use super::super::visit::{CardRead, Corrections, Plan};
 
@@ -26,7 +27,7 @@ impl Session {
                     if !c.reader_problem {
                         self.visit.error(crate::stats::ErrorKind::Reader);
                     }
-                    c.message = Some(e.message());
+                    c.message = Some(e.message);
                     c.reader_problem = true;
                 }
                 return;
@@ -81,8 +82,8 @@ impl Session {
         };
         self.visit.error(crate::stats::ErrorKind::CardRemoved);
         self.ports.card.release();
-        self.stage =
-            Stage::Card(WaitCard { plan, message: Some(TransportError::CardRemoved.message()), reader_problem: false });
+        let removed = Msg::new("カードが取り外されました。もう一度カードを置いてください。");
+        self.stage = Stage::Card(WaitCard { plan, message: Some(removed), reader_problem: false });
     }
 
     fn enter_pin(&mut self) {
@@ -90,15 +91,15 @@ impl Session {
         let plan = std::mem::take(&mut c.plan);
         let state = match self.ports.card.pin_tries() {
             Ok(n) => PinState::from_tries(n),
-            Err(CardError::PinLocked { .. }) => PinState::Locked,
+            Err(e) if e.kind == CardProblemKind::Locked => PinState::Locked,
             Err(e) => {
                 self.visit.error(crate::stats::ErrorKind::CardUnreadable);
                 c.plan = plan;
-                c.message = Some(e.message());
                 // Not a card this kiosk reads (or it failed): let go of it, and wait until it
                 // has been taken off before trying a card again.
                 self.ports.card.release();
-                self.card_refused = !e.needs_card_again();
+                self.card_refused = e.kind != CardProblemKind::PlaceAgain;
+                c.message = Some(e.message);
                 return;
             }
         };
@@ -140,16 +141,16 @@ impl Session {
         };
         let Stage::Pin(p) = &mut self.stage else { return false };
         if needs_my_number {
-            p.message = Some(CardError::MyNumberNeedsPin.message());
+            p.message = Some(says::my_number_needs_pin());
             return false;
         }
         p.entry = PinEntry::for_secret(Secret::PinB);
         p.message = None;
         p.state = match self.ports.card.pin_b_tries() {
             Ok(n) => PinState::from_tries(n),
-            Err(CardError::PinBLocked { .. } | CardError::PinLocked { .. }) => PinState::Locked,
+            Err(e) if e.kind == CardProblemKind::Locked => PinState::Locked,
             Err(e) => {
-                p.message = Some(e.message());
+                p.message = Some(e.message);
                 return false;
             }
         };
@@ -167,18 +168,22 @@ impl Session {
         let cred = match (&pin, &pin_b) {
             (Some(Ok(pin)), _) => Credential::Pin(pin),
             (_, Some(Ok(b))) => Credential::PinB(b),
-            (Some(Err(e)), _) | (_, Some(Err(e))) => {
+            (Some(Err(e)), _) => {
+                p.message = Some(e.message());
+                return;
+            }
+            (_, Some(Err(e))) => {
                 p.message = Some(e.message());
                 return;
             }
             (None, None) => return,
         };
-        let req = ReadRequest {
+        let query = CardQuery {
             my_number: self.ports.forms.needs_my_number(&p.plan.procedures),
-            last_try: if p.state == PinState::LastTryAllowed { LastTry::ClerkOverride } else { LastTry::Refuse },
+            last_try_allowed: p.state == PinState::LastTryAllowed,
         };
         let reading = self.ports.clock.now();
-        let read = self.ports.card.read(cred, req);
+        let read = self.ports.card.read(cred, query);
         let took = self.ports.clock.now().saturating_duration_since(reading);
         match read {
             Ok(out) => {
@@ -198,24 +203,24 @@ impl Session {
                     r.message = super::preinput::notice(prefill.notices);
                 }
             }
-            Err(ReadFailure { error, .. }) => match error {
-                CardError::WrongPin { tries_left } | CardError::WrongPinB { tries_left } => {
+            Err(e) => match e.kind {
+                CardProblemKind::WrongPin { tries_left } => {
                     self.visit.wrong_pin();
                     p.state = if tries_left <= 1 { PinState::CallClerk } else { PinState::Wrong { tries_left } };
-                    p.message = (secret == Secret::PinB).then(|| error.message());
+                    p.message = (secret == Secret::PinB).then_some(e.message);
                 }
-                CardError::LastTryRefused | CardError::PinBLastTryRefused => p.state = PinState::CallClerk,
-                CardError::PinLocked { .. } | CardError::PinBLocked { .. } => {
+                CardProblemKind::LastTryRefused => p.state = PinState::CallClerk,
+                CardProblemKind::Locked => {
                     self.visit.pin_locked();
                     p.state = PinState::Locked;
                 }
-                e if e.needs_card_again() => {
+                CardProblemKind::PlaceAgain => {
                     self.visit.error(crate::stats::ErrorKind::CardUnreadable);
                     let plan = std::mem::take(&mut p.plan);
                     self.ports.card.release();
-                    self.stage = Stage::Card(WaitCard { plan, message: Some(e.message()), reader_problem: false });
+                    self.stage = Stage::Card(WaitCard { plan, message: Some(e.message), reader_problem: false });
                 }
-                e => p.message = Some(e.message()),
+                CardProblemKind::Other => p.message = Some(e.message),
             },
         }
     }

@@ -5,11 +5,10 @@
 
 use std::sync::mpsc::{self, TryRecvError};
 
-use crate::card::Advice;
 use crate::i18n::Msg;
 
 use super::super::machine::{Event, Session};
-use super::super::ports::DeliveryError;
+use super::super::ports::{CardAdvice, DeliveryError};
 use super::super::stage::Stage;
 use super::super::visit::Plan;
 
@@ -41,7 +40,7 @@ impl Session {
             Ok(true) => {}
             Ok(false) => return,
             Err(e) => {
-                c.message = Some(e.message());
+                c.message = Some(e.message);
                 return;
             }
         }
@@ -50,24 +49,22 @@ impl Session {
                 c.status = Some(s);
                 c.message = None;
             }
-            Err(e) => c.message = Some(e.message()),
+            Err(e) => c.message = Some(e.message),
         }
         self.ports.card.release();
     }
 
     /// What the status means, most urgent first.
-    pub fn card_advice(&self) -> Vec<Advice> {
+    pub fn card_advice(&self) -> &[CardAdvice] {
         match &self.stage {
-            Stage::CardCheck(c) => {
-                c.status.as_ref().map(|s| s.advice(self.settings.renew_within_days)).unwrap_or_default()
-            }
-            _ => Vec::new(),
+            Stage::CardCheck(c) => c.status.as_ref().map_or(&[][..], |s| s.advice.as_slice()),
+            _ => &[],
         }
     }
 
     /// The procedures the status calls for (an application form a resident can make now).
     pub fn advised_procedures(&self) -> Vec<String> {
-        let keys: Vec<&str> = self.card_advice().iter().map(|a| a.key()).collect();
+        let keys: Vec<&str> = self.card_advice().iter().map(|a| a.key).collect();
         if keys.is_empty() { Vec::new() } else { self.ports.forms.advice_procedures(&keys) }
     }
 
@@ -83,14 +80,13 @@ impl Session {
     }
 
     fn print_advice(&mut self) {
-        let advice = self.card_advice();
+        // The sheet tells what to do, never the card's dates (they give away a birthday).
+        let notes: Vec<String> = self.card_advice().iter().map(|a| a.on_paper.ja()).collect();
         let procedures = self.advised_procedures();
         let Stage::CardCheck(c) = &mut self.stage else { return };
-        if c.printing.is_some() || advice.is_empty() || !self.ports.output.offers().print {
+        if c.printing.is_some() || notes.is_empty() || !self.ports.output.offers().print {
             return;
         }
-        // The sheet tells what to do, never the card's dates (they give away a birthday).
-        let notes: Vec<String> = advice.iter().map(|a| sheet_note(*a).ja()).collect();
         let pdf = match self.ports.forms.advice_sheet(&notes, &procedures, self.ports.clock.local()) {
             Ok(p) => p,
             Err(e) => {
@@ -108,16 +104,5 @@ impl Session {
             Ok(_) => c.printing = Some(rx),
             Err(_) => c.message = Some(Msg::new("印刷・送信を開始できませんでした。職員にお声がけください。")),
         }
-    }
-}
-
-/// The advice as it goes on paper: without the days left (with the date of the check they
-/// would give the expiry date, which is usually the holder's birthday).
-fn sheet_note(a: Advice) -> Msg {
-    match a {
-        Advice::RenewSoon { .. } => Msg::new(
-            "利用者証明用電子証明書の有効期限が近づいています。お住まいの市区町村の窓口で更新の手続きをしてください。",
-        ),
-        other => other.message(),
     }
 }

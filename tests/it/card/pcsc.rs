@@ -10,8 +10,10 @@ use madoguchi::card::apdu::{StatusWord, cmd};
 use madoguchi::card::pcsc::PcscReader;
 use madoguchi::card::sim::jpki;
 use madoguchi::card::text_ap::{self, JPKI_AP_AID, LastTry, ReadRequest};
-use madoguchi::card::{CardError, Credential, Pin, Transport, TransportError};
+use madoguchi::card::{CardError, Transport, TransportError};
 use madoguchi::vocab::person::Sex;
+use madoguchi::vocab::pin::Credential;
+use madoguchi::vocab::pin::Pin;
 
 fn pin(s: &str) -> Pin {
     Pin::parse(s).unwrap()
@@ -290,7 +292,9 @@ fn the_session_port_waits_for_a_missing_reader_and_uses_a_present_one() {
     // No reader by that name on this pcscd: an error the card screen can show, every time.
     let mut missing = PcscPort::new("RC-S300 that is not plugged in");
     for _ in 0..2 {
-        assert!(matches!(missing.present(), Err(TransportError::NoReaderMatching { .. })));
+        let e = missing.present().expect_err("no such reader");
+        let said = TransportError::NoReaderMatching { pattern: "RC-S300 that is not plugged in".into() }.message();
+        assert_eq!(e.message, said, "the card screen says which reader is missing");
     }
     assert!(missing.pin_tries().is_err());
     // The stack's reader: card presence and PIN tries through pcscd.

@@ -7,9 +7,9 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use card_stack::{SLOT0, assert_nothing_personal, lock, persona, place};
-use madoguchi::card::{
-    CardError, Credential, LastTry, PinB, PinKind, ReadFailure, ReadRequest, pin_b_status, read_with,
-};
+use madoguchi::card::{CardError, LastTry, PinKind, ReadFailure, ReadRequest, pin_b_status, read_with};
+use madoguchi::vocab::pin::Credential;
+use madoguchi::vocab::pin::PinB;
 
 fn madoguchi() -> Command {
     Command::new(env!("CARGO_BIN_EXE_madoguchi"))

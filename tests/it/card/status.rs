@@ -178,7 +178,7 @@ fn cards_that_are_not_my_number_cards_get_a_clear_message() {
         assert_eq!(madoguchi::card::identify(&mut placed.reader), Err(error.clone()), "{id}");
         let e = madoguchi::card::read_card(
             &mut placed.reader,
-            &madoguchi::card::Pin::parse("1234").unwrap(),
+            &madoguchi::vocab::pin::Pin::parse("1234").unwrap(),
             Default::default(),
         )
         .unwrap_err();

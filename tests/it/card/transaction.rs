@@ -13,7 +13,9 @@ use madoguchi::card::pcsc::PcscReader;
 use madoguchi::card::sim::vpcd::{Fault, Trigger};
 use madoguchi::card::sim::{JournalEntry, Power};
 use madoguchi::card::text_ap::{JPKI_AP_AID, TEXT_AP_AID};
-use madoguchi::card::{CardError, Credential, Pin, ReadRequest, Transport, cert, read_card, read_status, read_with};
+use madoguchi::card::{CardError, ReadRequest, Transport, cert, read_card, read_status, read_with};
+use madoguchi::vocab::pin::Credential;
+use madoguchi::vocab::pin::Pin;
 
 fn pin(s: &str) -> Pin {
     Pin::parse(s).unwrap()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use madoguchi::card::sim::persona;
 use madoguchi::session::stage::Stage;
-use madoguchi::session::{EndReason, Event, OutputAction, PinState, ProcedureMode, SessionSettings};
+use madoguchi::session::{CardProblem, EndReason, Event, OutputAction, PinState, ProcedureMode, SessionSettings};
 use madoguchi::vocab::AnswerValue;
 use madoguchi::vocab::person::SecretString;
 
@@ -508,26 +508,28 @@ struct Unpluggable {
 }
 
 impl madoguchi::session::CardPort for Unpluggable {
-    fn present(&mut self) -> Result<bool, madoguchi::card::TransportError> {
+    fn present(&mut self) -> Result<bool, CardProblem> {
         if !self.plugged.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(madoguchi::card::TransportError::NoReader);
+            // What the reader adapter makes of pcscd's "no reader".
+            let no_reader = madoguchi::card::CardError::Transport(madoguchi::card::TransportError::NoReader);
+            return Err(madoguchi::wiring::card::problem(&no_reader));
         }
         self.inner.present()
     }
-    fn pin_tries(&mut self) -> Result<u8, madoguchi::card::CardError> {
+    fn pin_tries(&mut self) -> Result<u8, CardProblem> {
         self.inner.pin_tries()
     }
-    fn pin_b_tries(&mut self) -> Result<u8, madoguchi::card::CardError> {
+    fn pin_b_tries(&mut self) -> Result<u8, CardProblem> {
         self.inner.pin_b_tries()
     }
     fn read(
         &mut self,
-        cred: madoguchi::card::Credential<'_>,
-        req: madoguchi::card::ReadRequest,
-    ) -> Result<madoguchi::card::ReadOutcome, madoguchi::card::ReadFailure> {
-        self.inner.read(cred, req)
+        cred: madoguchi::vocab::pin::Credential<'_>,
+        query: madoguchi::session::CardQuery,
+    ) -> Result<madoguchi::session::CardData, CardProblem> {
+        self.inner.read(cred, query)
     }
-    fn status(&mut self, today: NaiveDate) -> Result<madoguchi::card::CardStatus, madoguchi::card::CardError> {
+    fn status(&mut self, today: NaiveDate) -> Result<madoguchi::session::CardReport, CardProblem> {
         self.inner.status(today)
     }
 }
