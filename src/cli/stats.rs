@@ -10,10 +10,12 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use madoguchi::config::{Config, StatsConfig};
 use madoguchi::forms::Catalog;
-use madoguchi::stats::aggregate::{Acc, DaySummary};
+use madoguchi::stats::aggregate::Acc;
 use madoguchi::stats::csv::{self, Encoding};
 use madoguchi::stats::report::{self, ReportMeta};
-use madoguchi::stats::{End, Filter, StatsStore, synthetic};
+use madoguchi::stats::{Filter, StatsStore, synthetic};
+use madoguchi::vocab::visit::DaySummary;
+use madoguchi::vocab::visit::End;
 
 #[derive(Args)]
 pub struct Source {

@@ -411,7 +411,7 @@ impl Config {
             out.push(bad("stats.paper_minutes_per_form", "must be 0 to 600 minutes", "0〜600分で指定してください"));
         }
         for (id, m) in &self.stats.paper_minutes {
-            if !minutes_ok(*m) || crate::stats::Code::new(id).is_none() {
+            if !minutes_ok(*m) || crate::vocab::visit::Code::new(id).is_none() {
                 out.push(bad(
                     "stats.paper_minutes",
                     format!("{id:?}: use a procedure id and 0 to 600 minutes"),

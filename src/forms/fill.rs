@@ -8,7 +8,6 @@ use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use super::jp;
 use super::model::{Field, FieldKind, Rule, RuleKind, Source, Template, When};
 use super::validate::{FieldError, Problem, check_answer, is_chosen};
 use crate::vocab::person::{BirthDate, SecretString, Sex};
@@ -209,7 +208,7 @@ pub fn fill<'a>(t: &'a Template, input: &FillInput<'a>) -> Result<FilledForm<'a>
             },
             Source::Today => Some(Value::Date(input.stamp.date())),
             Source::ReceiptId => Some(Value::Text(Cow::Borrowed(&input.stamp.receipt_id))),
-            Source::Age => Some(Value::Count(jp::age(c.birth_date.date(), input.stamp.date()))),
+            Source::Age => Some(Value::Count(crate::vocab::calendar::age(c.birth_date.date(), input.stamp.date()))),
             Source::Municipality => Some(Value::Text(Cow::Borrowed(&input.stamp.municipality))),
             Source::Constant => f.value.as_deref().map(|v| Value::Text(Cow::Borrowed(v))),
             Source::Answer if f.kind == FieldKind::Signature => match input.signature {

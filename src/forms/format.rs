@@ -78,14 +78,14 @@ pub fn printed<'a>(field: &Field, value: &'a Value<'_>, p: &Placement) -> Printe
 
 fn date_part(d: chrono::NaiveDate, p: &Placement) -> String {
     use chrono::Datelike;
-    let w = jp::to_wareki(d);
+    let w = crate::vocab::calendar::to_wareki(d);
     match (p.part, p.date) {
         (Part::Era, _) => w.map(|w| w.era.to_string()).unwrap_or_default(),
         (Part::EraYear, _) => w.map(|w| w.year_text()).unwrap_or_default(),
         (Part::Year, _) => d.year().to_string(),
         (Part::Month, _) => d.month().to_string(),
         (Part::Day, _) => d.day().to_string(),
-        (_, DateStyle::Seireki) => jp::seireki(d),
-        (_, DateStyle::Wareki) => w.map(|w| w.to_string()).unwrap_or_else(|| jp::seireki(d)),
+        (_, DateStyle::Seireki) => crate::vocab::calendar::seireki(d),
+        (_, DateStyle::Wareki) => w.map(|w| w.to_string()).unwrap_or_else(|| crate::vocab::calendar::seireki(d)),
     }
 }

@@ -154,7 +154,7 @@ pub fn guide_form(
     let mut f = Flow { measure, layout: Vec::new(), page: 1, y: TOP };
     f.put(&format!("手続き案内 {title}"), 16.0, 0.0);
     let receipt = if s.receipt_id.is_empty() { String::new() } else { format!("  受付番号 {}", s.receipt_id) };
-    f.put(&format!("{} {}{receipt}", s.municipality, super::jp::seireki(s.date())), 9.0, 0.0);
+    f.put(&format!("{} {}{receipt}", s.municipality, crate::vocab::calendar::seireki(s.date())), 9.0, 0.0);
     f.y += 3.0;
     for (i, p) in procs.iter().enumerate() {
         f.put(&format!("{}. {}", i + 1, p.title.ja), 12.0, 0.0);

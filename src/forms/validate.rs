@@ -123,7 +123,7 @@ impl fmt::Display for FieldError {
 /// The first date the forms write in 和暦 (明治, from the day of the 改元の詔): the one era
 /// table's first day.
 pub fn first_date() -> NaiveDate {
-    super::jp::first_wareki_day()
+    crate::vocab::calendar::first_wareki_day()
 }
 
 /// Characters of a reading (フリガナ): katakana, hiragana, the long vowel mark, the middle dot
@@ -249,7 +249,7 @@ mod tests {
         let d = field(FieldKind::Date);
         let before = AnswerValue::Date(NaiveDate::from_ymd_opt(1868, 5, 1).unwrap());
         assert_eq!(check_answer(&d, &before), Err(Problem::DateTooEarly));
-        assert!(jp::to_wareki(NaiveDate::from_ymd_opt(1868, 5, 1).unwrap()).is_none());
+        assert!(crate::vocab::calendar::to_wareki(NaiveDate::from_ymd_opt(1868, 5, 1).unwrap()).is_none());
         assert!(check_answer(&d, &AnswerValue::Date(first_date())).is_ok());
     }
 

@@ -14,7 +14,7 @@ use super::clerk::ClerkState;
 use super::ports::{CardPort, ClerkPort, Clock, FormPort, Offers, OutputAction, OutputPort, ProcedureInfo};
 use super::stage::{Choosing, ProcedureMode, Stage, Start};
 use super::visit_metrics::VisitMetrics;
-use crate::stats::{Code, Step};
+use crate::vocab::visit::{Code, Step};
 
 /// Signature pad size in logical pixels; the PNG has the same size.
 pub const PAD_W: u32 = 900;
@@ -210,7 +210,7 @@ impl Session {
             preinput_used: false,
             visit: VisitMetrics::default(),
             visit_log: Box::new(super::ports::NoVisitLog),
-            kiosk: Code::new("K01").unwrap_or_else(|| unreachable!("a valid code")),
+            kiosk: Code::new("K01").unwrap_or_else(Code::unknown),
         }
     }
 

@@ -373,6 +373,8 @@ pub trait OutputPort: Send + Sync {
     /// A new 受付番号 for a visit on `today` (no personal data); once per visit, before the
     /// forms are filled.
     fn new_receipt_id(&self, today: NaiveDate) -> Result<String, DeliveryError>;
+    /// A fresh idempotency key for one submission (the back office's API says its form).
+    fn new_idempotency_key(&self) -> String;
     fn deliver(&self, visit: &ConfirmedVisit, action: OutputAction) -> Result<Receipt, DeliveryError>;
     /// Must be cheap: the screen asks on every repaint.
     fn status(&self) -> OutputStatus;
@@ -429,12 +431,12 @@ pub trait ClerkPort {
 }
 
 /// Where each finished visit's statistics go (the stats database; nothing when stats are
-/// off). A [`crate::stats::Visit`] holds no personal data by construction.
+/// off). A [`crate::vocab::visit::Visit`] holds no personal data by construction.
 pub trait VisitLog {
     /// Store the visit; a failure is logged by the implementation and never stops the kiosk.
-    fn record(&self, visit: &crate::stats::Visit);
+    fn record(&self, visit: &crate::vocab::visit::Visit);
     /// Today's visits and how they ended, for the clerk panel (`None`: no store).
-    fn today(&self, _day: NaiveDate) -> Option<crate::stats::DaySummary> {
+    fn today(&self, _day: NaiveDate) -> Option<crate::vocab::visit::DaySummary> {
         None
     }
 }
@@ -444,5 +446,5 @@ pub trait VisitLog {
 pub struct NoVisitLog;
 
 impl VisitLog for NoVisitLog {
-    fn record(&self, _: &crate::stats::Visit) {}
+    fn record(&self, _: &crate::vocab::visit::Visit) {}
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use chrono::NaiveDateTime;
 
-use crate::stats::{Code, End, ErrorKind, PinOutcome, Step, Visit, to_minute};
+use crate::vocab::visit::{Code, End, ErrorKind, PinOutcome, Step, Visit, to_minute};
 
 use super::machine::{EndReason, Session};
 use super::ports::OutputAction;
@@ -236,7 +236,7 @@ impl Session {
     }
 
     /// Today's visits and how they ended (the clerk panel), when statistics are on.
-    pub fn visit_summary(&self) -> Option<crate::stats::DaySummary> {
+    pub fn visit_summary(&self) -> Option<crate::vocab::visit::DaySummary> {
         self.visit_log.today(self.ports.clock.today())
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, Timelike};
 
-use super::{Code, End, ErrorKind, PinOutcome, Step, Visit};
+use crate::vocab::visit::{Code, End, ErrorKind, PinOutcome, Step, Visit};
 
 /// Which visits: start dates from `from` to `to`, both inclusive.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,36 +78,6 @@ impl Dist {
     pub fn of(mut values: Vec<u32>) -> Dist {
         values.sort_unstable();
         Dist { n: values.len(), median_ms: percentile(&values, 50), p90_ms: percentile(&values, 90) }
-    }
-}
-
-/// Today's visits and how they ended, for the clerk panel.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DaySummary {
-    pub day: NaiveDate,
-    pub visits: u64,
-    /// By [`End::index`].
-    pub by_end: [u64; End::COUNT],
-}
-
-impl DaySummary {
-    /// The counts for the clerk panel: 「12件(印刷 5・送信 4・中止 3)」.
-    pub fn counts_ja(&self) -> String {
-        let parts: Vec<String> = End::ALL
-            .iter()
-            .filter(|e| self.by_end[e.index()] > 0)
-            .map(|e| format!("{} {}", e.ja(), self.by_end[e.index()]))
-            .collect();
-        if parts.is_empty() {
-            format!("{}件", self.visits)
-        } else {
-            format!("{}件({})", self.visits, parts.join("・"))
-        }
-    }
-
-    /// One line in Japanese: 「本日の利用 12件(印刷 5・送信 4・中止 2・無操作で終了 1)」.
-    pub fn line_ja(&self) -> String {
-        format!("本日の利用 {}", self.counts_ja())
     }
 }
 

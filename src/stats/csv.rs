@@ -7,7 +7,8 @@
 use std::io::{self, Write};
 
 use super::store::StatsStore;
-use super::{ErrorKind, Filter, StatsError, Step, Visit};
+use super::{Filter, StatsError};
+use crate::vocab::visit::{ErrorKind, Step, Visit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 
 use super::aggregate::{Dist, Figures, PaperBaseline, minutes, seconds};
-use super::{End, ErrorKind, PinOutcome, Step};
+use crate::vocab::visit::{End, ErrorKind, PinOutcome, Step};
 
 /// What the report is about, besides the figures.
 #[derive(Debug, Clone, Default)]

@@ -9,8 +9,8 @@ use chrono::{Days, NaiveDate, NaiveDateTime};
 use rusqlite::{Connection, OpenFlags, params_from_iter, types::Value};
 use thiserror::Error;
 
-use super::aggregate::{DaySummary, Filter};
-use super::{Code, End, ErrorKind, PinOutcome, Step, Visit};
+use super::aggregate::Filter;
+use crate::vocab::visit::{Code, DaySummary, End, ErrorKind, PinOutcome, Step, Visit};
 
 const SCHEMA_VERSION: i64 = 1;
 /// How a start time is written: sortable text, local time, to the minute.

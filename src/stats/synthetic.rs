@@ -7,7 +7,7 @@ use chrono::{Datelike, Days, NaiveDate, NaiveTime, Weekday};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
-use super::{Code, End, ErrorKind, PinOutcome, Step, Visit};
+use crate::vocab::visit::{Code, End, ErrorKind, PinOutcome, Step, Visit};
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,7 +83,7 @@ impl Rng {
 }
 
 fn code(s: &str) -> Code {
-    Code::new(s).unwrap_or_else(|| Code("x".into()))
+    Code::new(s).unwrap_or_else(Code::unknown)
 }
 
 /// Generated visits, day by day, kiosk by kiosk, in start order within a kiosk's day.

@@ -4,11 +4,11 @@
 use chrono::NaiveDate;
 use slint::{ComponentHandle, Image, SharedString};
 
-use crate::forms::jp;
 use crate::i18n::{Arg, Msg, tr};
 use crate::session::stage::{FailedPart, ProcedureMode, Stage};
 use crate::session::visit::CardRead;
 use crate::session::{OutputAction, PinState, Session};
+use crate::vocab::calendar;
 use crate::vocab::person::Sex;
 use crate::vocab::{AnswerValue, Question, QuestionKind};
 
@@ -66,14 +66,14 @@ pub fn icon(i: crate::vocab::Icon) -> super::IconName {
 
 /// 和暦 of a date as the forms write it (the one 和暦 of the project, `forms::jp`).
 fn wareki(d: NaiveDate) -> String {
-    jp::to_wareki(d).map_or_else(|| jp::seireki(d), |w| w.to_string())
+    calendar::to_wareki(d).map_or_else(|| calendar::seireki(d), |w| w.to_string())
 }
 
 /// The western date in the screen's language: `1985年4月12日` in Japanese, `12 April 1985`
 /// in English, `1985-04-12` in any other language (a new translation folder needs no code).
 fn seireki(d: NaiveDate, lang: &str) -> String {
     match lang {
-        _ if crate::i18n::is_japanese(lang) => jp::seireki(d),
+        _ if crate::i18n::is_japanese(lang) => calendar::seireki(d),
         "en" => d.format("%-d %B %Y").to_string(),
         _ => d.format("%Y-%m-%d").to_string(),
     }

@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::Text;
 
+pub mod calendar;
 pub mod person;
 pub mod pin;
+pub mod preinput;
+pub mod visit;
 
 use person::SecretString;
 

@@ -237,6 +237,9 @@ impl OutputPort for KioskOutput {
             .map_err(|e| DeliveryError::Send { detail: e.to_string(), message: Msg::new(e.message_ja()) })?;
         Ok(receipt_id(&self.kiosk_id, today, n))
     }
+    fn new_idempotency_key(&self) -> String {
+        crate::output::payload::new_idempotency_key()
+    }
     fn deliver(&self, visit: &ConfirmedVisit, action: OutputAction) -> Result<Receipt, DeliveryError> {
         match action {
             OutputAction::Print => self.print(visit)?,

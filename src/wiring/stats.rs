@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 
 use crate::config::StatsConfig;
 use crate::session::VisitLog;
-use crate::stats::{DaySummary, StatsError, StatsStore, Visit};
+use crate::stats::{StatsError, StatsStore};
+use crate::vocab::visit::{DaySummary, Visit};
 
 /// Writes each finished visit to the statistics database. A failure is logged (once until
 /// it works again) and never stops the kiosk: counting is a by-product of serving residents.

@@ -8,6 +8,7 @@ mod support;
 mod card;
 mod forms;
 mod kiosk;
+mod layers;
 mod output;
 mod packaging;
 mod preinput;

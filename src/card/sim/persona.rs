@@ -165,7 +165,7 @@ pub struct Persona {
 /// table (dates before 明治 count from 1868).
 pub fn wareki_year(d: NaiveDate) -> i32 {
     use chrono::Datelike;
-    crate::forms::jp::to_wareki(d).map_or(d.year() - 1867, |w| w.year)
+    crate::vocab::calendar::to_wareki(d).map_or(d.year() - 1867, |w| w.year)
 }
 
 /// The 5th birthday after `issued` (how JPKI certificates end); 29 February → 28 February.

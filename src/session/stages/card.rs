@@ -25,7 +25,7 @@ impl Session {
             Err(e) => {
                 if let Stage::Card(c) = &mut self.stage {
                     if !c.reader_problem {
-                        self.visit.error(crate::stats::ErrorKind::Reader);
+                        self.visit.error(crate::vocab::visit::ErrorKind::Reader);
                     }
                     c.message = Some(e.message);
                     c.reader_problem = true;
@@ -80,7 +80,7 @@ impl Session {
         let Some(plan) = std::mem::replace(&mut self.stage, Stage::Start(Default::default())).into_plan() else {
             return;
         };
-        self.visit.error(crate::stats::ErrorKind::CardRemoved);
+        self.visit.error(crate::vocab::visit::ErrorKind::CardRemoved);
         self.ports.card.release();
         let removed = Msg::new("カードが取り外されました。もう一度カードを置いてください。");
         self.stage = Stage::Card(WaitCard { plan, message: Some(removed), reader_problem: false });
@@ -93,7 +93,7 @@ impl Session {
             Ok(n) => PinState::from_tries(n),
             Err(e) if e.kind == CardProblemKind::Locked => PinState::Locked,
             Err(e) => {
-                self.visit.error(crate::stats::ErrorKind::CardUnreadable);
+                self.visit.error(crate::vocab::visit::ErrorKind::CardUnreadable);
                 c.plan = plan;
                 // Not a card this kiosk reads (or it failed): let go of it, and wait until it
                 // has been taken off before trying a card again.
@@ -215,7 +215,7 @@ impl Session {
                     p.state = PinState::Locked;
                 }
                 CardProblemKind::PlaceAgain => {
-                    self.visit.error(crate::stats::ErrorKind::CardUnreadable);
+                    self.visit.error(crate::vocab::visit::ErrorKind::CardUnreadable);
                     let plan = std::mem::take(&mut p.plan);
                     self.ports.card.release();
                     self.stage = Stage::Card(WaitCard { plan, message: Some(e.message), reader_problem: false });

@@ -49,7 +49,7 @@ impl Session {
                     let mut keys: Vec<(String, String)> = Vec::new();
                     for f in &rendered.forms {
                         if !keys.iter().any(|(p, _)| p == &f.procedure_id) {
-                            keys.push((f.procedure_id.clone(), crate::output::payload::new_idempotency_key()));
+                            keys.push((f.procedure_id.clone(), self.ports.output.new_idempotency_key()));
                         }
                     }
                     let visit = ConfirmedVisit {
@@ -119,8 +119,8 @@ impl Session {
         let Stage::Output(o) = std::mem::replace(&mut self.stage, Stage::Start(Default::default())) else { return };
         match (&result, &o.receipt) {
             (Ok(_), None) => self.visit.delivered(o.last, now),
-            (Err(DeliveryError::Printer { .. }), _) => self.visit.error(crate::stats::ErrorKind::PrintFailed),
-            (Err(DeliveryError::Send { .. }), _) => self.visit.error(crate::stats::ErrorKind::SendFailed),
+            (Err(DeliveryError::Printer { .. }), _) => self.visit.error(crate::vocab::visit::ErrorKind::PrintFailed),
+            (Err(DeliveryError::Send { .. }), _) => self.visit.error(crate::vocab::visit::ErrorKind::SendFailed),
             (Ok(_), Some(_)) => {}
         }
         self.stage = match (result, o.receipt) {

@@ -5,11 +5,11 @@
 //! [`crate::session::preinput_import`] made of it, inside the stage (wiped with the visit).
 
 use crate::i18n::Msg;
-use crate::preinput;
 use crate::vocab::person::SecretString;
+use crate::vocab::preinput;
 
 use super::super::preinput_import::import;
-use crate::stats::Step;
+use crate::vocab::visit::Step;
 
 use super::super::machine::Session;
 use super::super::stage::Stage;

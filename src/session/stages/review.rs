@@ -90,7 +90,7 @@ impl Session {
             Event::ReviewDone => {
                 r.show_problems = true;
                 if !r.problems.is_empty() {
-                    self.visit.error(crate::stats::ErrorKind::AnswerProblem);
+                    self.visit.error(crate::vocab::visit::ErrorKind::AnswerProblem);
                 }
                 if r.problems.is_empty() {
                     let Stage::Review(r) = std::mem::replace(&mut self.stage, Stage::Start(Default::default())) else {

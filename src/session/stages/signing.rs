@@ -85,7 +85,7 @@ impl Session {
             Ok(r) => (Some(r), None),
             Err(e) => {
                 eprintln!("madoguchi: {e}");
-                self.visit.error(crate::stats::ErrorKind::FormFailed);
+                self.visit.error(crate::vocab::visit::ErrorKind::FormFailed);
                 (None, Some(e.message()))
             }
         };

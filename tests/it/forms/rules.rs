@@ -4,7 +4,8 @@ use crate::support::forms_support;
 
 use chrono::NaiveDate;
 use forms_support::*;
-use madoguchi::forms::jp::{age, full_width_digits, half_width_digits, split_address, to_wareki};
+use madoguchi::forms::jp::{full_width_digits, half_width_digits, split_address};
+use madoguchi::vocab::calendar::{age, to_wareki};
 use madoguchi::vocab::person::SecretString;
 use madoguchi::vocab::{AnswerValue, Answers};
 

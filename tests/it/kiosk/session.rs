@@ -583,6 +583,9 @@ impl madoguchi::session::OutputPort for SentThenPrinterFails {
     fn new_receipt_id(&self, today: NaiveDate) -> Result<String, madoguchi::session::DeliveryError> {
         Ok(madoguchi::wiring::output::receipt_id("T01", today, 1))
     }
+    fn new_idempotency_key(&self) -> String {
+        madoguchi::output::payload::new_idempotency_key()
+    }
     fn deliver(
         &self,
         visit: &madoguchi::session::ConfirmedVisit,

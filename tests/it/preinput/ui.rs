@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use madoguchi::config::Config;
-use madoguchi::preinput::{PreInput, encode};
 use madoguchi::ui::{DemoPage, KeyboardPage, PinPage, ReviewPage, Screen, StartPage};
 use madoguchi::vocab::AnswerValue;
+use madoguchi::vocab::preinput::{PreInput, encode};
 use slint::ComponentHandle;
 use slint::platform::{PointerEventButton, WindowEvent};
 

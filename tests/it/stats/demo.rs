@@ -1,7 +1,8 @@
 //! The headless demo counts its visits like a kiosk: `--out/stats.sqlite3`, accumulating over
 //! runs into the same folder, readable by `stats export`, `stats report` and `stats summary`.
 
-use madoguchi::stats::{End, Filter, PinOutcome, StatsStore, Step};
+use madoguchi::stats::{Filter, StatsStore};
+use madoguchi::vocab::visit::{End, PinOutcome, Step};
 
 use super::{madoguchi, p};
 

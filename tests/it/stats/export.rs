@@ -2,7 +2,7 @@
 //! per line, the declared encoding), from one or several kiosks' databases.
 
 use madoguchi::stats::csv::header;
-use madoguchi::stats::{End, Visit};
+use madoguchi::vocab::visit::{End, Visit};
 
 use super::{db_with, madoguchi, month, p};
 

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use madoguchi::config::StatsConfig;
 use madoguchi::session::{Event, OutputAction};
-use madoguchi::stats::{End, ErrorKind, Filter, PinOutcome, StatsStore, Step, Visit};
+use madoguchi::stats::{Filter, StatsStore};
 use madoguchi::vocab::AnswerValue;
+use madoguchi::vocab::visit::{End, ErrorKind, PinOutcome, Step, Visit};
 use madoguchi::wiring::StatsLog;
 
 use crate::support::kiosk_support::{Rig, real};

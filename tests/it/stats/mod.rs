@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::NaiveDate;
-use madoguchi::stats::{StatsStore, Visit, synthetic};
+use madoguchi::stats::{StatsStore, synthetic};
+use madoguchi::vocab::visit::Visit;
 
 /// A small synthetic month: 3 kiosks, 20 days, ~40 visits a day each.
 pub fn month() -> Vec<Visit> {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{Datelike, NaiveDate, Timelike};
-use madoguchi::stats::{End, ErrorKind, PinOutcome, Step, Visit};
+use madoguchi::vocab::visit::{End, ErrorKind, PinOutcome, Step, Visit};
 
 use crate::support::golden;
 

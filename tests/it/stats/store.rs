@@ -2,7 +2,8 @@
 //! retention period go, and several kiosks' files read side by side.
 
 use chrono::NaiveDate;
-use madoguchi::stats::{End, Filter, StatsStore};
+use madoguchi::stats::{Filter, StatsStore};
+use madoguchi::vocab::visit::End;
 
 use super::{db_with, month};
 
@@ -20,7 +21,7 @@ fn visits_round_trip_through_a_real_file_in_start_order() {
     let mut want = visits.clone();
     want.sort_by_key(|v| v.started);
     // Same multiset of rows; within one minute the order is insertion order.
-    let key = |v: &madoguchi::stats::Visit| format!("{:?}", v);
+    let key = |v: &madoguchi::vocab::visit::Visit| format!("{:?}", v);
     let mut a: Vec<String> = back.iter().map(key).collect();
     let mut b: Vec<String> = want.iter().map(key).collect();
     a.sort();

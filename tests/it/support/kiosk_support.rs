@@ -90,6 +90,9 @@ impl OutputPort for AcceptingOutput {
         let n = self.n.fetch_add(1, Ordering::SeqCst) + 1;
         Ok(madoguchi::wiring::output::receipt_id("T01", today, n))
     }
+    fn new_idempotency_key(&self) -> String {
+        madoguchi::output::payload::new_idempotency_key()
+    }
     fn deliver(&self, visit: &ConfirmedVisit, _: OutputAction) -> Result<Receipt, DeliveryError> {
         assert!(visit.rendered.work_dir.path().is_dir(), "output must get the visit's files");
         Ok(Receipt::for_id(&visit.receipt_id))

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use madoguchi::preinput::{PreInput, RawValue, encode};
 use madoguchi::session::{Event, OutputPort, Session, Stage};
 use madoguchi::ui::AppWindow;
 use madoguchi::vocab::person::SecretString;
+use madoguchi::vocab::preinput::{PreInput, RawValue, encode};
 use slint::platform::WindowEvent;
 
 use super::kiosk_support::{self, HandClock, STAFF_PIN};
