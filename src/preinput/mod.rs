@@ -3,7 +3,7 @@
 //!
 //! [`page`] generates the resident's static web page from the same templates and procedures
 //! the kiosk uses. The code's format-1 codec (digits <-> bytes <-> JSON, sans-IO) is
-//! [`crate::vocab::preinput`], shared with the session, which decides what a decoded code
+//! [`crate::vocab::preinput_code`], shared with the session, which decides what a decoded code
 //! selects and fills in a visit (`session::preinput_import`).
 
 pub mod page;

@@ -11,7 +11,7 @@ use super::ports::{FormPort, ProcedureInfo};
 use crate::i18n::{Arg, Msg};
 use crate::vocab::{AnswerValue, Answers, QuestionKind};
 
-use crate::vocab::preinput::{PreInput, RawValue};
+use crate::vocab::preinput_code::{PreInput, RawValue};
 
 /// What a code brings into a visit.
 #[derive(Debug, Clone, PartialEq, Eq)]

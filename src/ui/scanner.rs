@@ -8,7 +8,7 @@
 use zeroize::Zeroizing;
 
 use crate::vocab::person::SecretString;
-use crate::vocab::preinput::MAX_DIGITS;
+use crate::vocab::preinput_code::MAX_DIGITS;
 
 /// Fewer digits before Enter are someone typing, not a scan (a madoguchi code has at least
 /// 22 digits; a short foreign code such as a 13-digit JAN still reaches the session and is

@@ -13,7 +13,7 @@ use crate::i18n::Text;
 pub mod calendar;
 pub mod person;
 pub mod pin;
-pub mod preinput;
+pub mod preinput_code;
 pub mod visit;
 
 use person::SecretString;

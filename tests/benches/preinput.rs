@@ -9,8 +9,8 @@ use std::hint::black_box;
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
 use madoguchi::vocab::person::SecretString;
-use madoguchi::vocab::preinput::digits_to_bytes;
-use madoguchi::vocab::preinput::{MAX_DIGITS, PreInput, RawValue, decode, encode};
+use madoguchi::vocab::preinput_code::digits_to_bytes;
+use madoguchi::vocab::preinput_code::{MAX_DIGITS, PreInput, RawValue, decode, encode};
 
 fn code(answers: BTreeMap<String, RawValue>) -> PreInput {
     PreInput {

@@ -6,7 +6,7 @@
 
 use crate::i18n::Msg;
 use crate::vocab::person::SecretString;
-use crate::vocab::preinput;
+use crate::vocab::preinput_code;
 
 use super::super::preinput_import::import;
 use crate::vocab::visit::Step;
@@ -37,7 +37,7 @@ impl Session {
             return;
         }
         let today = self.ports.clock.today();
-        let imported = preinput::decode(code.expose())
+        let imported = preinput_code::decode(code.expose())
             .map_err(|e| e.message())
             .and_then(|p| import(&p, self.ports.forms.as_ref(), self.procedures(), today).map_err(|r| r.message()));
         let imported = match imported {

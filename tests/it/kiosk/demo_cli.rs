@@ -28,6 +28,7 @@ fn headless_demo_walks_to_the_receipt_and_writes_everything_to_out() {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("export JSON")).expect("JSON");
     assert_eq!(v["procedure_id"], "juminhyo");
     assert!(v["card"].get("my_number").is_none(), "住民票 never carries the 個人番号");
+    assert!(v["signature"].is_null(), "the holder's own request was not signed: {}", v["signature"]);
     let db = std::fs::read(out_dir.join("outbox/outbox.sqlite3")).expect("outbox database");
     assert!(db.starts_with(b"SQLite format 3\0"));
     // No personal data on the console.

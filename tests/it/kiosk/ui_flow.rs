@@ -39,6 +39,19 @@ fn place_card(r: &UiRig, persona: &str) {
     r.ui.window.global::<DemoPage>().invoke_place(persona.into());
 }
 
+/// Start → 住民票の写し → the typical persona's card → PIN 1234 → the review, by touch.
+fn juminhyo_to_review(r: &UiRig) {
+    let w = &r.ui.window;
+    tap(w, "はじめる");
+    tap(w, "住民票の写しがほしい");
+    place_card(r, "typical");
+    for d in ["1", "2", "3", "4"] {
+        tap(w, d);
+    }
+    tap(w, "確定");
+    assert_eq!(screen(w), Screen::Review, "{:?}", r.ui.session().message());
+}
+
 /// The 住民票の写し flow by touch, counting every tap: the procedure, the answers a resident
 /// must give (the phone number on the keypad), 印刷 (the holder's own request asks no
 /// signature: the PIN identified them). The PIN digits are counted apart. The budget is what the flow takes today: one more tap is a regression (a pre-input
@@ -88,13 +101,7 @@ fn juminhyo_resident_flow_by_touch_counts_its_taps() {
 fn card_removed_mid_flow_goes_back_to_card_screen_with_message() {
     let r = setup((1920, 1080));
     let w = &r.ui.window;
-    tap(w, "はじめる");
-    tap(w, "住民票の写しがほしい");
-    place_card(&r, "typical");
-    for d in ["1", "2", "3", "4"] {
-        tap(w, d);
-    }
-    tap(w, "確定");
+    juminhyo_to_review(&r);
     assert_eq!(screen(w), Screen::Review);
     r.hand.remove();
     r.clock.advance(1);
@@ -109,13 +116,7 @@ fn card_removed_mid_flow_goes_back_to_card_screen_with_message() {
 fn idle_timeout_in_the_window_warns_then_wipes() {
     let r = setup((1920, 1080));
     let w = &r.ui.window;
-    tap(w, "はじめる");
-    tap(w, "住民票の写しがほしい");
-    place_card(&r, "typical");
-    for d in ["1", "2", "3", "4"] {
-        tap(w, d);
-    }
-    tap(w, "確定");
+    juminhyo_to_review(&r);
     r.clock.advance(45);
     r.ui.tick();
     assert_eq!(w.global::<Kiosk>().get_idle_seconds_left(), 15);
@@ -499,14 +500,7 @@ fn the_confirm_screen_pages_through_every_form_and_enlarges_by_touch() {
 fn list_models_are_updated_in_place_not_rebuilt_on_repaint() {
     let r = setup((1920, 1080));
     let w = &r.ui.window;
-    tap(w, "はじめる");
-    tap(w, "住民票の写しがほしい");
-    place_card(&r, "typical");
-    for d in ["1", "2", "3", "4"] {
-        find(w, d).mock_single_click(PointerEventButton::Left);
-    }
-    tap(w, "確定");
-    assert_eq!(screen(w), Screen::Review, "{:?}", r.ui.session().message());
+    juminhyo_to_review(&r);
     let page = w.global::<ReviewPage>();
     let questions = page.get_questions();
     let row = |m: &slint::ModelRc<madoguchi::ui::QuestionRow>, id: &str| {

@@ -15,13 +15,13 @@
 
 use crate::support::output_support;
 
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use madoguchi::output::outbox::Outbox;
 use madoguchi::output::payload::new_idempotency_key;
+use output_support::pause::run_to;
 use output_support::server::Server;
 use output_support::{Pki, outbox_config};
 
@@ -57,48 +57,15 @@ fn deliver(config: &Path, key: &str, receipt: &str, pause: Option<&str>) -> bool
     let mut c = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
     c.args(["outbox", "test-deliver", "--config"]).arg(config);
     c.args(["--key", key, "--receipt", receipt, "--pdf"]).arg(output_support::test_pdf_path());
-    if let Some(p) = pause {
-        c.env("MADOGUCHI_TEST_PAUSE_AT", p);
+    let run = run_to(&mut c, pause, Duration::from_secs(60));
+    if let Some(st) = run.status {
+        assert!(st.success(), "delivery failed: {:?}", run.stderr);
     }
-    let mut child = c.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn madoguchi");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut accepted = false;
-    let mut log = Vec::new();
-    let t = Instant::now();
-    loop {
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(line) => {
-                accepted |= line.starts_with("madoguchi-test accepted");
-                if pause.is_some_and(|p| line == format!("madoguchi-test-paused {p}")) {
-                    child.kill().expect("SIGKILL");
-                    let _ = child.wait();
-                    return accepted;
-                }
-                log.push(line);
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-        assert!(t.elapsed() < Duration::from_secs(60), "delivery hung: {log:?}");
-    }
-    let st = child.wait().expect("wait");
-    assert!(pause.is_none(), "never reached the pause {pause:?}: {st} {log:?}");
-    assert!(st.success(), "delivery failed: {log:?}");
-    accepted
+    run.stderr.iter().any(|l| l.starts_with("madoguchi-test accepted"))
 }
 
 fn spooled(spool: &Path, job: &str) -> usize {
-    std::fs::read_dir(spool)
-        .expect("ipp spool")
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with(&format!("-{job}.pdf")))
-        .count()
+    output_support::pause::spooled(spool, &format!("-{job}")).len()
 }
 
 #[test]

@@ -10,15 +10,15 @@
 //! src/output/service.rs and src/wiring/output.rs). The test SIGKILLs it there. Real parts:
 //! the stack's ippeveprinter, the loopback HTTPS back office, the SQLite outbox on disk.
 
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use madoguchi::output::OutboxConfig;
 use madoguchi::output::outbox::{EntryState, Outbox};
 
 use crate::support::output_support::Pki;
+use crate::support::output_support::pause::{run_to, spooled};
 use crate::support::output_support::server::Server;
 
 fn env(name: &str) -> String {
@@ -30,17 +30,23 @@ fn env(name: &str) -> String {
 /// The kiosk's configuration: its own id (so its 受付番号 are its own), the stack's printer
 /// and the loopback back office. The demo keeps its stores under `--out`.
 fn kiosk_config(dir: &Path, kiosk_id: &str, pki: &Pki, server: &Server) -> PathBuf {
-    let ca = pki.write("ca.pem", &pki.ca_pem);
     let text = format!(
-        "demo = true\nkiosk_id = {kiosk_id:?}\n\
-         [output.print]\nprinter_uri = {uri:?}\njob_timeout_secs = 30\n\
-         [output.backend]\nurl = {url:?}\nca_bundle = {ca:?}\nbackoff_initial_ms = 20\nbackoff_max_ms = 200\npoll_interval_ms = 20\n",
+        "demo = true\nkiosk_id = {kiosk_id:?}\n[output.print]\nprinter_uri = {uri:?}\njob_timeout_secs = 30\n{backend}",
         uri = env("MADOGUCHI_TEST_IPP_URI"),
-        url = server.url(),
+        backend = backend(pki, server),
     );
     let p = dir.join(format!("{kiosk_id}.toml"));
     std::fs::write(&p, text).expect("config");
     p
+}
+
+/// The loopback back office, trusted through the test CA, retried quickly.
+fn backend(pki: &Pki, server: &Server) -> String {
+    let ca = pki.write("ca.pem", &pki.ca_pem);
+    format!(
+        "[output.backend]\nurl = {:?}\nca_bundle = {ca:?}\nbackoff_initial_ms = 20\nbackoff_max_ms = 200\npoll_interval_ms = 20\n",
+        server.url()
+    )
 }
 
 /// Where the demo keeps its outbox (`wiring::demo_config`).
@@ -54,15 +60,12 @@ fn demo_outbox(out: &Path) -> OutboxConfig {
 
 /// The sender service's configuration for the demo's outbox (the restart of delivery).
 fn drain_config(dir: &Path, kiosk_id: &str, out: &Path, pki: &Pki, server: &Server) -> PathBuf {
-    let ca = pki.write("ca.pem", &pki.ca_pem);
     let o = demo_outbox(out);
     let text = format!(
-        "kiosk_id = {kiosk_id:?}\n\
-         [output.outbox]\ndb_path = {db:?}\nkey_path = {key:?}\n\
-         [output.backend]\nurl = {url:?}\nca_bundle = {ca:?}\nbackoff_initial_ms = 20\nbackoff_max_ms = 200\npoll_interval_ms = 20\n",
+        "kiosk_id = {kiosk_id:?}\n[output.outbox]\ndb_path = {db:?}\nkey_path = {key:?}\n{backend}",
         db = o.db_path,
         key = o.key_path,
-        url = server.url(),
+        backend = backend(pki, server),
     );
     let p = dir.join(format!("{kiosk_id}-drain.toml"));
     std::fs::write(&p, text).expect("config");
@@ -74,47 +77,17 @@ fn kiosk_visit(config: &Path, out: &Path, pause: Option<&str>) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
     c.args(["kiosk", "--demo", "--headless", "--test-deliver", "--config"]).arg(config).arg("--out").arg(out);
     c.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
-    if let Some(p) = pause {
-        c.env("MADOGUCHI_TEST_PAUSE_AT", p);
+    let run = run_to(&mut c, pause, Duration::from_secs(90));
+    if let Some(st) = run.status {
+        assert!(st.success(), "the visit failed: {:?}", run.stderr);
     }
-    let mut child = c.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn madoguchi kiosk");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut log = Vec::new();
-    let t = Instant::now();
-    loop {
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(line) if pause.is_some_and(|p| line == format!("madoguchi-test-paused {p}")) => {
-                child.kill().expect("SIGKILL");
-                let _ = child.wait();
-                return;
-            }
-            Ok(line) => log.push(line),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-        assert!(t.elapsed() < Duration::from_secs(90), "the kiosk hung: {log:?}");
-    }
-    let st = child.wait().expect("wait");
-    assert!(pause.is_none(), "never reached the pause {pause:?}: {st} {log:?}");
-    assert!(st.success(), "the visit failed: {log:?}");
 }
 
 /// Print jobs of this kiosk's visit number `n` of the day in the printer's spool (the job is
-/// named by the 受付番号; ippeveprinter writes the name in lower case).
+/// named by the 受付番号).
 fn printed(spool: &Path, kiosk_id: &str, n: u32) -> usize {
     let kiosk = format!("-{}-", kiosk_id.to_lowercase());
-    std::fs::read_dir(spool)
-        .expect("ipp spool")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().to_lowercase())
-        .filter(|f| f.contains(&kiosk) && f.ends_with(&format!("-{n:04}.pdf")))
-        .count()
+    spooled(spool, &format!("-{n:04}")).iter().filter(|f| f.contains(&kiosk)).count()
 }
 
 #[test]

@@ -14,7 +14,7 @@ fn the_headless_demo_takes_a_code_from_stdin_and_logs_nothing_of_it() {
     // Valid from the real today on (the binary's clock is the system's).
     let mut code = juminhyo(1);
     code.expires = chrono::Local::now().date_naive() + chrono::Days::new(30);
-    let code = madoguchi::vocab::preinput::encode(&code);
+    let code = madoguchi::vocab::preinput_code::encode(&code);
     let run = headless_demo(&out_dir, &[], &[], Some(&code));
     let (stdout, stderr) = (&run.stdout, &run.stderr);
     assert!(run.ok, "stdout:\n{stdout}\nstderr:\n{stderr}");

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use madoguchi::vocab::person::SecretString;
-use madoguchi::vocab::preinput::{self, DecodeError, MAX_DIGITS};
-use madoguchi::vocab::preinput::{PreInput, RawValue, decode, encode};
+use madoguchi::vocab::preinput_code::{self, DecodeError, MAX_DIGITS};
+use madoguchi::vocab::preinput_code::{PreInput, RawValue, decode, encode};
 use proptest::prelude::*;
 
 fn id() -> impl Strategy<Value = String> {
@@ -45,7 +45,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     let real = pre_input()
         .prop_map(|p| {
             let code = encode(&p);
-            let bytes = preinput::digits_to_bytes(code.as_bytes()).unwrap();
+            let bytes = preinput_code::digits_to_bytes(code.as_bytes()).unwrap();
             bytes[3..bytes.len() - 4].to_vec()
         })
         .boxed();
@@ -87,7 +87,7 @@ proptest! {
 
     #[test]
     fn decode_never_panics_past_the_checksum(version in 0u8..4, b in body()) {
-        match decode(&preinput::seal(version, &b)) {
+        match decode(&preinput_code::seal(version, &b)) {
             Ok(p) => {
                 prop_assert_eq!(version, 1);
                 // Whatever was taken, encodes back to a code that decodes to the same.

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use madoguchi::session::stage::Stage;
 use madoguchi::session::{EndReason, Event};
 use madoguchi::vocab::AnswerValue;
-use madoguchi::vocab::preinput;
-use madoguchi::vocab::preinput::{PreInput, encode};
+use madoguchi::vocab::preinput_code;
+use madoguchi::vocab::preinput_code::{PreInput, encode};
 
 use crate::support::card_stack::{SLOT0, lock, persona, place};
 use crate::support::kiosk_support::{AcceptingOutput, real::pdftotext};
@@ -100,8 +100,12 @@ fn every_bad_code_is_refused_in_plain_japanese_and_changes_nothing() {
         ("a corrupted code", String::from_utf8(corrupted).unwrap(), "最後まで読み取れませんでした"),
         ("an expired code", encode(&expired), "有効期限(2026-11-21)を過ぎています"),
         ("a code far too large", "1".repeat(5000), "大きすぎて"),
-        ("a newer format", preinput::seal(2, br#"{"x":"2026-12-31"}"#), "新しい形式"),
-        ("a broken body", preinput::seal(1, br#"{"x":"2026-12-31","p":"juminhyo"}"#), "内容を読み取れませんでした"),
+        ("a newer format", preinput_code::seal(2, br#"{"x":"2026-12-31"}"#), "新しい形式"),
+        (
+            "a broken body",
+            preinput_code::seal(1, br#"{"x":"2026-12-31","p":"juminhyo"}"#),
+            "内容を読み取れませんでした",
+        ),
         ("procedures not offered here", encode(&elsewhere), "この窓口では受け付けていません"),
     ];
     for (what, code, said) in cases {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use madoguchi::config::Config;
 use madoguchi::ui::{DemoPage, KeyboardPage, PinPage, ReviewPage, Screen, StartPage};
 use madoguchi::vocab::AnswerValue;
-use madoguchi::vocab::preinput::{PreInput, encode};
+use madoguchi::vocab::preinput_code::{PreInput, encode};
 use slint::ComponentHandle;
 use slint::platform::{PointerEventButton, WindowEvent};
 

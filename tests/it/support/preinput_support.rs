@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use madoguchi::session::{Event, OutputPort, Session, Stage};
 use madoguchi::ui::AppWindow;
 use madoguchi::vocab::person::SecretString;
-use madoguchi::vocab::preinput::{PreInput, RawValue, encode};
+use madoguchi::vocab::preinput_code::{PreInput, RawValue, encode};
 use slint::platform::WindowEvent;
 
 use super::kiosk_support::{self, HandClock, STAFF_PIN};

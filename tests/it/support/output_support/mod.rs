@@ -2,6 +2,7 @@
 //! test time), a loopback HTTPS back office that dedupes by Idempotency-Key and can be told
 //! to fail, and submission builders.
 
+pub mod pause;
 pub mod server;
 
 use std::path::{Path, PathBuf};
