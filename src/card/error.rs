@@ -141,17 +141,17 @@ impl TransportError {
     }
 
     pub fn message(&self) -> Msg {
-        Msg::new(match self {
+        match self {
             TransportError::NoService | TransportError::Other(_) | TransportError::Busy => {
-                "カードリーダーが使えません。職員にお声がけください。"
+                Msg::new("カードリーダーが使えません。職員にお声がけください。")
             }
             TransportError::NoReader | TransportError::NoReaderMatching { .. } => {
-                "カードリーダーが見つかりません。職員にお声がけください。"
+                Msg::new("カードリーダーが見つかりません。職員にお声がけください。")
             }
-            TransportError::NoCard | TransportError::Timeout => "カードを読み取り機に置いてください。",
-            TransportError::CardRemoved => "カードが取り外されました。もう一度カードを置いてください。",
-            TransportError::Unresponsive => "カードを読み取れません。置き直してください。",
-        })
+            TransportError::NoCard | TransportError::Timeout => Msg::new("カードを読み取り機に置いてください。"),
+            TransportError::CardRemoved => says::card_removed(),
+            TransportError::Unresponsive => Msg::new("カードを読み取れません。置き直してください。"),
+        }
     }
 }
 

@@ -74,15 +74,15 @@ pub fn run(args: KioskArgs) -> ExitCode {
     };
     // The demo keeps everything it writes under --out, with or without --config: fictitious
     // residents never reach a production outbox, export spool or receipt counter.
-    let cfg = match cfg.demo {
-        true if args.test_deliver => {
-            let backend = cfg.output.backend.clone();
-            let mut cfg = wiring::demo_config(cfg, &args.out);
-            cfg.output.backend = backend;
-            cfg
+    let cfg = if cfg.demo {
+        let backend = cfg.output.backend.clone();
+        let mut demo = wiring::demo_config(cfg, &args.out);
+        if args.test_deliver {
+            demo.output.backend = backend;
         }
-        true => wiring::demo_config(cfg, &args.out),
-        false => cfg,
+        demo
+    } else {
+        cfg
     };
     let has_display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     let headless = args.headless || !has_display;

@@ -162,10 +162,13 @@ pub enum Credential<'a> {
     PinB(&'a PinB),
 }
 
-/// What is said about a PIN's (or 照合番号B's) state.
+/// What is said about the card leaving the reader mid-read, and about a PIN's (or 照合番号B's) state.
 pub mod says {
     use crate::i18n::Msg;
 
+    pub fn card_removed() -> Msg {
+        Msg::new("カードが取り外されました。もう一度カードを置いてください。")
+    }
     pub fn wrong_pin(tries_left: u8) -> Msg {
         Msg::new("暗証番号が違います。あと{}回まちがえるとロックされます。分からないときは職員にお声がけください。")
             .arg(tries_left)

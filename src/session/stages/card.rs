@@ -82,8 +82,7 @@ impl Session {
         };
         self.visit.error(crate::vocab::visit::ErrorKind::CardRemoved);
         self.ports.card.release();
-        let removed = Msg::new("カードが取り外されました。もう一度カードを置いてください。");
-        self.stage = Stage::Card(WaitCard { plan, message: Some(removed), reader_problem: false });
+        self.stage = Stage::Card(WaitCard { plan, message: Some(says::card_removed()), reader_problem: false });
     }
 
     fn enter_pin(&mut self) {
