@@ -125,9 +125,7 @@ fn work_folders_left_by_a_crash_are_deleted_at_start() {
 
 #[test]
 fn the_kiosk_warns_at_start_while_the_local_cups_keeps_printed_forms() {
-    let cups_uri = std::env::var("MADOGUCHI_TEST_CUPS_URI").expect(
-        "MADOGUCHI_TEST_CUPS_URI is not set: run `bash tests/stack.sh up` and `eval \"$(bash tests/stack.sh env)\"`",
-    );
+    let cups_uri = crate::support::stack_env("MADOGUCHI_TEST_CUPS_URI");
     let conf = std::fs::read_to_string(madoguchi::output::print::cups::CUPSD_CONF).expect("cupsd.conf");
     let keeps = madoguchi::output::print::cups::job_files(&conf) != madoguchi::output::print::cups::JobFiles::Deleted;
     let dir = tempfile::tempdir().unwrap();

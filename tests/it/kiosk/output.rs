@@ -4,6 +4,7 @@
 
 use crate::support::kiosk_support;
 use crate::support::output_support;
+use crate::support::{print_lock, stack_env};
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -22,12 +23,6 @@ use madoguchi::vocab::AnswerValue;
 use madoguchi::wiring::KioskOutput;
 use output_support::server::Server;
 use output_support::{Pki, outbox_config};
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run `bash tests/stack.sh up` and `eval \"$(bash tests/stack.sh env)\"`")
-    })
-}
 
 fn pages(pdf: &[u8]) -> usize {
     let dir = tempfile::tempdir().unwrap();
@@ -202,10 +197,9 @@ fn send_from_the_guide_flow_stores_one_submission_per_procedure_and_delivers_eac
 #[test]
 fn print_sends_the_visit_pdf_to_the_printer_and_a_stopped_queue_is_explained() {
     // ippeveprinter takes one job at a time: share the print lock with output_print.rs.
-    let lock = std::fs::File::create(std::env::temp_dir().join("madoguchi-print-tests.lock")).expect("lock file");
-    lock.lock().expect("lock");
-    let ipp_uri = env("MADOGUCHI_TEST_IPP_URI");
-    let spool = PathBuf::from(env("MADOGUCHI_TEST_IPP_SPOOL"));
+    let _lock = print_lock();
+    let ipp_uri = stack_env("MADOGUCHI_TEST_IPP_URI");
+    let spool = PathBuf::from(stack_env("MADOGUCHI_TEST_IPP_SPOOL"));
     let dir = tempfile::tempdir().unwrap();
     let print = PrintConfig {
         printer_uri: Some(ipp_uri.clone()),

@@ -14,6 +14,7 @@
 //! guarantee; the commit either is on disk or not).
 
 use crate::support::output_support;
+use crate::support::{print_lock, stack_env};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -25,12 +26,6 @@ use output_support::pause::run_to;
 use output_support::server::Server;
 use output_support::{Pki, outbox_config};
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run `bash tests/stack.sh up` and `eval \"$(bash tests/stack.sh env)\"`")
-    })
-}
-
 fn write_config(pki: &Pki, server: &Server, dir: &Path) -> PathBuf {
     let ca = pki.write("ca.pem", &pki.ca_pem);
     let o = outbox_config(dir);
@@ -40,7 +35,7 @@ fn write_config(pki: &Pki, server: &Server, dir: &Path) -> PathBuf {
          [output.outbox]\ndb_path = {db:?}\nkey_path = {key:?}\n\
          [output.backend]\nurl = {url:?}\nca_bundle = {ca:?}\nbackoff_initial_ms = 20\nbackoff_max_ms = 200\npoll_interval_ms = 20\n\
          [output.export]\nenabled = true\nspool_dir = {spool:?}\n",
-        uri = env("MADOGUCHI_TEST_IPP_URI"),
+        uri = stack_env("MADOGUCHI_TEST_IPP_URI"),
         db = o.db_path,
         key = o.key_path,
         url = server.url(),
@@ -70,9 +65,8 @@ fn spooled(spool: &Path, job: &str) -> usize {
 
 #[test]
 fn sigkill_at_each_delivery_step_sends_once_and_prints_at_most_once() {
-    let lock = std::fs::File::create(std::env::temp_dir().join("madoguchi-print-tests.lock")).expect("lock file");
-    lock.lock().expect("lock");
-    let ipp_spool = PathBuf::from(env("MADOGUCHI_TEST_IPP_SPOOL"));
+    let _lock = print_lock();
+    let ipp_spool = PathBuf::from(stack_env("MADOGUCHI_TEST_IPP_SPOOL"));
     let pki = Pki::generate();
     let server = Server::start(&pki, false);
     let dir = tempfile::tempdir().expect("tempdir");

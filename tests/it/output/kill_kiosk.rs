@@ -10,6 +10,7 @@
 //! src/output/service.rs and src/wiring/output.rs). The test SIGKILLs it there. Real parts:
 //! the stack's ippeveprinter, the loopback HTTPS back office, the SQLite outbox on disk.
 
+use crate::support::{print_lock, stack_env};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -21,18 +22,12 @@ use crate::support::output_support::Pki;
 use crate::support::output_support::pause::{run_to, spooled};
 use crate::support::output_support::server::Server;
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run `bash tests/stack.sh up` and `eval \"$(bash tests/stack.sh env)\"`")
-    })
-}
-
 /// The kiosk's configuration: its own id (so its 受付番号 are its own), the stack's printer
 /// and the loopback back office. The demo keeps its stores under `--out`.
 fn kiosk_config(dir: &Path, kiosk_id: &str, pki: &Pki, server: &Server) -> PathBuf {
     let text = format!(
         "demo = true\nkiosk_id = {kiosk_id:?}\n[output.print]\nprinter_uri = {uri:?}\njob_timeout_secs = 30\n{backend}",
-        uri = env("MADOGUCHI_TEST_IPP_URI"),
+        uri = stack_env("MADOGUCHI_TEST_IPP_URI"),
         backend = backend(pki, server),
     );
     let p = dir.join(format!("{kiosk_id}.toml"));
@@ -92,9 +87,8 @@ fn printed(spool: &Path, kiosk_id: &str, n: u32) -> usize {
 
 #[test]
 fn sigkill_of_the_kiosk_at_each_delivery_step_sends_once_and_prints_at_most_once() {
-    let lock = std::fs::File::create(std::env::temp_dir().join("madoguchi-print-tests.lock")).expect("lock file");
-    lock.lock().expect("lock");
-    let ipp_spool = PathBuf::from(env("MADOGUCHI_TEST_IPP_SPOOL"));
+    let _lock = print_lock();
+    let ipp_spool = PathBuf::from(stack_env("MADOGUCHI_TEST_IPP_SPOOL"));
     let pki = Pki::generate();
     let server = Server::start(&pki, false);
     let dir = tempfile::tempdir().expect("tempdir");

@@ -4,6 +4,7 @@
 //! lock file shared with any other printing test binary.
 
 use crate::support::output_support;
+use crate::support::{print_lock, stack_env};
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,14 +13,6 @@ use std::time::{Duration, Instant};
 use madoguchi::output::PrintConfig;
 use madoguchi::output::print::{PrintError, PrintRequest, Printer, PrinterCondition};
 use zeroize::Zeroizing;
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!(
-            "{name} is not set: start the stack with `bash tests/stack.sh up` and `eval \"$(bash tests/stack.sh env)\"`"
-        )
-    })
-}
 
 fn nonce() -> String {
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
@@ -113,11 +106,10 @@ fn private_printer(port: u16, spool: &Path, fast: bool) -> Proc {
 
 #[test]
 fn printing_over_ipp_and_cups() {
-    let lock = std::fs::File::create(std::env::temp_dir().join("madoguchi-print-tests.lock")).expect("lock file");
-    lock.lock().expect("lock");
-    let ipp_uri = env("MADOGUCHI_TEST_IPP_URI");
-    let cups_uri = env("MADOGUCHI_TEST_CUPS_URI");
-    let spool = PathBuf::from(env("MADOGUCHI_TEST_IPP_SPOOL"));
+    let _lock = print_lock();
+    let ipp_uri = stack_env("MADOGUCHI_TEST_IPP_URI");
+    let cups_uri = stack_env("MADOGUCHI_TEST_CUPS_URI");
+    let spool = PathBuf::from(stack_env("MADOGUCHI_TEST_IPP_SPOOL"));
     let work = tempfile::tempdir().expect("tempdir");
     let n = nonce();
 
@@ -211,8 +203,8 @@ fn printing_over_ipp_and_cups() {
     assert_eq!(std::fs::read(spooled_cli).expect("spooled"), std::fs::read(&file).expect("src"));
 
     // 9. ipps:// to cupsd (TLS on 631): trusted through print.ca_cert, refused without it.
-    let ipps_uri = env("MADOGUCHI_TEST_CUPS_IPPS_URI");
-    let cert = PathBuf::from(env("MADOGUCHI_TEST_CUPS_CERT"));
+    let ipps_uri = stack_env("MADOGUCHI_TEST_CUPS_IPPS_URI");
+    let cert = PathBuf::from(stack_env("MADOGUCHI_TEST_CUPS_CERT"));
     let name = format!("ipps-{n}");
     let (src, bytes) = pdf(work.path(), &name);
     let untrusted = Printer::new(&cfg(), Some(&ipps_uri)).expect("printer");
@@ -267,9 +259,8 @@ fn printing_over_ipp_and_cups() {
 
 #[test]
 fn printing_to_the_local_cups_warns_while_cups_keeps_the_printed_document() {
-    let lock = std::fs::File::create(std::env::temp_dir().join("madoguchi-print-tests.lock")).expect("lock file");
-    lock.lock().expect("lock");
-    let cups_uri = env("MADOGUCHI_TEST_CUPS_URI");
+    let _lock = print_lock();
+    let cups_uri = stack_env("MADOGUCHI_TEST_CUPS_URI");
     let conf = std::fs::read_to_string(madoguchi::output::print::cups::CUPSD_CONF).expect("cupsd.conf");
     let keeps = madoguchi::output::print::cups::job_files(&conf) != madoguchi::output::print::cups::JobFiles::Deleted;
     let dir = tempfile::tempdir().expect("tempdir");
